@@ -1,0 +1,3 @@
+from hopnhat.cli import main
+
+main()

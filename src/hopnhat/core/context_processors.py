@@ -1,0 +1,13 @@
+"""What the site shell needs on every page: the navigation every module plugs into."""
+
+from django.conf import settings
+
+from . import navigation
+
+
+def site_shell(request):
+    return {
+        "site_name": getattr(settings, "WAGTAIL_SITE_NAME", "hopnhat"),
+        "public_nav": navigation.public_items(),
+        "staff_nav": navigation.staff_items(request),
+    }

@@ -1,0 +1,50 @@
+"""Every CLI command takes --json; this base class gives them one way to print an answer."""
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.core.serializers.json import DjangoJSONEncoder
+
+
+class HopnhatCommand(BaseCommand):
+    """A management command that prints either human text or one JSON document (with --json)."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print one JSON document")
+        return parser
+
+    def add_subcommands(self, parser, dest: str = "action"):
+        """Sub-commands (`hopnhat units load`) that each accept --json after their own arguments too."""
+        subparsers = parser.add_subparsers(dest=dest, required=True)
+        add_parser = subparsers.add_parser
+
+        def add_parser_with_json(name, **kwargs):
+            sub = add_parser(name, **kwargs)
+            sub.add_argument("--json", action="store_true", dest="as_json", default=argparse.SUPPRESS,
+                             help="print one JSON document")
+            return sub
+
+        subparsers.add_parser = add_parser_with_json
+        return subparsers
+
+    def execute(self, *args, **options):
+        self.as_json = options.get("as_json", False)
+        try:
+            return super().execute(*args, **options)
+        except CommandError as exc:
+            if self.as_json:
+                self.emit({"ok": False, "error": str(exc)})
+                sys.exit(exc.returncode or 1)
+            raise
+
+    def emit(self, data: Any, human: str | None = None) -> None:
+        """Print `data` as JSON under --json, otherwise `human` (or a readable dump of `data`)."""
+        if self.as_json:
+            self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder))
+        else:
+            self.stdout.write(human if human is not None else json.dumps(data, ensure_ascii=False, indent=2,
+                                                                         cls=DjangoJSONEncoder))

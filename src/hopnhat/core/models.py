@@ -1,0 +1,75 @@
+"""What every app shares: where a record came from (provenance) and who changed what (the audit chain)."""
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class Provenance(models.Model):
+    """One source record behind one platform record.
+
+    A target merged from several old systems has several rows; the pair (source_system, source_key) says
+    exactly which old row, and `checksum` proves what it held when we read it.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_pk = models.CharField(max_length=64)
+    target = GenericForeignKey("content_type", "object_pk")
+    source_system = models.CharField(max_length=200)
+    source_key = models.CharField(max_length=500)
+    checksum = models.CharField(max_length=64, help_text="sha256 of the canonical source record")
+    imported_at = models.DateTimeField(auto_now_add=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_pk", "source_system", "source_key"], name="provenance_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["source_system", "source_key"]),
+            models.Index(fields=["content_type", "object_pk"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_system}:{self.source_key}"
+
+
+class AuditEntry(models.Model):
+    """Append-only; `hash` covers this entry's fields and the previous entry's hash."""
+
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=200, help_text="user name, or system:<command> for jobs")
+    action = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_pk = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_pk"])]
+        verbose_name = "mục nhật ký (audit entry)"
+        verbose_name_plural = "nhật ký kiểm toán (audit log)"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit entries are append-only")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_pk}"
+
+
+class AuditHead(models.Model):
+    """A single row locked while appending, so concurrent writers extend the chain one at a time."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)

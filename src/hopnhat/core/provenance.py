@@ -1,0 +1,50 @@
+"""Where an imported record came from: attach with `link`, ask with `sources_of`."""
+
+import hashlib
+import json
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from .models import Provenance
+
+
+def checksum(record: Any) -> str:
+    """sha256 of a record's canonical JSON (keys sorted), the same for the same content whatever its order."""
+    if isinstance(record, bytes):
+        raw = record
+    else:
+        raw = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                         cls=DjangoJSONEncoder).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def link(target: models.Model, *, source_system: str, source_key: str, record: Any = None,
+         checksum_hex: str | None = None, **detail: Any) -> Provenance:
+    """Say that `target` was built (partly) from the old record (source_system, source_key). Idempotent."""
+    digest = checksum_hex or checksum(record)
+    prov, _ = Provenance.objects.update_or_create(
+        content_type=ContentType.objects.get_for_model(target),
+        object_pk=str(target.pk),
+        source_system=source_system,
+        source_key=str(source_key),
+        defaults={"checksum": digest, "detail": detail},
+    )
+    return prov
+
+
+def sources_of(target: models.Model):
+    return Provenance.objects.filter(
+        content_type=ContentType.objects.get_for_model(target), object_pk=str(target.pk)
+    ).order_by("imported_at", "id")
+
+
+def find_target(model: type[models.Model], *, source_system: str, source_key: str):
+    """The platform record that the given old record went into, or None."""
+    prov = Provenance.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), source_system=source_system,
+        source_key=str(source_key),
+    ).first()
+    return model._default_manager.filter(pk=prov.object_pk).first() if prov else None

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+app_name = "org"
+urlpatterns = [
+    path("tra-cuu/", views.unit_lookup, name="unit-lookup"),
+]
