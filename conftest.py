@@ -3,5 +3,18 @@ local PostgreSQL server in CI's second pass)."""
 
 import os
 
+import pytest
+
 os.environ.setdefault("HOPNHAT_TESTING", "1")
 os.environ.setdefault("HOPNHAT_VAR_DIR", os.path.join(os.path.dirname(__file__), "var", "test"))
+
+
+@pytest.fixture(scope="session")
+def national_units(django_db_setup, django_db_blocker):
+    """The whole national unit graph (14,149 units, ~14,300 edges), loaded once per test session and kept for
+    every test that asks for it; returns load_national_units()'s report. Tests still need `db` to query it.
+    A test that empties tables (transactional_db) takes it away from the tests after it: load it again there."""
+    from hopnhat.org.units_load import load_national_units
+
+    with django_db_blocker.unblock():
+        return load_national_units()

@@ -45,9 +45,47 @@ ensure_redis() {
   wait_for Redis redis-cli -h 127.0.0.1 ping
 }
 
+ensure_chromium() {
+  # Browser tests drive Debian's Chromium through Playwright; its own browser download is never used.
+  command -v chromium >/dev/null && command -v chromedriver >/dev/null || apt_install chromium chromium-driver
+  wait_for Chromium chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --dump-dom about:blank
+}
+
+ensure_nginx() {
+  # The crosswalk tests run `nginx -t` on the exported redirect map and start their own nginx on a loopback
+  # port; bench/redirects_wrk.py also needs wrk. Nothing is started here.
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx-light
+  command -v wrk >/dev/null || apt_install wrk
+  wait_for nginx /usr/sbin/nginx -v
+}
+
+ensure_oidc_provider() {
+  # A real OpenID Connect provider (npm oidc-provider) for the VNeID sign-in tests; they start it themselves
+  # (src/hopnhat/core/tests/oidc_provider.mjs) on a loopback port.
+  local home=${HOPNHAT_OIDC_PROVIDER_HOME:-$PWD/var/oidc-provider}
+  command -v node >/dev/null || apt_install nodejs npm
+  if [ ! -d "$home/node_modules/oidc-provider" ]; then
+    mkdir -p "$home"
+    [ -f "$home/package.json" ] || echo '{"name": "hopnhat-oidc-test-provider", "private": true}' > "$home/package.json"
+    npm install --prefix "$home" --no-audit --no-fund --silent oidc-provider@9 >/dev/null
+  fi
+  wait_for oidc-provider node -e "require.resolve('oidc-provider', {paths: ['$home']})"
+}
+
+ensure_fonts() {
+  # The dossier receipt slip (dossiers/slip.py) embeds DejaVu Sans for its Vietnamese text.
+  [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || apt_install fonts-dejavu-core
+  wait_for "DejaVu fonts" test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+}
+
 ensure_services() {
   echo "Services:"
   ensure_postgres
   ensure_mariadb
   ensure_redis
+  ensure_nginx
+  ensure_oidc_provider
+  ensure_chromium
+  ensure_fonts
 }

@@ -76,13 +76,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Old portals' hosts are answered first (301/410/API), before sessions and the page tree.
+    "hopnhat.portal.crosswalk.middleware.CrosswalkMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "hopnhat.core.middleware.LanguageMiddleware",  # Django's LocaleMiddleware, Vietnamese unless switched
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Kept for page moves inside the new portal (404s only); old portals' URLs are the crosswalk's, above.
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -130,6 +133,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Citizens sign in with VNeID through the national SSO (OpenID Connect); off until the issuer is set.
+HOPNHAT_OIDC = {
+    "issuer": os.environ.get("HOPNHAT_OIDC_ISSUER", ""),
+    "client_id": os.environ.get("HOPNHAT_OIDC_CLIENT_ID", ""),
+    "client_secret": os.environ.get("HOPNHAT_OIDC_CLIENT_SECRET", ""),
+    "scope": os.environ.get("HOPNHAT_OIDC_SCOPE", "openid profile"),
+    "acr_values": os.environ.get("HOPNHAT_OIDC_ACR_VALUES", ""),
+}
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:staff-home"
 LOGOUT_REDIRECT_URL = "core:home"
@@ -143,6 +154,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [SRC_DIR / "static"]  # the site shell's own CSS (hopnhat/site.css), beside the apps' static dirs
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -165,6 +177,14 @@ TASKS = {"default": {"BACKEND": os.environ.get("HOPNHAT_TASK_BACKEND",
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if redis_url := os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+
+# Dossiers: the DVCQG adapter the outbox posts to (`hopnhat dossiers outbox`; no url = not connected) and the
+# public look-up's limit per client (attempts, seconds), counted in the cache above (Redis in production).
+HOPNHAT_DVCQG = {"url": os.environ.get("HOPNHAT_DVCQG_URL", ""),
+                 "auth_url": os.environ.get("HOPNHAT_DVCQG_AUTH_URL", ""),
+                 "username": os.environ.get("HOPNHAT_DVCQG_USERNAME", ""),
+                 "password": os.environ.get("HOPNHAT_DVCQG_PASSWORD", "")}
+HOPNHAT_LOOKUP_RATE = (int(os.environ.get("HOPNHAT_LOOKUP_ATTEMPTS", "10")), 60)
 
 WAGTAIL_SITE_NAME = "Cổng thông tin điện tử"
 WAGTAILADMIN_BASE_URL = os.environ.get("HOPNHAT_BASE_URL", "http://127.0.0.1:8000")

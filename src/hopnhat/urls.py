@@ -10,16 +10,23 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from hopnhat.portal.search.api import api as portal_api
+
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("dang-nhap/vneid/", include("hopnhat.core.oidc_urls")),
     path("", include("hopnhat.core.urls")),
     path("don-vi/", include("hopnhat.org.urls")),
     path("hop-nhat/", include("hopnhat.consolidation.urls")),
+    path("ra-soat/", include("hopnhat.consolidation.inventory.urls")),
     path("ho-so/", include("hopnhat.dossiers.urls")),
+    path("cong/", include("hopnhat.portal.crosswalk.urls")),
     path("cong/", include("hopnhat.portal.urls")),
+    path("tim-kiem/", include("hopnhat.portal.search.urls")),
+    path("api/v1/", portal_api.urls),
 ]
 
 if settings.DEBUG:

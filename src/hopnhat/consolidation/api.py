@@ -47,9 +47,24 @@ class Source:
         """Yield records with cursor >= since (inclusive: the engine de-duplicates the boundary)."""
         raise NotImplementedError
 
+    # True when records() yields in cursor order, so the engine may commit the cursor after every batch.
+    ordered_by_cursor: ClassVar[bool] = False
+
     def estimate(self) -> int | None:
         """How many records there are, for the progress bar; None when unknown."""
         return None
+
+    def describe(self) -> str:
+        """Where the records come from, for messages: "nhan_su.csv", "bảng nhan_su"."""
+        return self.kind
+
+
+class MappingError(ValueError):
+    """A field of one record cannot be mapped (bad date, unknown code…); the engine quarantines the record."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"trường “{field}”: {message}")
+        self.field = field
 
 
 @dataclass
@@ -88,6 +103,7 @@ class ImportContext:
     def crosswalk_unit(self, value: str, at=None): ...        # old unit code/name -> current AdminUnit(s)
     def crosswalk_agency(self, value: str): ...               # old agency code -> current Agency
     def review(self, kind: str, left, right, score: float, **detail): ...   # queue an uncertain duplicate
+    def label(self, record: SourceRecord) -> str: ...          # "nhan_su.csv line 12", for messages
 
 
 class DomainImporter:
@@ -96,12 +112,24 @@ class DomainImporter:
 
     name: ClassVar[str] = ""            # "org.people", "portal.article", "dossiers.dossier"
     target_model: ClassVar[str] = ""    # app_label.Model, for reconciliation and provenance
+    # target attribute -> mapped field, compared source vs target for every loaded record (reconciliation)
+    reconcile_fields: ClassVar[dict[str, str]] = {}
 
     def prepare(self, ctx: ImportContext) -> None:
         pass
 
     def import_record(self, record: SourceRecord, mapped: dict[str, Any], ctx: ImportContext) -> Outcome:
         raise NotImplementedError
+
+    def import_batch(self, items: list[tuple[SourceRecord, dict[str, Any]]], ctx: ImportContext) -> list[Outcome]:
+        """Many records at once (bulk writes). The default calls import_record for each; the engine guards each
+        call with a savepoint, so override only when the batch path handles its own bad records."""
+        return [self.import_record(record, mapped, ctx) for record, mapped in items]
+
+    def merge(self, keep: models.Model, other: models.Model, ctx: ImportContext | None) -> None:
+        """A person approved that `other` is the same as `keep`: move what hangs on `other` to `keep`. The engine
+        then re-points staging and provenance and deletes `other`."""
+        raise NotImplementedError(f"{self.name} cannot merge records")
 
     def delete_record(self, record: SourceRecord, ctx: ImportContext) -> Outcome | None:
         """The source deleted this record (incremental sync); default: keep our copy, note it."""
@@ -130,6 +158,14 @@ def importer(name: str) -> type[DomainImporter]:
     except KeyError:
         raise LookupError(f"không có bộ nhập “{name}” / no importer named {name!r}; "
                           f"known: {', '.join(sorted(_importers))}") from None
+
+
+def importer_for_model(label: str) -> type[DomainImporter]:
+    """The importer whose target_model is `label` ("org.person"), e.g. to merge two of its records."""
+    for name in sorted(_importers):
+        if _importers[name].target_model.lower() == label.lower():
+            return _importers[name]
+    raise LookupError(f"không có bộ nhập nào cho “{label}” / no importer targets {label}")
 
 
 def source_kind(kind: str) -> type[Source]:

@@ -5,3 +5,13 @@ class ConsolidationConfig(AppConfig):
     name = "hopnhat.consolidation"
     label = "consolidation"
     verbose_name = "Hợp nhất hệ thống (Consolidation)"
+
+    def ready(self):
+        # The engine's own source kinds and the organisation importers; other apps register theirs.
+        from hopnhat.core.navigation import NavItem, register
+        from hopnhat.org import importers  # noqa: F401
+
+        from . import sources  # noqa: F401
+
+        register(NavItem("consolidation:review", "Duyệt bản ghi nghi trùng", "Duplicate review", staff_only=True,
+                         order=42))

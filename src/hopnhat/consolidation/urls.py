@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "consolidation"
-urlpatterns = []
+urlpatterns = [
+    path("duyet-trung/", views.review_list, name="review"),
+    path("duyet-trung/<int:pk>/", views.review_decide, name="review-decide"),
+]

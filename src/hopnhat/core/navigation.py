@@ -1,4 +1,12 @@
-"""The one interface: each module registers its public and staff links here (from its AppConfig.ready)."""
+"""The one interface: each module registers its links here (from its AppConfig.ready), and the site shell
+(templates/hopnhat/base.html, the home page, the sign-in page) shows them.
+
+    register(NavItem("dossiers:lookup", "Tra cứu hồ sơ", "Dossier look-up", order=30,
+                     description_vi="…", description_en="…"))
+    register_sign_in(SignInOption("oidc:login", "Đăng nhập bằng VNeID", "Sign in with VNeID"))
+
+A link whose URL name does not resolve is left out, so an app can register before its URLs exist.
+"""
 
 from dataclasses import dataclass
 
@@ -12,9 +20,24 @@ class NavItem:
     label_en: str
     staff_only: bool = False
     order: int = 100
+    description_vi: str = ""
+    description_en: str = ""
+
+
+@dataclass(frozen=True)
+class SignInOption:
+    """Another way to sign in (VNeID / OIDC), shown above the password form. Register it only when the
+    provider is configured, so an unconfigured one never shows a button that fails."""
+
+    url_name: str
+    label_vi: str
+    label_en: str
+    order: int = 100
 
 
 _items: list[NavItem] = []
+_sign_in: list[SignInOption] = []
+_home_page_providers: list = []
 
 
 def register(item: NavItem) -> None:
@@ -23,13 +46,22 @@ def register(item: NavItem) -> None:
         _items.sort(key=lambda i: i.order)
 
 
+def register_sign_in(option: SignInOption) -> None:
+    if option not in _sign_in:
+        _sign_in.append(option)
+        _sign_in.sort(key=lambda o: o.order)
+
+
 def _resolved(items):
     out = []
     for item in items:
         try:
-            out.append({"url": reverse(item.url_name), "vi": item.label_vi, "en": item.label_en})
+            url = reverse(item.url_name)
         except NoReverseMatch:
             continue
+        out.append({"url": url, "vi": item.label_vi, "en": item.label_en,
+                    "description_vi": getattr(item, "description_vi", ""),
+                    "description_en": getattr(item, "description_en", "")})
     return out
 
 
@@ -38,7 +70,26 @@ def public_items():
 
 
 def staff_items(request):
-    user = getattr(request, "user", None)
-    if not (user and user.is_authenticated):
+    from hopnhat.org.access import is_staff_member
+
+    if not is_staff_member(getattr(request, "user", None)):
         return []
     return _resolved(i for i in _items if i.staff_only)
+
+
+def sign_in_options():
+    return _resolved(_sign_in)
+
+
+def register_home_page(provider) -> None:
+    """A module that owns the public front page (the portal) registers a callable returning the page to serve at
+    "/" (an object with .serve(request)), or None while it has none."""
+    if provider not in _home_page_providers:
+        _home_page_providers.append(provider)
+
+
+def home_page():
+    for provider in _home_page_providers:
+        if (page := provider()) is not None:
+            return page
+    return None

@@ -6,7 +6,7 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("dang-nhap/", auth_views.LoginView.as_view(template_name="hopnhat/login.html"), name="login"),
+    path("dang-nhap/", views.SignInView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("can-bo/", views.staff_home, name="staff-home"),
     path("healthz", views.healthz, name="healthz"),

@@ -5,3 +5,18 @@ class DossiersConfig(AppConfig):
     name = "hopnhat.dossiers"
     label = "dossiers"
     verbose_name = "Hồ sơ TTHC (Dossiers)"
+
+    def ready(self):
+        from hopnhat.core.navigation import NavItem, register
+
+        from . import importers  # noqa: F401 — registers dossiers.dossier and dossiers.history with the engine
+
+        register(NavItem("dossiers:lookup", "Tra cứu hồ sơ", "Dossier look-up", order=30,
+                         description_vi="Tình trạng hồ sơ thủ tục hành chính theo mã mới hoặc mã cũ",
+                         description_en="Where your dossier stands, by its new or old code"))
+        register(NavItem("dossiers:staff-worklist", "Hồ sơ TTHC", "Dossiers", staff_only=True, order=30,
+                         description_vi="Hồ sơ cần xử lý của cơ quan, tiếp nhận tại quầy, in giấy hẹn",
+                         description_en="Dossiers to act on, reception at the counter, receipt slips"))
+        register(NavItem("dossiers:staff-dashboard", "Thống kê hồ sơ", "Dossier statistics", staff_only=True,
+                         order=31, description_vi="Đúng hạn, quá hạn theo từng cơ quan",
+                         description_en="On time and overdue, agency by agency"))

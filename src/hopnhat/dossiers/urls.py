@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+from . import staff_views, views
 
 app_name = "dossiers"
-urlpatterns = []
+urlpatterns = [
+    path("tra-cuu/", views.lookup_page, name="lookup"),
+    # A JSON API for apps and other portals: no session, so no CSRF token; the rate limit guards it.
+    path("api/tra-cuu/", csrf_exempt(views.lookup_api), name="lookup-api"),
+    # Staff: worklist, one dossier and its steps, reception at the counter, receipt slip, on-time dashboard.
+    path("can-bo/", staff_views.worklist_view, name="staff-worklist"),
+    path("can-bo/tiep-nhan/", staff_views.receive_view, name="staff-receive"),
+    path("can-bo/thong-ke/", staff_views.dashboard_view, name="staff-dashboard"),
+    path("can-bo/thong-ke.json", staff_views.dashboard_json, name="staff-dashboard-json"),
+    path("can-bo/<int:pk>/", staff_views.dossier_view, name="staff-dossier"),
+    path("can-bo/<int:pk>/phieu.pdf", staff_views.slip_view, name="staff-slip"),
+    path("can-bo/<int:pk>/<slug:action>/", staff_views.act_view, name="staff-act"),
+]

@@ -8,14 +8,22 @@ from .models import Agency, Role, RoleAssignment
 STAFF_ROLES = {Role.OFFICIAL, Role.UNIT_ADMIN, Role.PLATFORM_ADMIN}
 
 
+def _is_live(user) -> bool:
+    # A deactivated account (an official who moved on) keeps its rows for the record but loses every scope;
+    # jobs and commands that act "as" a user reach here without the login check that would stop it.
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
 def roles_of(user) -> QuerySet[RoleAssignment]:
-    if not getattr(user, "is_authenticated", False):
+    if not _is_live(user):
         return RoleAssignment.objects.none()
     return RoleAssignment.objects.filter(user=user).select_related("agency")
 
 
 def is_platform_admin(user) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or roles_of(user).filter(role=Role.PLATFORM_ADMIN).exists()
+    if not _is_live(user):
+        return False
+    return bool(user.is_superuser) or roles_of(user).filter(role=Role.PLATFORM_ADMIN).exists()
 
 
 def is_staff_member(user) -> bool:

@@ -52,6 +52,8 @@ class AdminUnit(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["vintage", "level", "code"], name="unit_identity")]
+        # resolve("00004") looks a code up across both vintages (a new ward may reuse a predecessor's code).
+        indexes = [models.Index(fields=["code"], name="unit_code")]
         ordering = ["vintage", "level", "code"]
         verbose_name = "đơn vị hành chính (administrative unit)"
         verbose_name_plural = "đơn vị hành chính (administrative units)"

@@ -5,3 +5,10 @@ class PortalCrosswalkConfig(AppConfig):
     name = "hopnhat.portal.crosswalk"
     label = "portal_crosswalk"
     verbose_name = "Địa chỉ cũ (URL crosswalk)"
+
+    def ready(self):
+        from hopnhat.core.navigation import NavItem, register
+
+        from . import resolve  # noqa: F401  (connects the cache-forgetting signals)
+
+        register(NavItem("crosswalk:queue", "Địa chỉ cũ", "Old addresses", staff_only=True, order=60))

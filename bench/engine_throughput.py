@@ -1,0 +1,219 @@
+"""Throughput and memory of the migration engine: N old HR rows in MariaDB → PostgreSQL, through staging,
+provenance and reconciliation (org.people importer), against a baseline in the same run: the same rows
+streamed with a plain SELECT and written with PostgreSQL COPY into a bare table.
+
+    .venv/bin/python bench/engine_throughput.py [--rows 1000000] [--batch 2000]
+
+Prints one JSON document: rows/s of both, their ratio, peak RSS after 100k rows and at the end (and the current
+RSS along the way, to show it stays flat). Targets: ratio ≥ 0.3, peak RSS < 300 MB and flat.
+Source and target databases are created for the run (hn_engine_bench_*) and dropped after it.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "src"))
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+MARIADB = {"host": "127.0.0.1", "user": "root", "password": "", "charset": "utf8mb4"}
+
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý",
+            "Lò", "Triệu", "Giàng", "Sầm", "Nông", "Ma", "Hà"]
+MIDDLE = ["Văn", "Thị", "Đức", "Minh", "Quốc", "Thu", "Ngọc", "Xuân", "Hữu", "Thanh", "Kim", "Công"]
+GIVEN = ["Hùng", "Mai", "Lan", "Sơn", "Dũng", "Hà", "Thắng", "Nhung", "Khải", "Hiền", "Tùng", "Bảo", "Phúc",
+         "Dung", "Thảo", "Quân", "Long", "Hương", "Tâm", "Yến", "Phong", "Ngân", "Trang", "Vinh"]
+TITLES = ["Chuyên viên", "Chuyên viên chính", "Kế toán", "Trưởng phòng", "Phó Trưởng phòng", "Văn thư"]
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def source_rows(n: int):
+    """Old HR rows: about 1 % the same person again (same CCCD), 0.2 % impossible dates, 0.1 % without a name,
+    an agency code on each, cursor values shared by runs of rows."""
+    from hopnhat.consolidation.encodings import unicode_to_legacy
+
+    def to_tcvn3(text):
+        return unicode_to_legacy(text, "tcvn3")
+
+    rng = random.Random(2025)  # noqa: S311 — reproducible test data, not security
+    for i in range(1, n + 1):
+        name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+        birth = (datetime.date(1960, 1, 1) + datetime.timedelta(days=rng.randrange(45 * 365))).isoformat()
+        cccd = f"{(i * 37) % 96 + 1:03d}{i:09d}"
+        if i % 100 == 0:
+            cccd = f"{((i - 33) * 37) % 96 + 1:03d}{i - 33:09d}"  # the same person as row i-33
+        if i % 500 == 0:
+            birth = "2023-02-30"
+        if i % 1000 == 7:
+            name = None
+        agency = "SNV-HG" if i % 3 else "STC-HG"
+        yield (i, to_tcvn3(name) if name else None, birth, cccd, None, None, agency,
+               to_tcvn3(TITLES[i % 6]), f"2025-05-{1 + (i // 5000) % 28:02d} {(i // 200) % 24:02d}:00:00")
+
+
+def make_source(n: int) -> str:
+    import pymysql
+
+    name = f"hn_engine_bench_{uuid.uuid4().hex[:8]}"
+    server = pymysql.connect(autocommit=True, **MARIADB)
+    with server.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    server.close()
+    conn = pymysql.connect(database=name, autocommit=False, **MARIADB)
+    with conn.cursor() as cur:
+        cur.execute("""CREATE TABLE nhan_su (id INT PRIMARY KEY, ho_ten VARCHAR(100) CHARACTER SET latin1 NULL,
+            ngay_sinh VARCHAR(20) NULL, so_cccd VARCHAR(20) NULL, email VARCHAR(100) NULL,
+            dien_thoai VARCHAR(20) NULL, ma_don_vi VARCHAR(30) NULL, chuc_vu VARCHAR(100) CHARACTER SET latin1 NULL,
+            ngay_cap_nhat DATETIME NOT NULL, KEY (ngay_cap_nhat, id))""")
+        chunk = []
+        for row in source_rows(n):
+            chunk.append(row)
+            if len(chunk) == 10000:
+                cur.executemany("INSERT INTO nhan_su VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)", chunk)
+                chunk = []
+        if chunk:
+            cur.executemany("INSERT INTO nhan_su VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)", chunk)
+    conn.commit()
+    conn.close()
+    return name
+
+
+def drop_source(name: str) -> None:
+    import pymysql
+
+    server = pymysql.connect(autocommit=True, **MARIADB)
+    with server.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    server.close()
+
+
+def baseline(source_url: str, target_db: str) -> dict:
+    """Plain SELECT streamed from MariaDB, COPY into a bare PostgreSQL table."""
+    import psycopg
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(source_url, poolclass=sqlalchemy.pool.NullPool)
+    started = time.perf_counter()
+    count = 0
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{target_db}") as pg:
+        pg.execute("CREATE TABLE baseline_nhan_su (id int, ho_ten text, ngay_sinh text, so_cccd text, email text, "
+                   "dien_thoai text, ma_don_vi text, chuc_vu text, ngay_cap_nhat timestamp)")
+        with engine.connect().execution_options(stream_results=True, yield_per=2000) as conn, \
+                pg.cursor().copy("COPY baseline_nhan_su FROM STDIN") as copy:
+            for row in conn.execute(sqlalchemy.text("SELECT * FROM nhan_su")):
+                copy.write_row(tuple(row))
+                count += 1
+        pg.commit()
+    seconds = time.perf_counter() - started
+    return {"rows": count, "seconds": round(seconds, 2), "rows_per_s": round(count / seconds)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=2000)
+    args = parser.parse_args()
+
+    import psycopg
+
+    target_db = f"hn_engine_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{target_db}"')
+    var_dir = tempfile.mkdtemp(prefix="hn_engine_bench_")
+    os.environ.update({"DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{target_db}",
+                       "HOPNHAT_VAR_DIR": var_dir, "DJANGO_SETTINGS_MODULE": "hopnhat.settings"})
+    source_db = None
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        source_db = make_source(args.rows)
+        source_seconds = time.perf_counter() - started
+        source_url = f"mysql+pymysql://root@127.0.0.1:3306/{source_db}?charset=utf8mb4"
+
+        from hopnhat.consolidation.engine import Progress, run_mapping
+        from hopnhat.consolidation.mapping import Mapping
+        from hopnhat.org.models import Agency
+
+        Agency.objects.create(code="000.00.02.H22", name="Sở Nội vụ tỉnh Hà Giang")
+        Agency.objects.create(code="000.00.05.H22", name="Sở Tài chính tỉnh Hà Giang")
+
+        class Sampler(Progress):
+            def __init__(self):
+                self.done, self.samples, self.peak_at_100k = 0, [], None
+
+            def advance(self, n):
+                before, self.done = self.done, self.done + n
+                if before < 100_000 <= self.done:
+                    self.peak_at_100k = round(peak_rss_mb(), 1)
+                if before // 100_000 != self.done // 100_000:
+                    self.samples.append({"rows": self.done, "rss_mb": round(rss_mb(), 1),
+                                         "seconds": round(time.perf_counter() - self.started, 1)})
+
+            def start(self, total, description):
+                self.started = time.perf_counter()
+
+        sampler = Sampler()
+        mapping = Mapping.from_dict({
+            "system": "hr-hagiang", "stream": "people", "importer": "org.people",
+            "source": {"kind": "sql", "url": source_url, "table": "nhan_su",
+                       "legacy_encoding": {"tcvn3": ["ho_ten", "chuc_vu"]}},
+            "key": "id", "cursor": "ngay_cap_nhat", "pii": ["so_cccd"],
+            "fields": {"full_name": {"from": "ho_ten", "required": True},
+                       "birth_date": {"from": "ngay_sinh", "type": "date"}, "national_id_hash": "so_cccd",
+                       "email": "email", "phone": "dien_thoai", "agency_code": "ma_don_vi", "position": "chuc_vu"},
+            "crosswalks": {"agency": {"SNV-HG": "000.00.02.H22", "STC-HG": "000.00.05.H22"}},
+            "options": {"batch_size": args.batch},
+        })
+        started = time.perf_counter()
+        run = run_mapping(mapping, actor="system:bench", progress=sampler)
+        engine_seconds = time.perf_counter() - started
+        engine_peak = peak_rss_mb()
+        base = baseline(source_url, target_db)
+        engine_rate = args.rows / engine_seconds
+        print(json.dumps({
+            "rows": args.rows, "batch": args.batch, "source_setup_seconds": round(source_seconds, 1),
+            "engine": {"seconds": round(engine_seconds, 2), "rows_per_s": round(engine_rate),
+                       "balanced": run.balanced, "totals": run.totals,
+                       "peak_rss_mb_at_100k": sampler.peak_at_100k, "peak_rss_mb_at_end": round(engine_peak, 1),
+                       "rss_samples": sampler.samples},
+            "baseline_select_copy": base,
+            "ratio": round(engine_rate / base["rows_per_s"], 3),
+            "targets": {"ratio": 0.3, "peak_rss_mb": 300},
+        }, ensure_ascii=False, indent=2))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if source_db:
+            drop_source(source_db)
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{target_db}" WITH (FORCE)')
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,272 @@
+"""Old-URL redirects: the app (gunicorn + Django middleware) against nginx serving the exported map.
+
+    .venv/bin/python bench/redirects_wrk.py [--mappings 1000000] [--duration 15] [--connections 16]
+        [--database postgres|sqlite] [--workers 2]
+
+Loads N exact redirect mappings spread over old commune portals into a throw-away database
+(PostgreSQL `bench_hopnhat_crosswalk` by default, or SQLite under bench/out/), exports the nginx map with
+`hopnhat portal redirects nginx-map`, starts nginx and gunicorn on loopback ports, checks both answer the same
+Location for a sample, then runs wrk against each with the same rotating set of old URLs.
+Prints one JSON document: requests/s and latency percentiles for both, the ratio app/nginx, and whether the
+targets (app ≥ 0.3 × nginx, app p99 ≤ 10 ms) were met.
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "redirects"
+VENV_BIN = Path(sys.executable).parent
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_BENCH = "postgres://postgres@127.0.0.1:5432/bench_hopnhat_crosswalk"
+TARGET_RATIO, TARGET_P99_MS = 0.3, 10.0
+SLUGS = ["le-hoi-hoa-tam-giac-mach", "cam-sanh-ham-yen", "lu-quet-hoang-su-phi", "cao-nguyen-da-dong-van",
+         "thu-tuc-cap-giay-khai-sinh", "lich-tiep-cong-dan", "ket-qua-bau-cu", "chuong-trinh-nong-thon-moi"]
+
+WRK_SCRIPT = r"""
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do
+  local host, path = line:match("^(%S+) (%S+)$")
+  paths[#paths + 1] = {host, path}
+end
+local i = 0
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i][2], {["Host"] = paths[i][1]})
+end
+done = function(summary, latency, requests)
+  local out = io.open(os.getenv("BENCH_RESULT"), "w")
+  out:write(string.format(
+    '{"requests": %d, "duration_us": %d, "errors_connect": %d, "errors_read": %d, "errors_status": %d, ' ..
+    '"errors_timeout": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d, "max_us": %d}',
+    summary.requests, summary.duration, summary.errors.connect, summary.errors.read, summary.errors.status,
+    summary.errors.timeout, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+  out:close()
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on port {port}")
+
+
+def wait_healthy(port: int, timeout: float = 180) -> None:
+    """gunicorn binds before its workers have imported Django; wait until one answers."""
+    import http.client
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"the app on port {port} never answered /healthz")
+
+
+def setup_env(args) -> dict:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="hopnhat.settings", HOPNHAT_VAR_DIR=str(OUT / "var"),
+               HOPNHAT_SECRET_KEY="bench-only-secret-key-not-for-production",  # noqa: S106
+               HOPNHAT_ALLOWED_HOSTS="127.0.0.1,localhost", HOPNHAT_BASE_URL="https://tuyenquang.gov.vn",
+               HOPNHAT_LOG_LEVEL="ERROR")
+    if args.database == "postgres":
+        env["DATABASE_URL"] = PG_BENCH
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def fresh_database(args, env) -> None:
+    if args.database == "postgres":
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS bench_hopnhat_crosswalk")
+            conn.execute("CREATE DATABASE bench_hopnhat_crosswalk")
+    else:
+        shutil.rmtree(OUT / "var", ignore_errors=True)
+    (OUT / "var").mkdir(parents=True, exist_ok=True)
+    subprocess.run([str(VENV_BIN / "hopnhat"), "migrate", "--no-input", "-v", "0"], env=env, check=True)
+
+
+def load_mappings(n: int, sites: int) -> list[tuple[str, str, str]]:
+    """N exact redirects over `sites` old commune portals; returns a sample of (host, path, expected target)."""
+    from django.db import transaction
+
+    from hopnhat.portal.crosswalk.api import ensure_site
+    from hopnhat.portal.crosswalk.canonical import canonical
+    from hopnhat.portal.crosswalk.models import Mapping, MappingType
+
+    rng = random.Random(20250701)
+    site_objs = [ensure_site(f"xa{i:05d}.hagiang.gov.vn", actor="system:bench") for i in range(sites)]
+    sample, batch = [], []
+    for i in range(n):
+        site = site_objs[i % sites]
+        slug = SLUGS[i % len(SLUGS)]
+        path = canonical(site, f"/Tin-Tuc/{slug}-{i}.html")
+        target = f"https://tuyenquang.gov.vn/tin-tuc/{slug}-{i}"
+        batch.append(Mapping(site=site, path=path, type=MappingType.REDIRECT, target_url=target, version=1,
+                             updated_by="system:bench"))
+        if rng.random() < 20_000 / n:
+            sample.append((site.host, path, target))
+        if len(batch) == 10_000:
+            with transaction.atomic():
+                Mapping.objects.bulk_create(batch)
+            batch = []
+    Mapping.objects.bulk_create(batch)
+    return sample
+
+
+def run_wrk(port: int, paths_file: Path, args) -> dict:
+    result = OUT / f"wrk-{port}.json"
+    script = OUT / "rotate.lua"
+    script.write_text(WRK_SCRIPT)
+    env = dict(os.environ, BENCH_PATHS=str(paths_file), BENCH_RESULT=str(result))
+    subprocess.run(["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
+                    "--timeout", "5s", "-s", str(script), f"http://127.0.0.1:{port}/"], env=env, check=True,
+                   capture_output=True)
+    raw = json.loads(result.read_text())
+    result.unlink()
+    seconds = raw["duration_us"] / 1e6
+    return {"requests_per_s": round(raw["requests"] / seconds, 1), "requests": raw["requests"],
+            "p50_ms": raw["p50_us"] / 1000, "p90_ms": raw["p90_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
+            "max_ms": raw["max_us"] / 1000,
+            "errors": {k[7:]: v for k, v in raw.items() if k.startswith("errors_") and v}}
+
+
+def measure(port: int, paths_file: Path, args) -> dict:
+    run_wrk(port, paths_file, argparse.Namespace(**{**vars(args), "duration": 3}))  # warm-up
+    return run_wrk(port, paths_file, args)
+
+
+def check_same_answers(ports: dict, sample) -> int:
+    """Both servers send the same Location for the sample (the figure means nothing otherwise)."""
+    import http.client
+
+    checked = 0
+    for host, path, target in sample[:200]:
+        for name, port in ports.items():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", path, headers={"Host": host})
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            if (response.status, response.getheader("Location")) != (301, target):
+                raise RuntimeError(f"{name} answered {response.status} {response.getheader('Location')} "
+                                   f"for {host}{path}, expected 301 {target}")
+        checked += 1
+    return checked
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mappings", type=int, default=1_000_000)
+    parser.add_argument("--sites", type=int, default=300, help="old commune portals the mappings belong to")
+    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+                        help="gunicorn workers (default 2 × cores + 1, gunicorn's advice)")
+    parser.add_argument("--worker-classes", default="sync,gthread", help="gunicorn worker classes to measure")
+    parser.add_argument("--gthreads", type=int, default=4, help="threads per gthread worker (keep-alive)")
+    args = parser.parse_args()
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not (shutil.which("wrk") and Path(nginx).exists()):
+        sys.exit("needs wrk and nginx (scripts/services.sh ensure_nginx installs both)")
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = setup_env(args)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT / "src"))
+    figures: dict = {"mappings": args.mappings, "sites": args.sites, "database": args.database,
+                     "wrk": {"threads": args.threads, "connections": args.connections, "duration_s": args.duration},
+                     "gunicorn_workers": args.workers, "gthreads": args.gthreads, "cpu_count": os.cpu_count(),
+                     "load_average_at_start": os.getloadavg()}
+
+    started = time.monotonic()
+    fresh_database(args, env)
+    import django
+
+    django.setup()
+    sample = load_mappings(args.mappings, args.sites)
+    figures["load_s"] = round(time.monotonic() - started, 1)
+
+    from django.db import connection
+
+    from hopnhat.portal.crosswalk.edge import standalone_conf, write_nginx_map
+
+    map_file = OUT / "hopnhat-redirects.map"
+    started = time.monotonic()
+    with map_file.open("w", encoding="utf-8") as out:
+        figures["nginx_map"] = write_nginx_map(out)
+    figures["nginx_map"]["export_s"] = round(time.monotonic() - started, 1)
+    figures["nginx_map"]["bytes"] = map_file.stat().st_size
+    connection.close()
+
+    paths_file = OUT / "paths.txt"
+    paths_file.write_text("".join(f"{h} {p}\n" for h, p, _ in sample), encoding="utf-8")
+    figures["rotating_urls"] = len(sample)
+
+    nginx_dir = OUT / "nginx"
+    shutil.rmtree(nginx_dir, ignore_errors=True)
+    nginx_dir.mkdir()
+    ports = {"nginx": free_port(), "app": free_port()}
+    figures["targets"] = {"app_to_nginx_ratio_min": TARGET_RATIO, "app_p99_max_ms": TARGET_P99_MS}
+    conf = nginx_dir / "nginx.conf"
+    conf.write_text(standalone_conf(map_file, f"127.0.0.1:{ports['nginx']}", nginx_dir))
+    try:
+        started = time.monotonic()
+        server = subprocess.Popen([nginx, "-c", str(conf), "-p", str(nginx_dir), "-g", "daemon off;"])
+        wait_port(ports["nginx"])
+        figures["nginx_start_s"] = round(time.monotonic() - started, 1)
+        check_same_answers({"nginx": ports["nginx"]}, sample)
+        figures["nginx"] = measure(ports["nginx"], paths_file, args)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    figures["app"] = {}
+    for worker_class in args.worker_classes.split(","):
+        command = [str(VENV_BIN / "gunicorn"), "hopnhat.wsgi:application", "-w", str(args.workers), "-k",
+                   worker_class, "-b", f"127.0.0.1:{ports['app']}", "--log-level", "warning"]
+        if worker_class == "gthread":
+            command += ["--threads", str(args.gthreads)]
+        server = subprocess.Popen(command, env=env, cwd=ROOT)
+        try:
+            wait_port(ports["app"])
+            wait_healthy(ports["app"])
+            figures["checked_same_location"] = check_same_answers({"app": ports["app"]}, sample)
+            app = figures["app"][worker_class] = measure(ports["app"], paths_file, args)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        ratio = app["requests_per_s"] / figures["nginx"]["requests_per_s"]
+        app["ratio_to_nginx"] = round(ratio, 3)
+        app["targets_met"] = {f"ratio >= {TARGET_RATIO}": ratio >= TARGET_RATIO,
+                              f"p99 <= {TARGET_P99_MS} ms": app["p99_ms"] <= TARGET_P99_MS}
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

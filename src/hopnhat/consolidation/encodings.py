@@ -1,0 +1,79 @@
+"""Old Vietnamese text into Unicode NFC: the byte encodings Python knows (UTF-8, UTF-8 with BOM, UTF-16,
+Windows-1258) and the font encodings of the 1990s–2000s, TCVN3 (ABC, .VnTime) and VNI, whose tables come
+from the maintained `viparse` package.
+
+Old systems kept TCVN3/VNI text in latin1 columns or files: each legacy byte arrives as the Latin-1 character
+with the same number (0xB5 → "µ"), which is exactly what the tables key on.
+"""
+
+import codecs
+import functools
+import unicodedata
+
+from viparse.normalize.tables import convert
+from viparse.normalize.tcvn3 import TCVN3
+from viparse.normalize.vni import VNI
+
+from hopnhat.core.text import nfc
+
+LEGACY = {"tcvn3": TCVN3, "abc": TCVN3, "vni": VNI}
+_ALIASES = {"utf8": "utf-8", "utf-8-bom": "utf-8-sig", "utf8-bom": "utf-8-sig", "windows-1258": "cp1258",
+            "utf16": "utf-16"}
+
+
+def canonical(encoding: str) -> str:
+    name = (encoding or "utf-8").strip().lower()
+    name = _ALIASES.get(name, name)
+    if name not in LEGACY:
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            raise ValueError(f"không biết bảng mã “{encoding}” / unknown encoding {encoding!r}; "
+                             f"use utf-8, utf-8-sig, utf-16, cp1258, tcvn3 or vni") from None
+    return name
+
+
+def python_codec(encoding: str) -> str:
+    """The codec that reads the bytes of a file in `encoding` (legacy font encodings read as Latin-1)."""
+    name = canonical(encoding)
+    return "latin-1" if name in LEGACY else name
+
+
+def legacy_to_unicode(text: str, encoding: str) -> str:
+    """TCVN3/VNI surface text (as read through Latin-1) → Vietnamese Unicode NFC."""
+    charmap = LEGACY[canonical(encoding)]
+    return convert(text, charmap, "NFC")
+
+
+def unicode_to_legacy(text: str, encoding: str) -> str:
+    """The reverse: Unicode → legacy surface text (write it with Latin-1), to build test data as old systems
+    stored it. Letters the legacy font cannot show (TCVN3 has no capital toned vowels) stay as they are."""
+    reverse = _reverse(canonical(encoding))
+    return "".join(reverse.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
+
+
+@functools.cache
+def _reverse(name: str) -> dict[str, str]:
+    return {unicode: surface for surface, unicode in LEGACY[name].pairs}
+
+
+def decode_text(text: str, encoding: str) -> str:
+    """Text read with python_codec(encoding) → NFC Unicode, converting legacy encodings. Keeps line breaks."""
+    name = canonical(encoding)
+    if name in LEGACY:
+        return legacy_to_unicode(text, name)
+    return unicodedata.normalize("NFC", text)
+
+
+def convert_fields(data: dict, spec: dict[str, list[str]] | None) -> dict:
+    """Convert the named columns of one record: spec {"tcvn3": ["ho_ten", "don_vi"], "vni": ["chuc_vu"]}."""
+    if not spec:
+        return data
+    for encoding, columns in spec.items():
+        for column in columns:
+            value = data.get(column)
+            if isinstance(value, bytes):
+                value = value.decode("latin-1")
+            if isinstance(value, str):
+                data[column] = nfc(legacy_to_unicode(value, encoding))
+    return data

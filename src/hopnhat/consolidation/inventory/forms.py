@@ -1,0 +1,65 @@
+from django import forms
+from django.db.models import Q
+
+from hopnhat.org.models import AdminUnit, Agency
+
+from .models import Criterion, Decision, OldSystem
+from .scope import can_register, registrable_agencies, registrable_units
+
+
+class OldSystemForm(forms.ModelForm):
+    class Meta:
+        model = OldSystem
+        fields = ["code", "name", "system_type", "agency", "new_unit", "vendor", "product", "version", "hosting",
+                  "url", "users", "records", "data_gb", "security_level", "contract_end", "endpoints",
+                  "yearly_cost_vnd", "capability", "vendor_support", "notes"]
+        widgets = {"contract_end": forms.DateInput(attrs={"type": "date"}),
+                   "endpoints": forms.Textarea(attrs={"rows": 3}), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        agencies, units = registrable_agencies(user), registrable_units(user)
+        if self.instance.pk:  # a system seen through its new unit keeps its owner even when not theirs
+            agencies = Agency.objects.filter(Q(pk__in=agencies.values("pk")) | Q(pk=self.instance.agency_id))
+            units = AdminUnit.objects.filter(Q(pk__in=units.values("pk")) | Q(pk=self.instance.new_unit_id))
+        self.fields["agency"].queryset = agencies.order_by("path")
+        self.fields["new_unit"].queryset = units.order_by("level", "code")
+        if self.instance.pk:  # the engine's runs are keyed by the code: it does not change once recorded
+            self.fields["code"].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        agency, unit = data.get("agency"), data.get("new_unit")
+        if agency and unit and not can_register(self.user, agency, unit):
+            raise forms.ValidationError("Cơ quan và đơn vị mới đều ngoài phạm vi của bạn / neither the agency nor "
+                                        "the new unit is yours")
+        return data
+
+
+class DecisionForm(forms.Form):
+    system = forms.ModelChoiceField(queryset=OldSystem.objects.none(), to_field_name="code")
+    decision = forms.ChoiceField(choices=Decision.choices)
+    into = forms.ModelChoiceField(queryset=OldSystem.objects.none(), to_field_name="code", required=False)
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    wave = forms.IntegerField(min_value=1, required=False)
+    planned_start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    planned_end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system"].queryset = candidates
+        self.fields["into"].queryset = candidates
+
+
+class WeightsForm(forms.Form):
+    def __init__(self, *args, weights, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in Criterion.choices:
+            self.fields[value] = forms.DecimalField(label=label, min_value=0, max_value=999, decimal_places=2,
+                                                    initial=weights[value])
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Tệp Excel (.xlsx) / Excel file")
+    dry_run = forms.BooleanField(label="Chỉ kiểm tra, không ghi / check only", required=False)

@@ -1,0 +1,233 @@
+"""A mapping says how one data set of one old system becomes platform records (one YAML file per data set):
+
+    system: hr-hagiang                 # the old system's code; runs and cutover are keyed by it
+    system_type: hr                    # optional: cutover hooks may be registered per type
+    stream: people                     # optional, default the importer name
+    importer: org.people
+    source: {kind: sql, url: "mysql+pymysql://…", table: nhan_su, legacy_encoding: {tcvn3: [ho_ten]}}
+    key: ma_nv                         # the source key (or in source:)
+    cursor: ngay_cap_nhat              # optional: incremental sync, inclusive lower bound
+    pii: [so_cccd]                     # hashed with core.pii.keyed_hash before anything is stored
+    fields:                            # target field: source column, or {from, type, map, default, required}
+      full_name: {from: ho_ten, required: true}
+      birth_date: {from: ngay_sinh, type: date}
+      agency_code: {from: ma_don_vi, map: don_vi_cu}
+    value_maps: {don_vi_cu: {"HG-SNV": "000.00.00.H26"}}
+    crosswalks: {agency: {"HG-SNV": "000.00.00.H26"}, unit: {"Phuong 1": "00004"}}
+    filters:                           # named rules; a matching record is `filtered` with the rule's name
+      - {name: bo_tai_khoan_thu_nghiem, field: ho_ten, matches: "^(test|thử)"}
+    duplicates: {exact: [national_id_hash], fuzzy: [[name_key, birth_date]]}
+    options: {batch_size: 500}
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hopnhat.core.text import fold, nfc
+
+from .api import MappingError, Source, source_kind
+
+_SYSTEM = re.compile(r"^[a-z0-9][a-z0-9-]{1,99}$")
+_DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d"]
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    """Dates as old systems write them; impossible ones (0000-00-00, 2023-02-30) raise ValueError."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value).strip()
+    if "T" in text or " " in text:
+        text = re.split(r"[T ]", text, maxsplit=1)[0]
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 — a calendar date, no time
+        except ValueError:
+            continue
+    raise ValueError(f"ngày “{value}” không tồn tại hoặc sai dạng / impossible or unreadable date {value!r}")
+
+
+def _convert(value: Any, kind: str) -> Any:
+    if kind == "str":
+        return nfc(value) if value is not None else ""
+    if value is None or value == "":
+        return None
+    if kind == "date":
+        return parse_date(value)
+    if kind == "int":
+        return int(str(value).strip())
+    if kind == "float":
+        return float(str(value).replace(",", "."))
+    if kind == "bool":
+        return fold(str(value)) in {"1", "true", "yes", "co", "x"}
+    if kind == "fold":
+        return fold(str(value))
+    raise ValueError(f"unknown field type {kind!r}")
+
+
+@dataclass
+class FieldRule:
+    target: str
+    source: str
+    type: str = "str"
+    map: str | None = None
+    default: Any = None
+    required: bool = False
+
+
+@dataclass
+class FilterRule:
+    name: str
+    field: str
+    equals: Any = None
+    not_equals: Any = None
+    in_: list | None = None
+    matches: str | None = None
+    empty: bool | None = None
+
+    def applies(self, data: dict[str, Any]) -> bool:
+        value = data.get(self.field)
+        text = "" if value is None else str(value)
+        if self.empty is not None and (text.strip() == "") == self.empty:
+            return True
+        if self.equals is not None and text == str(self.equals):
+            return True
+        if self.not_equals is not None and text != str(self.not_equals):
+            return True
+        if self.in_ is not None and text in {str(v) for v in self.in_}:
+            return True
+        return bool(self.matches and re.search(self.matches, text, re.IGNORECASE))
+
+
+@dataclass
+class Mapping:
+    system: str
+    importer: str
+    source: dict[str, Any]
+    stream: str = ""
+    system_type: str = ""
+    fields: list[FieldRule] = field(default_factory=list)
+    value_maps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    crosswalks: dict[str, dict[str, str]] = field(default_factory=dict)
+    filters: list[FilterRule] = field(default_factory=list)
+    duplicates: dict[str, Any] = field(default_factory=dict)
+    pii: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    base_dir: str | None = None
+    path: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, base_dir=None, path=None) -> "Mapping":
+        where = f"{path}: " if path else ""
+        missing = [k for k in ("system", "importer", "source") if not data.get(k)]
+        if missing:
+            raise ValueError(f"{where}thiếu khóa {', '.join(missing)} / missing keys {missing}")
+        system = str(data["system"])
+        if not _SYSTEM.match(system):
+            raise ValueError(f"{where}mã hệ thống “{system}” phải là slug (hr-hagiang) / system must be a slug")
+        source = dict(data["source"])
+        for name in ("key", "cursor"):
+            if data.get(name):
+                source[name] = data[name]
+        rules = []
+        for target, spec in (data.get("fields") or {}).items():
+            spec = {"from": spec} if isinstance(spec, str) else dict(spec)
+            rules.append(FieldRule(target=target, source=spec.get("from", target), type=spec.get("type", "str"),
+                                   map=spec.get("map"), default=spec.get("default"),
+                                   required=bool(spec.get("required"))))
+        value_maps = {name: {str(k): v for k, v in table.items()}
+                      for name, table in (data.get("value_maps") or {}).items()}
+        for rule in rules:
+            if rule.map and rule.map not in value_maps:
+                raise ValueError(f"{where}trường “{rule.target}” dùng bảng giá trị “{rule.map}” không có "
+                                 f"/ field {rule.target} uses unknown value map {rule.map!r}")
+        filters = []
+        for index, spec in enumerate(data.get("filters") or [], start=1):
+            spec = dict(spec)
+            if not spec.get("name") or not spec.get("field"):
+                raise ValueError(f"{where}quy tắc lọc #{index} cần name và field / filter #{index} needs name, field")
+            spec["in_"] = spec.pop("in", None)
+            filters.append(FilterRule(**spec))
+        return cls(system=system, importer=data["importer"], source=source,
+                   stream=data.get("stream") or data["importer"], system_type=data.get("system_type", ""),
+                   fields=rules, value_maps=value_maps,
+                   crosswalks={k: {str(a): str(b) for a, b in (v or {}).items()}
+                               for k, v in (data.get("crosswalks") or {}).items()},
+                   filters=filters, duplicates=data.get("duplicates") or {}, pii=list(data.get("pii") or []),
+                   options=data.get("options") or {},
+                   base_dir=str(base_dir) if base_dir else data.get("base_dir"), path=str(path) if path else None)
+
+    @classmethod
+    def from_yaml(cls, path) -> "Mapping":
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{path}: YAML không đọc được / unreadable YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: cần một bảng khóa–giá trị / expected a mapping at the top level")
+        return cls.from_dict(data, base_dir=path.parent, path=path)
+
+    def as_dict(self) -> dict[str, Any]:
+        """What a run stores so that a later final sync can run the same mapping again."""
+        return {
+            "system": self.system, "system_type": self.system_type, "stream": self.stream,
+            "importer": self.importer, "source": self.source, "pii": self.pii, "options": self.options,
+            "fields": {r.target: {"from": r.source, "type": r.type, "map": r.map, "default": r.default,
+                                  "required": r.required} for r in self.fields},
+            "value_maps": self.value_maps, "crosswalks": self.crosswalks, "duplicates": self.duplicates,
+            "filters": [{"name": f.name, "field": f.field, "equals": f.equals, "not_equals": f.not_equals,
+                         "in": f.in_, "matches": f.matches, "empty": f.empty} for f in self.filters],
+            "base_dir": self.base_dir,
+        }
+
+    @property
+    def cursor(self) -> str | None:
+        return self.source.get("cursor")
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.options.get("batch_size", 1000))
+
+    def build_source(self) -> Source:
+        return source_kind(self.source["kind"])(self.source, base_dir=self.base_dir)
+
+    def filter_rule(self, data: dict[str, Any]) -> str | None:
+        for rule in self.filters:
+            if rule.applies(data):
+                return rule.name
+        return None
+
+    def map_fields(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Source columns → target fields; raises MappingError naming the field for a value that cannot be used.
+        Without field rules the record passes through as it is."""
+        if not self.fields:
+            return dict(data)
+        out = {}
+        for rule in self.fields:
+            value = data.get(rule.source)
+            if isinstance(value, str):
+                value = value.strip()
+            if rule.map and value not in (None, ""):
+                table = self.value_maps[rule.map]
+                if str(value) not in table:
+                    raise MappingError(rule.target, f"giá trị “{value}” không có trong bảng “{rule.map}” "
+                                                    f"/ value not in value map {rule.map!r}")
+                value = table[str(value)]
+            if value in (None, "") and rule.default is not None:
+                value = rule.default
+            if rule.required and value in (None, ""):
+                raise MappingError(rule.target, f"cột “{rule.source}” trống / required column is empty")
+            try:
+                out[rule.target] = _convert(value, rule.type)
+            except (TypeError, ValueError) as exc:
+                raise MappingError(rule.target, str(exc)) from None
+        return out

@@ -1,0 +1,168 @@
+"""What the migration engine keeps: runs, every staged source record with its one outcome, the sync state of
+each stream, the review queue of uncertain duplicates, and the cutover state of each old system.
+
+Runs, staging and cutover are keyed by the mapping's `system:` code (a slug such as `hr-hagiang`), so the
+inventory of old systems can read them without a foreign key."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    LOADED = "loaded", "Đã nạp (loaded)"
+    MERGED = "merged", "Đã gộp (merged)"
+    QUARANTINED = "quarantined", "Cách ly (quarantined)"
+    FILTERED = "filtered", "Lọc bỏ theo quy tắc (filtered)"
+
+
+OUTCOMES = [o.value for o in Outcome]
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Đang chạy (running)"
+    FINISHED = "finished", "Hoàn tất (finished)"
+    FAILED = "failed", "Lỗi (failed)"
+    INTERRUPTED = "interrupted", "Bị ngắt (interrupted)"
+
+
+class MigrationRun(models.Model):
+    system = models.SlugField(max_length=100, db_index=True, help_text="the old system's code: hr-hagiang")
+    stream = models.CharField(max_length=100, help_text="which data set of the system: people, agencies…")
+    importer = models.CharField(max_length=100)
+    mapping = models.JSONField(default=dict, help_text="the mapping as run, so final sync can run it again")
+    actor = models.CharField(max_length=200)
+    dry_run = models.BooleanField(default=False)
+    full_scan = models.BooleanField(default=True, help_text="read everything (deletions can be detected)")
+    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cursor_from = models.JSONField(null=True, blank=True)
+    cursor_to = models.JSONField(null=True, blank=True)
+    totals = models.JSONField(default=dict, blank=True)
+    field_checks = models.JSONField(default=dict, blank=True)
+    balanced = models.BooleanField(null=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["system", "stream", "-id"])]
+        verbose_name = "lượt chuyển đổi (migration run)"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.system}/{self.stream} {self.status}"
+
+
+class StagedRecord(models.Model):
+    """One source record as last read, raw and lossless, with exactly one outcome once handled."""
+
+    system = models.SlugField(max_length=100)
+    stream = models.CharField(max_length=100)
+    key = models.CharField(max_length=500)
+    raw = models.JSONField()
+    checksum = models.CharField(max_length=64)
+    cursor = models.JSONField(null=True, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    first_run = models.ForeignKey(MigrationRun, on_delete=models.PROTECT, related_name="+")
+    last_run = models.ForeignKey(MigrationRun, on_delete=models.PROTECT, related_name="+")
+    source_deleted = models.BooleanField(default=False, help_text="gone from the source on a full scan")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    reason = models.TextField(blank=True, help_text="quarantined: why; filtered: the rule's name; merged: why")
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    target_pk = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "stream", "key"], name="staged_once")]
+        indexes = [
+            models.Index(fields=["system", "stream", "outcome"]),
+            models.Index(fields=["last_run", "outcome"]),
+            models.Index(fields=["target_type", "target_pk"]),
+        ]
+        verbose_name = "bản ghi nguồn (staged record)"
+
+    def __str__(self) -> str:
+        return f"{self.system}/{self.stream}:{self.key} → {self.outcome}"
+
+
+class SyncState(models.Model):
+    """Where incremental sync of one stream stands. Written in the same transaction as each batch."""
+
+    system = models.SlugField(max_length=100)
+    stream = models.CharField(max_length=100)
+    cursor = models.JSONField(null=True, blank=True, help_text="the highest cursor value committed")
+    run = models.ForeignKey(MigrationRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    scan_complete_run = models.ForeignKey(MigrationRun, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "stream"], name="sync_state_once")]
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Chờ xem xét (pending)"
+    MERGED = "merged", "Đã gộp (merged)"
+    SEPARATE = "separate", "Giữ riêng (kept separate)"
+
+
+class ReviewItem(models.Model):
+    """A pair of records that may be the same (folded name + birth date…); a person decides, never the engine."""
+
+    system = models.SlugField(max_length=100)
+    kind = models.CharField(max_length=50, help_text="rule name: name_birth_date…")
+    left_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    left_pk = models.CharField(max_length=64, help_text="the record already there (kept when merging)")
+    right_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    right_pk = models.CharField(max_length=64, help_text="the record this run loaded")
+    staged = models.ForeignKey(StagedRecord, null=True, on_delete=models.SET_NULL, related_name="reviews")
+    agency = models.ForeignKey("org.Agency", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               help_text="whose administrators may decide")
+    score = models.FloatField()
+    detail = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.CharField(max_length=200, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "-score", "id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "left_type", "left_pk", "right_type", "right_pk"],
+                                               name="review_pair_once")]
+        verbose_name = "cặp nghi trùng (duplicate review)"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.left_pk}~{self.right_pk} ({self.status})"
+
+    @property
+    def left(self):
+        return self.left_type.get_object_for_this_type(pk=self.left_pk)
+
+    @property
+    def right(self):
+        return self.right_type.get_object_for_this_type(pk=self.right_pk)
+
+
+class CutoverStep(models.TextChoices):
+    """The cutover steps; a system's state is the last step it took (cutover.py holds the rules)."""
+
+    NOT_STARTED = "not-started", "Chưa bắt đầu (not started)"
+    PRE_SYNC = "pre-sync", "Đồng bộ trước (pre-sync)"
+    FREEZE = "freeze", "Đóng băng hệ thống cũ (freeze)"
+    FINAL_SYNC = "final-sync", "Đồng bộ cuối (final sync)"
+    VERIFY = "verify", "Đối soát (verify)"
+    SWITCH = "switch", "Chuyển sang nền tảng (switch)"
+    MONITOR = "monitor", "Theo dõi (monitor)"
+    ROUTE_BACK = "route-back", "Quay về hệ thống cũ (route back)"
+    DONE = "done", "Đã tắt hệ thống cũ (done)"
+
+
+class Cutover(models.Model):
+    """Where an old system stands in its move to the platform."""
+
+    system = models.SlugField(max_length=100, unique=True)
+    state = models.CharField(max_length=12, choices=CutoverStep.choices, default=CutoverStep.NOT_STARTED)
+    updated_at = models.DateTimeField(auto_now=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.system}: {self.state}"

@@ -1,0 +1,32 @@
+"""Read-only answers for other apps (the inventory dashboard): what a system's runs added up to, and where its
+cutover stands. Keyed by the system code of the mappings (`hr-hagiang`)."""
+
+from typing import Any
+
+from .models import Cutover, MigrationRun, ReviewItem, ReviewStatus, RunStatus
+from .reconciliation import cumulative
+
+
+def system_totals(system_code: str) -> dict[str, Any]:
+    """Cumulative outcomes over every stream of the system, its latest run and the open review pairs."""
+    whole = cumulative(system_code)
+    last = MigrationRun.objects.filter(system=system_code, dry_run=False).order_by("-id").first()
+    finished = MigrationRun.objects.filter(system=system_code, dry_run=False, status=RunStatus.FINISHED)
+    return {
+        "system": system_code,
+        "staged": whole["staged"],
+        **whole["outcomes"],
+        "source_deleted": whole["source_deleted"],
+        "balanced": whole["balanced"] if whole["staged"] else None,
+        "runs": finished.count(),
+        "streams": sorted(set(finished.values_list("stream", flat=True))),
+        "last_run": {"id": last.pk, "stream": last.stream, "status": last.status, "balanced": last.balanced,
+                     "finished_at": last.finished_at} if last else None,
+        "pending_reviews": ReviewItem.objects.filter(system=system_code, status=ReviewStatus.PENDING).count(),
+    }
+
+
+def cutover_state(system_code: str) -> str:
+    """The last cutover step the system took: "not-started", "pre-sync", "freeze", "final-sync", "verify",
+    "switch", "monitor", "route-back" or "done" (models.CutoverStep)."""
+    return Cutover.objects.filter(system=system_code).values_list("state", flat=True).first() or "not-started"

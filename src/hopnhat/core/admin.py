@@ -1,0 +1,31 @@
+"""The audit log and provenance are evidence: staff may read them in the admin, nobody may change them there."""
+
+from django.contrib import admin
+
+from .models import AuditEntry, Provenance
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "at", "actor", "action", "object_type", "object_pk"]
+    list_filter = ["action"]
+    search_fields = ["actor", "action", "object_pk"]
+    date_hierarchy = "at"
+
+
+@admin.register(Provenance)
+class ProvenanceAdmin(ReadOnlyAdmin):
+    list_display = ["source_system", "source_key", "content_type", "object_pk", "imported_at"]
+    list_filter = ["source_system"]
+    search_fields = ["source_key", "object_pk"]

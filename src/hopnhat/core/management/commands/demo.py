@@ -1,0 +1,94 @@
+"""`hopnhat demo`: a working platform on http://127.0.0.1:8000 from an empty database, in one command.
+
+Migrates, loads the national units, the demo organisation and users, then each module's demo data, and serves.
+Every step is idempotent, so running it again only starts the server.
+"""
+
+import importlib
+import io
+
+from django.conf import settings
+from django.core.management import call_command
+
+from hopnhat.core import demo
+from hopnhat.core.json_output import HopnhatCommand
+
+# Order matters: org → consolidation → portal → dossiers (docs/contributing.md). A module not written yet is skipped.
+MODULE_DEMOS = [
+    "hopnhat.consolidation.inventory.demo",
+    "hopnhat.consolidation.demo",
+    "hopnhat.portal.demo",
+    "hopnhat.dossiers.demo",
+]
+
+
+def _module_demo(name: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:  # only a missing demo module is skipped; a broken import inside one is an error
+            return None
+        raise
+
+
+class Command(HopnhatCommand):
+    help = "Dựng bản demo và chạy máy chủ / set up the demo data and serve it on http://127.0.0.1:8000"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="load the data only (tests, CI)")
+        parser.add_argument("--addr", default="127.0.0.1:8000", help="address for the server (default 127.0.0.1:8000)")
+
+    def handle(self, *args, **options):
+        # Progress goes to the terminal for people; under --json it is collected and left out of the answer.
+        log = io.StringIO() if self.as_json else self.stdout
+        log.write("1/4 Cơ sở dữ liệu / database: migrate\n")
+        call_command("migrate", interactive=False, verbosity=0)
+        log.write("2/4 Đơn vị hành chính / administrative units\n")
+        from hopnhat.org.units_load import load_national_units
+
+        units = load_national_units(stdout=log)
+        log.write("\n3/4 Cơ quan và người dùng demo / demo agencies and users\n")
+        org = demo.load_demo(log)
+        modules = {}
+        log.write("4/4 Dữ liệu demo của các phân hệ / module demo data\n")
+        for name in MODULE_DEMOS:
+            module = _module_demo(name)
+            if module is None:
+                modules[name] = None
+                continue
+            log.write(f"  {name}\n")
+            modules[name] = module.load_demo(log)
+
+        base = f"http://{options['addr']}"
+        urls = {
+            "home": f"{base}/",
+            "sign_in": f"{base}/dang-nhap/",
+            "staff": f"{base}/can-bo/",
+            "unit_lookup": f"{base}/don-vi/tra-cuu/?q=%C4%90%E1%BB%99i%20C%E1%BA%A5n",
+            "django_admin": f"{base}/django-admin/",
+            "wagtail_admin": f"{base}/cms/",
+        }
+        self.emit({"units": units, "org": org, "modules": modules, "urls": urls,
+                   "serving": not options["no_serve"]}, self._human(org, urls))
+        if options["no_serve"]:
+            return
+        if not settings.DEBUG:
+            self.stderr.write("HOPNHAT_DEBUG=1 chưa bật: trang sẽ thiếu CSS và không đăng nhập được qua http "
+                              "/ HOPNHAT_DEBUG=1 is not set: no static files and no sign-in over plain http "
+                              "(scripts/dev demo sets it)")
+        call_command("runserver", options["addr"], use_reloader=False)
+
+    def _human(self, org: dict, urls: dict) -> str:
+        width = max(len(u["username"]) for u in org["users"])
+        users = "\n".join(f"  {u['username']:<{width}}  {u['password']}  {u['shows']}" for u in org["users"])
+        return (
+            "\nBản demo đã sẵn sàng / the demo is ready\n"
+            f"  Trang chủ / home:                 {urls['home']}\n"
+            f"  Đăng nhập / sign in:              {urls['sign_in']}\n"
+            f"  Khu vực cán bộ / staff area:      {urls['staff']}\n"
+            f"  Tra cứu đơn vị / unit look-up:    {urls['unit_lookup']}\n"
+            f"  Django admin:                     {urls['django_admin']}\n"
+            f"  Wagtail (CMS):                    {urls['wagtail_admin']}\n"
+            "Tài khoản demo (tên đăng nhập, mật khẩu) / demo logins (user name, password):\n"
+            f"{users}\n"
+        )

@@ -1,0 +1,33 @@
+"""`{% vi_en "Đăng nhập" "Sign in" %}`: the shell's two languages side by side in the template.
+
+Vietnamese is the text of record and English its companion, so both sit where they are used instead of in a
+message catalogue keyed by one of them (docs/decisions.md).
+"""
+
+from django import template
+from django.utils import translation
+
+register = template.Library()
+
+
+def is_english() -> bool:
+    return (translation.get_language() or "vi").startswith("en")
+
+
+@register.simple_tag
+def vi_en(vi: str, en: str) -> str:
+    return en if is_english() else vi
+
+
+@register.filter
+def label(item: dict, field: str = "") -> str:
+    """A navigation entry's text in the current language: {{ item|label }} or {{ item|label:"description" }}."""
+    prefix = f"{field}_" if field else ""
+    return item.get(f"{prefix}en" if is_english() else f"{prefix}vi", "")
+
+
+@register.filter
+def vn_name(user) -> str:
+    """A person's name in Vietnamese order, family name first ("Hoàng Văn Tuấn"); Django's get_full_name puts
+    the given name first."""
+    return f"{user.last_name} {user.first_name}".strip() or user.get_username()

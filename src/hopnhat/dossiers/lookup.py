@@ -1,0 +1,100 @@
+"""Finding a dossier by any code it ever had, and what may be shown about it.
+
+Staff see everything (`describe(d, public=False)`); the public look-up needs the code plus the last four digits
+of the applicant's phone and answers the same "not found" whether the code or the factor is wrong, so it cannot
+be used to learn which codes exist. It is rate-limited per client through the Django cache."""
+
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from hopnhat.core.pii import keyed_hash, normalise_id_number
+
+from .codes import normalise_code
+from .models import Dossier, DossierEvent
+from .workdays import working_days_between
+
+
+def find(code: str) -> list[Dossier]:
+    """Every dossier known by `code` (old or new). Usually one; two when two old systems reused a code."""
+    code = normalise_code(code)
+    if not code:
+        return []
+    # One join answered from the (code, dossier) index, de-duplicated here (a merged dossier holds the code once
+    # per system): cheaper than IN (subquery) or DISTINCT. Procedure and agencies load when described.
+    found = {d.pk: d for d in Dossier.objects.filter(aliases__code=code)}
+    return list(found.values())
+
+
+def timeline(dossier: Dossier, public: bool = True) -> list[dict[str, Any]]:
+    """The processing history across the merger, in time order, whichever system recorded each step."""
+    rows = []
+    for event in DossierEvent.objects.filter(dossier=dossier).order_by("at", "id"):
+        row = {
+            "at": timezone.localtime(event.at).isoformat(timespec="minutes"),
+            "action": event.action,
+            "action_label": event.get_action_display(),
+            "status": event.status_to,
+            "status_label": event.get_status_to_display() if event.status_to else "",
+            "agency": event.agency_name,
+        }
+        if not public:
+            row |= {"actor": event.actor, "note": event.note, "status_from": event.status_from,
+                    "source_system": event.source_system}
+        rows.append(row)
+    return rows
+
+
+def describe(dossier: Dossier, public: bool = True) -> dict[str, Any]:
+    if not Dossier.procedure.is_cached(dossier):   # one query for the three, not one each
+        dossier = Dossier.objects.select_related("procedure", "agency", "receiving_agency").get(pk=dossier.pk)
+    data = {
+        "code": dossier.code,
+        "other_codes": sorted(a for a in dossier.aliases.values_list("code", flat=True) if a != dossier.code),
+        "procedure": dossier.procedure.name,
+        "procedure_code": dossier.procedure.code,
+        "status": dossier.status,
+        "status_label": dossier.get_status_display(),
+        "agency": dossier.agency.name,
+        "receiving_agency": dossier.receiving_agency.name,
+        "received_at": timezone.localtime(dossier.received_at).isoformat(timespec="minutes"),
+        "due_date": dossier.due_date,
+        "finished_at": timezone.localtime(dossier.finished_at).isoformat(timespec="minutes")
+        if dossier.finished_at else None,
+        "overdue": dossier.is_overdue(),
+        # for an open dossier: working days until the due date (negative once late)
+        "working_days_left": working_days_between(timezone.localdate(), dossier.due_date)
+        if dossier.in_progress and dossier.due_date else None,
+        "timeline": timeline(dossier, public=public),
+    }
+    if not public:
+        data |= {"applicant_name": dossier.applicant_name, "agency_code": dossier.agency.code,
+                 "receiving_agency_code": dossier.receiving_agency.code}
+    return data
+
+
+def public_lookup(code: str, phone_tail: str) -> dict[str, Any] | None:
+    """The public answer, or None — the same None for an unknown code and for a wrong phone factor."""
+    digits = normalise_id_number(phone_tail)[-4:]
+    offered = keyed_hash(digits) if len(digits) == 4 else ""
+    for dossier in find(code):
+        # compare_digest keeps the comparison time independent of how much of the hash matches.
+        if offered and dossier.phone_tail_hash and hmac.compare_digest(offered, dossier.phone_tail_hash):
+            return describe(dossier, public=True)
+    return None
+
+
+def rate_limit_ok(client: str) -> bool:
+    """At most HOPNHAT_LOOKUP_RATE = (attempts, seconds) look-ups per client per window."""
+    attempts, window = getattr(settings, "HOPNHAT_LOOKUP_RATE", (10, 60))
+    key = f"dossiers:lookup:{client}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:   # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count <= attempts

@@ -1,0 +1,270 @@
+"""One dossier store: the procedure catalogue, dossiers under every code they ever had, their processing history,
+the working-day calendar and the outbox to the national portal (DVCQG).
+
+A dossier keeps its code for life (its prefix names the unit that received it, which is what DVCQG knows); the
+agency handling it may change (hand-over after the 2025 reform), and every other code it was known by in an old
+system stays a DossierAlias that resolves to it.
+"""
+
+from django.db import models
+from django.utils import timezone
+
+from hopnhat.core.text import fold, nfc
+from hopnhat.org.models import Agency
+
+
+class Status(models.IntegerChoices):
+    """TrangThaiHoSo, the ten codes DVCQG synchronisation uses (standards doc A.3)."""
+
+    SUBMITTED = 1, "Mới đăng ký (submitted)"
+    RECEIVED = 2, "Được tiếp nhận (received)"
+    REFUSED = 3, "Không được tiếp nhận (refused at reception)"
+    PROCESSING = 4, "Đang xử lý (processing)"
+    SUPPLEMENT = 5, "Yêu cầu bổ sung giấy tờ (supplement requested)"
+    PAYMENT = 6, "Yêu cầu thực hiện nghĩa vụ tài chính (fees requested)"
+    WITHDRAWN = 7, "Công dân yêu cầu rút hồ sơ (withdrawn)"
+    STOPPED = 8, "Dừng xử lý (stopped)"
+    DONE = 9, "Đã xử lý xong (decided)"
+    RETURNED = 10, "Đã trả kết quả (result returned)"
+
+
+# Still with the administration: these are what a closed agency hands over and what can run late.
+IN_PROGRESS = frozenset({Status.SUBMITTED, Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT, Status.PAYMENT})
+# The clock stops for good once the dossier is decided, refused, withdrawn or stopped.
+CLOSED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.DONE, Status.RETURNED})
+
+
+class Channel(models.IntegerChoices):
+    DIRECT = 1, "Trực tiếp (in person)"
+    ONLINE = 2, "Trực tuyến (online)"
+    POST = 3, "Bưu chính công ích (by post)"
+
+
+class Procedure(models.Model):
+    """Thủ tục hành chính as published in the national TTHC database."""
+
+    code = models.CharField(max_length=40, unique=True, help_text="1.001612.000.00.00.H48")
+    national_code = models.CharField(max_length=20, db_index=True, help_text="1.001612 (what LayThuTuc takes)")
+    name = models.CharField(max_length=500)
+    name_key = models.CharField(max_length=500, db_index=True, editable=False, default="")
+    field_code = models.CharField(max_length=40, blank=True, help_text="mã lĩnh vực")
+    field_name = models.CharField(max_length=300, blank=True, help_text="lĩnh vực")
+    levels = models.JSONField(default=list, blank=True, help_text='cấp thực hiện: ["Cấp xã", "Cấp tỉnh"]')
+    processing_days = models.PositiveSmallIntegerField(help_text="thời hạn giải quyết, ngày làm việc")
+    fees = models.JSONField(default=list, blank=True, help_text='[{"name": …, "amount": VND}]')
+    papers = models.JSONField(default=list, blank=True, help_text='thành phần hồ sơ: [{"name": …, "copies": n}]')
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "thủ tục hành chính (procedure)"
+        verbose_name_plural = "thủ tục hành chính (procedures)"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs):
+        self.name, self.field_name = nfc(self.name), nfc(self.field_name)
+        self.name_key = fold(self.name)
+        self.national_code = ".".join(self.code.split(".")[:2])
+        super().save(*args, **kwargs)
+
+
+class Dossier(models.Model):
+    code = models.CharField(max_length=60, unique=True, help_text="mã hồ sơ: V1V2V3.Z1Z2.Y1Y2.MX1X2-YYMMDD-XXXX")
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT, related_name="dossiers")
+    summary = models.CharField(max_length=500, blank=True, help_text="trích yếu")
+    channel = models.PositiveSmallIntegerField(choices=Channel.choices, default=Channel.DIRECT)
+    applicant_name = models.CharField(max_length=200)
+    applicant_id_hash = models.CharField(max_length=64, blank=True, db_index=True,
+                                         help_text="keyed hash of the personal ID number (never in clear)")
+    phone_tail_hash = models.CharField(max_length=64, blank=True,
+                                       help_text="keyed hash of the phone's last 4 digits: the look-up factor")
+    applicant_address = models.CharField(max_length=500, blank=True, help_text="decides a split hand-over")
+    receiving_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="received_dossiers")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="dossiers",
+                               help_text="the agency handling it now (changes on hand-over)")
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.RECEIVED)
+    received_at = models.DateTimeField()
+    due_date = models.DateField(null=True, blank=True, help_text="ngày hẹn trả; never moved by a hand-over")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="decided, refused, withdrawn or stopped")
+    returned_at = models.DateTimeField(null=True, blank=True)
+    result = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["agency", "status"]), models.Index(fields=["status", "due_date"])]
+        verbose_name = "hồ sơ (dossier)"
+        verbose_name_plural = "hồ sơ (dossiers)"
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.applicant_name, self.summary = nfc(self.applicant_name), nfc(self.summary)
+        self.applicant_address = nfc(self.applicant_address)
+        super().save(*args, **kwargs)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in IN_PROGRESS
+
+    def is_overdue(self, today=None) -> bool:
+        """Quá hạn is derived, never stored: finished after the due date, or still open past it."""
+        if self.due_date is None:
+            return False
+        if self.finished_at is not None:
+            return timezone.localdate(self.finished_at) > self.due_date
+        if self.status in CLOSED:
+            return False
+        return (today or timezone.localdate()) > self.due_date
+
+
+class DossierAlias(models.Model):
+    """Every code a dossier was ever known by (its own included), so one indexed look-up finds it. Two old
+    systems may have used the same code for different dossiers: the code is then unique per source system
+    and the look-up's second factor tells them apart."""
+
+    code = models.CharField(max_length=60)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="aliases")
+    source_system = models.CharField(max_length=200, default="hopnhat", help_text="hopnhat for codes we issued")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["code", "source_system"], name="dossier_alias_per_system"),
+        ]
+        # code → dossier answered from the index alone (no visit to the alias table's rows)
+        indexes = [models.Index(fields=["code", "dossier"], name="dossier_alias_lookup")]
+        verbose_name = "mã cũ của hồ sơ (dossier alias)"
+
+    def __str__(self) -> str:
+        return f"{self.code} → {self.dossier_id}"
+
+
+class Action(models.TextChoices):
+    SUBMIT = "submit", "Nộp hồ sơ (submitted)"
+    RECEIVE = "receive", "Tiếp nhận (received)"
+    REFUSE = "refuse", "Từ chối tiếp nhận (refused)"
+    ASSIGN = "assign", "Chuyển xử lý (assigned)"
+    PROCESS = "process", "Thụ lý (processing)"
+    REQUEST_SUPPLEMENT = "request_supplement", "Yêu cầu bổ sung (supplement requested)"
+    REQUEST_PAYMENT = "request_payment", "Yêu cầu nộp phí (fees requested)"
+    APPROVE = "approve", "Phê duyệt (approved)"
+    RETURN_RESULT = "return_result", "Trả kết quả (result returned)"
+    REJECT = "reject", "Dừng xử lý (rejected)"
+    WITHDRAW = "withdraw", "Rút hồ sơ (withdrawn)"
+    HANDOVER = "handover", "Bàn giao cho cơ quan kế thừa (handed over)"
+    IMPORTED = "imported", "Bước xử lý từ hệ thống cũ (imported step)"
+
+
+class DossierEvent(models.Model):
+    """One step of the processing history (quá trình xử lý). Append-only: a correction is a new event."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=200, help_text="user name, old-system user, or system:<job>")
+    actor_title = models.CharField(max_length=200, blank=True, help_text="chức danh")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    agency_name = models.CharField(max_length=300, blank=True, help_text="as it was named then")
+    action = models.CharField(max_length=30, choices=Action.choices)
+    status_from = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
+    status_to = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
+    note = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True, help_text='[{"name": …, "url": …}]')
+    source_system = models.CharField(max_length=200, default="hopnhat")
+    source_key = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dossier", "at"])]
+        verbose_name = "bước xử lý (processing event)"
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("processing history is append-only")
+        self.note, self.agency_name = nfc(self.note), nfc(self.agency_name)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("processing history is append-only")
+
+
+class DailyCounter(models.Model):
+    """The XXXX of a dossier code: per receiving unit and day, locked row by row so numbers never repeat."""
+
+    unit_code = models.CharField(max_length=20)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit_code", "day"], name="dossier_counter_once")]
+
+
+class CalendarKind(models.TextChoices):
+    DAY_OFF = "off", "Ngày nghỉ (day off)"
+    WORKING = "working", "Ngày làm việc (working day)"
+
+
+class CalendarDay(models.Model):
+    """A staff-kept exception to the statutory calendar: a compensatory day off (nghỉ bù) or a make-up
+    working Saturday (làm bù) that the `holidays` data does not know."""
+
+    date = models.DateField(unique=True)
+    kind = models.CharField(max_length=10, choices=CalendarKind.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "ngày nghỉ bù / làm bù (calendar exception)"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", "Chờ xử lý (open)"
+    DONE = "done", "Đã xử lý (resolved)"
+
+
+class HandoverReview(models.Model):
+    """A dossier of a closed agency whose successor the rules could not decide: a person picks one."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="handover_reviews")
+    from_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    candidates = models.ManyToManyField(Agency, related_name="+")
+    reason = models.TextField()
+    state = models.CharField(max_length=10, choices=ReviewState.choices, default=ReviewState.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dossier", "from_agency"], name="handover_review_once")]
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", "Chờ gửi (pending)"
+    SENT = "sent", "Đã gửi (sent)"
+    FAILED = "failed", "Lỗi, bỏ cuộc (gave up)"
+
+
+class OutboxMessage(models.Model):
+    """One payload for DVCQG, written in the same transaction as the change it reports."""
+
+    key = models.CharField(max_length=200, unique=True, help_text="idempotency key: the same change, once")
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="outbox")
+    service = models.CharField(max_length=40, help_text="DongBoHoSoMC | CapNhatTienDoHoSoMC")
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+

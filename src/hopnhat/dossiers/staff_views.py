@@ -1,0 +1,229 @@
+"""The staff side of the dossier system: worklist, one dossier with its steps, reception at the counter, the
+receipt slip and the on-time dashboard. Thin views: the work is in worklist.py, actions.py, slip.py and
+dashboard.py. A dossier outside the user's scope answers 404, as if it did not exist."""
+
+import io
+from functools import wraps
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from hopnhat.core.pii import normalise_id_number
+from hopnhat.org.access import is_staff_member, visible_agencies
+from hopnhat.org.models import AgencyStatus
+
+from . import actions, dashboard, lookup, slip
+from .models import Channel, Procedure, Status
+from .worklist import REQUIRED_TEXT, STAFF_ACTIONS, action_label, allowed_actions, visible_dossiers, worklist
+
+PER_PAGE = 50
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not is_staff_member(request.user):
+            raise PermissionDenied("chỉ dành cho cán bộ / staff only")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class FilterForm(forms.Form):
+    status = forms.TypedChoiceField(label="Trạng thái / Status", required=False, choices=[
+        ("", "Cần xử lý (to act on)"), ("all", "Tất cả (all)"), *[(str(v), lbl) for v, lbl in Status.choices]])
+    overdue = forms.BooleanField(label="Chỉ hồ sơ quá hạn / Overdue only", required=False)
+    procedure = forms.ModelChoiceField(label="Thủ tục / Procedure", required=False, to_field_name="code",
+                                       queryset=Procedure.objects.all(), empty_label="Tất cả thủ tục (all)")
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        agencies = visible_agencies(user).filter(dossiers__isnull=False).distinct()
+        self.fields["agency"] = forms.ModelChoiceField(label="Cơ quan / Agency", required=False, queryset=agencies,
+                                                       empty_label="Mọi cơ quan trong phạm vi (all in scope)")
+
+
+@staff_required
+def worklist_view(request):
+    form = FilterForm(request.user, request.GET or None)
+    filters = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = {"status": data["status"], "overdue": data["overdue"],
+                   "procedure": data["procedure"].code if data["procedure"] else "",
+                   "agency": data["agency"].pk if data["agency"] else None}
+    page = Paginator(worklist(request.user, **filters), PER_PAGE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [(d, d.is_overdue(today)) for d in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "dossiers/staff/worklist.html", {
+        "form": form, "page": page, "rows": rows, "query": query.urlencode(), "today": today})
+
+
+def _dossier(request, pk):
+    return get_object_or_404(visible_dossiers(request.user), pk=pk)
+
+
+def _dossier_page(request, dossier, error: str = "", status: int = 200):
+    steps = [{"action": a, "label": action_label(a, dossier), "needs": REQUIRED_TEXT.get(a, ""),
+              "url": reverse("dossiers:staff-act", args=[dossier.pk, a])}
+             for a in allowed_actions(dossier, request.user)]
+    # What was just done (?xong=<step>, ?moi=1 after reception) comes back in the address rather than through
+    # django.contrib.messages, so the notice sits in this page's own role="status" box.
+    done = request.GET.get("xong", "")
+    return render(request, "dossiers/staff/dossier.html", {
+        "dossier": dossier, "info": lookup.describe(dossier, public=False), "steps": steps, "error": error,
+        "done": action_label(done, dossier) if done in STAFF_ACTIONS else None,
+        "new": request.GET.get("moi") == "1"}, status=status)
+
+
+@staff_required
+def dossier_view(request, pk):
+    return _dossier_page(request, _dossier(request, pk))
+
+
+@staff_required
+@require_POST
+def act_view(request, pk, action):
+    dossier = _dossier(request, pk)
+    if action not in STAFF_ACTIONS:
+        raise Http404(f"thao tác “{action}” không có / no such step")
+    note, result = request.POST.get("note", "").strip(), request.POST.get("result", "").strip()
+    vi, en = action_label(action, dossier)
+    needed = REQUIRED_TEXT.get(action)
+    if needed and not {"note": note, "result": result}[needed]:
+        what = ("Nội dung", "A note") if needed == "note" else ("Kết quả giải quyết", "The result")
+        return _dossier_page(request, dossier, f"{what[0]} là bắt buộc khi “{vi}”. / {what[1]} is required for "
+                                               f"“{en}”.", status=400)
+    try:
+        actions.transition(request.user, dossier, action, note=note, result=result)
+    except actions.TransitionError as error:
+        return _dossier_page(request, dossier, str(error), status=409)
+    except PermissionDenied as error:
+        return _dossier_page(request, dossier, str(error), status=403)
+    return redirect(f"{reverse('dossiers:staff-dossier', args=[dossier.pk])}?xong={action}")
+
+
+def parse_papers(text: str) -> list[dict]:
+    """'Tờ khai đăng ký khai sinh; 1' per line (number of copies optional, 1 by default)."""
+    papers = []
+    for number, line in enumerate(text.splitlines(), 1):
+        name, _, copies = (part.strip() for part in line.partition(";"))
+        if not name:
+            continue
+        if copies and not copies.isdigit():
+            raise forms.ValidationError(f"Dòng {number}: số bản “{copies}” phải là số / line {number}: number of "
+                                        f"copies “{copies}” is not a number")
+        papers.append({"name": name, "copies": int(copies or 1)})
+    return papers
+
+
+class ReceiveForm(forms.Form):
+    agency = forms.ModelChoiceField(label="Cơ quan tiếp nhận / Receiving agency", queryset=None)
+    procedure = forms.ModelChoiceField(label="Thủ tục / Procedure", to_field_name="code",
+                                       queryset=Procedure.objects.filter(active=True))
+    applicant_name = forms.CharField(label="Họ tên người nộp / Applicant's full name", max_length=200)
+    phone = forms.CharField(label="Số điện thoại / Phone", max_length=20,
+                            help_text="4 số cuối dùng để tra cứu hồ sơ / its last 4 digits unlock the look-up")
+    id_number = forms.CharField(label="Số định danh cá nhân (CCCD) / Personal ID number", max_length=20,
+                                required=False, help_text="Không lưu dạng đọc được / never stored in clear")
+    address = forms.CharField(label="Địa chỉ / Address", max_length=500, required=False)
+    summary = forms.CharField(label="Trích yếu / Summary", max_length=500, required=False)
+    channel = forms.TypedChoiceField(label="Kênh nộp / Channel", choices=Channel.choices, coerce=int,
+                                     initial=Channel.DIRECT)
+    papers = forms.CharField(label="Giấy tờ đã nhận / Papers received", required=False, widget=forms.Textarea(
+        attrs={"rows": 4}), help_text="Mỗi dòng một giấy tờ: tên; số bản / one paper a line: name; copies")
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = visible_agencies(user).filter(status=AgencyStatus.ACTIVE, code__isnull=False)
+
+    def clean_phone(self):
+        digits = normalise_id_number(self.cleaned_data["phone"])
+        if not 9 <= len(digits) <= 11:
+            raise forms.ValidationError("Số điện thoại phải có 9–11 chữ số / a phone number has 9–11 digits")
+        return digits
+
+    def clean_id_number(self):
+        digits = normalise_id_number(self.cleaned_data["id_number"])
+        if digits and len(digits) not in (9, 12):
+            raise forms.ValidationError("Số định danh có 12 số (CMND cũ: 9 số) / the ID number has 12 digits "
+                                        "(old ID card: 9)")
+        return digits
+
+    def clean_papers(self):
+        return parse_papers(self.cleaned_data["papers"])
+
+
+@staff_required
+def receive_view(request):
+    if request.method == "POST":
+        form = ReceiveForm(request.user, request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                dossier = actions.receive(request.user, **data)
+            except (actions.TransitionError, PermissionDenied) as error:
+                form.add_error("agency", str(error))
+            else:
+                return redirect(f"{reverse('dossiers:staff-dossier', args=[dossier.pk])}?moi=1")
+    else:
+        # ?procedure=<code> (the "Chọn" button) fills the papers the procedure asks for, to tick off at the desk.
+        initial = {}
+        chosen = Procedure.objects.filter(code=request.GET.get("procedure", ""), active=True).first()
+        if chosen:
+            initial = {"procedure": chosen.code,
+                       "papers": "\n".join(f"{p['name']}; {p.get('copies', 1)}" for p in chosen.papers)}
+        form = ReceiveForm(request.user, initial=initial)
+        agencies = form.fields["agency"].queryset
+        if agencies.count() == 1:
+            form.initial["agency"] = agencies.get().pk
+    return render(request, "dossiers/staff/receive.html", {"form": form})
+
+
+@staff_required
+def slip_view(request, pk):
+    dossier = _dossier(request, pk)
+    pdf = slip.render_pdf(slip.slip_data(dossier, request))
+    return FileResponse(io.BytesIO(pdf), content_type="application/pdf",
+                        filename=f"giay-tiep-nhan-{dossier.code}.pdf")
+
+
+class PeriodForm(forms.Form):
+    since = forms.DateField(label="Tiếp nhận từ ngày / Received from", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="đến ngày / to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _period(request):
+    form = PeriodForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["since"], form.cleaned_data["until"]
+    return form, None, None
+
+
+@staff_required
+def dashboard_view(request):
+    form, since, until = _period(request)
+    counts = dashboard.counts_by_agency(request.user, since=since, until=until)
+    return render(request, "dossiers/staff/dashboard.html", {
+        "form": form, "counts": counts, "columns": [(c, *dashboard.LABELS[c]) for c in dashboard.COLUMNS]})
+
+
+@staff_required
+def dashboard_json(request):
+    form, since, until = _period(request)
+    if form.is_bound and not form.is_valid():
+        return JsonResponse({"ok": False, "errors": form.errors}, status=400,
+                            json_dumps_params={"ensure_ascii": False})
+    counts = dashboard.counts_by_agency(request.user, since=since, until=until)
+    return JsonResponse({"ok": True, **counts}, json_dumps_params={"ensure_ascii": False})

@@ -1,0 +1,23 @@
+"""Members of staff for the worklist, slip and dashboard tests: a user with a Person (real name, post) and a role
+over one agency, as the org app would have them."""
+
+from django.contrib.auth.models import User
+from django.test import Client
+
+from hopnhat.org.models import Membership, Person, Role, RoleAssignment
+
+PASSWORD = "mat-khau-dai-123"
+
+
+def official(username: str, full_name: str, agency, role: str = Role.OFFICIAL, title: str = "") -> User:
+    user = User.objects.create_user(username, password=PASSWORD)
+    person = Person.objects.create(full_name=full_name, user=user)
+    Membership.objects.create(person=person, agency=agency, title=title)
+    RoleAssignment.objects.create(user=user, role=role, agency=agency)
+    return user
+
+
+def client_for(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client

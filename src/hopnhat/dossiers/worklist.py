@@ -1,0 +1,69 @@
+"""What a member of staff has to act on: the dossiers of the agencies they may see, filtered and sorted by due
+date, and for one dossier the steps its status and the user's role allow. Views and the dashboard call these."""
+
+import datetime
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from hopnhat.org.access import can_act_on, filter_visible
+
+from .actions import RULES
+from .models import IN_PROGRESS, Action, Dossier, Status
+
+# Still to act on: every open dossier, and decided ones whose result is waiting to be handed to the applicant.
+TO_ACT_ON = IN_PROGRESS | {Status.DONE}
+# The steps a person starts from the dossier page, with the English of their button (the Vietnamese is the
+# model's label); hand-over is the reform's job (handover.py), not a button.
+STAFF_ACTIONS = {Action.RECEIVE: "Receive", Action.ASSIGN: "Assign", Action.PROCESS: "Process",
+                 Action.REQUEST_SUPPLEMENT: "Request documents", Action.APPROVE: "Approve",
+                 Action.RETURN_RESULT: "Return the result", Action.REJECT: "Stop processing"}
+BUTTON_EN = STAFF_ACTIONS | {Action.REFUSE: "Refuse"}
+# What the official must write for the step: the applicant reads it (supplement, refusal) or it is the result.
+REQUIRED_TEXT = {Action.REQUEST_SUPPLEMENT: "note", Action.REJECT: "note", Action.APPROVE: "result"}
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """The database form of Dossier.is_overdue for dossiers still open: past the due date today."""
+    return Q(status__in=IN_PROGRESS, due_date__lt=today)
+
+
+def visible_dossiers(user) -> QuerySet[Dossier]:
+    return filter_visible(Dossier.objects.select_related("procedure", "agency", "receiving_agency"), user)
+
+
+def worklist(user, *, status: str = "", overdue: bool = False, procedure: str = "", agency: int | None = None,
+             today: datetime.date | None = None) -> QuerySet[Dossier]:
+    """Dossiers `user` may see, soonest due first (no due date last).
+
+    status: "" = to act on (open, or decided and not yet returned), "all", or one TrangThaiHoSo number;
+    overdue: only open dossiers past their due date; procedure: a catalogue code (1.001193.000.00.00.H26) or its
+    national part (1.001193); agency: one agency's id within the user's scope."""
+    today = today or timezone.localdate()
+    qs = visible_dossiers(user)
+    if status == "":
+        qs = qs.filter(status__in=TO_ACT_ON)
+    elif status != "all":
+        qs = qs.filter(status=int(status))
+    if overdue:
+        qs = qs.filter(overdue_q(today))
+    if procedure:
+        qs = qs.filter(Q(procedure__code=procedure) | Q(procedure__national_code=procedure))
+    if agency:
+        qs = qs.filter(agency_id=agency)
+    return qs.order_by(F("due_date").asc(nulls_last=True), "received_at", "pk")
+
+
+def allowed_actions(dossier: Dossier, user) -> list[str]:
+    """The steps offered on the dossier page: those actions.RULES allows from its status, when the user holds
+    a role over the agency handling it (actions.py checks both again when the form is posted)."""
+    if not can_act_on(user, dossier.agency):
+        return []
+    return [a for a in STAFF_ACTIONS if dossier.status in RULES[a][0]]
+
+
+def action_label(action: str, dossier: Dossier | None = None) -> tuple[str, str]:
+    """(Vietnamese, English) button text; the Vietnamese from the model's label "Tiếp nhận (received)"."""
+    if action == Action.REJECT and dossier is not None and dossier.status == Status.SUBMITTED:
+        action = Action.REFUSE   # actions.transition turns a reject before reception into a refusal
+    return Action(action).label.partition(" (")[0], BUTTON_EN[action]

@@ -1,0 +1,190 @@
+"""What an old URL answers now. One function, `resolve`, serves the middleware, the preview, the CLI and the
+loop check.
+
+Precedence (documented, tested):
+  1. exact mapping of the canonical path with its significant query parameters,
+  2. exact mapping of the canonical path without them,
+  3. the longest prefix rule (`/tin-tuc/*` covers /tin-tuc and everything below it; prefixes end at a `/`),
+  4. the site's global rule (redirect or archive the whole host),
+  5. 404 — and the hits import turns such paths into `unresolved` mappings to decide.
+Redirect targets are re-checked against the allow-list when served: a target that is no longer allowed
+answers 501 "refusing to redirect", as Bouncer does.
+"""
+
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+
+from .canonical import canonical, prefix_candidates, rest_after, split_url
+from .models import AllowedHost, ApiMode, GlobalType, Mapping, MappingType, Match, OldHost, OldSite
+from .safety import allowed
+
+# Several workers each keep this directory; a change made elsewhere reaches them within TTL seconds.
+TTL = 30.0
+
+
+@dataclass
+class _Directory:
+    loaded_at: float = -TTL
+    sites: dict[str, OldSite] = field(default_factory=dict)
+    patterns: set[str] = field(default_factory=set)
+
+
+_directory = _Directory()
+
+
+def forget(**_kwargs) -> None:
+    _directory.loaded_at = -TTL
+
+
+for _model in (OldSite, OldHost, AllowedHost):
+    post_save.connect(forget, sender=_model, dispatch_uid=f"crosswalk-forget-{_model.__name__}")
+    post_delete.connect(forget, sender=_model, dispatch_uid=f"crosswalk-forget-del-{_model.__name__}")
+
+
+def _fresh_directory() -> _Directory:
+    now = time.monotonic()
+    if now - _directory.loaded_at > TTL:
+        _directory.sites = {h.host: h.site for h in OldHost.objects.select_related("site")}
+        _directory.patterns = set(AllowedHost.objects.values_list("pattern", flat=True))
+        _directory.loaded_at = now
+    return _directory
+
+
+def site_for_host(host: str) -> OldSite | None:
+    return _fresh_directory().sites.get(host.lower().rstrip("."))
+
+
+def strip_port(http_host: str) -> str:
+    """The host name of a Host header; old hosts match without their port ([::1]:80 keeps its brackets)."""
+    host = (http_host or "").strip().lower()
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+@dataclass
+class Outcome:
+    kind: str  # redirect | archive | unresolved | api | proxy | not_found | refused
+    status: int  # 301, 307, 308, 410, 404, 501; 0 for a proxied API call
+    site: OldSite
+    path: str  # the canonical path that was looked up
+    rule: str = ""  # exact | exact-without-query | prefix | global
+    mapping: Mapping | None = None
+    target: str = ""  # as decided: a path on this portal or an absolute URL
+    archive_copy: str = ""
+
+    @property
+    def location(self) -> str:
+        """The target as an absolute URL: an old host cannot send people to a path of its own."""
+        return urljoin(settings.WAGTAILADMIN_BASE_URL, self.target) if self.target else ""
+
+    def as_dict(self) -> dict:
+        return {"type": self.kind, "status": self.status, "target": self.location, "rule": self.rule,
+                "canonical_path": self.path, "mapping_id": self.mapping.pk if self.mapping else None,
+                "archive_copy": self.archive_copy, "site": self.site.host}
+
+
+def page_url(page) -> str:
+    return (page.get_full_url() or page.get_url() or "") if page is not None else ""
+
+
+def _join(target: str, rest: str, query: str) -> str:
+    """Bouncer's join rule: the rest of the path goes after the target without doubling its slash; the query
+    string after that, with & when the target already has one."""
+    if rest and rest != "/":
+        target = target.rstrip("/") + rest
+    if query:
+        target += ("&" if "?" in target else "?") + query
+    return target
+
+
+# Every old URL request runs this look-up: it is one indexed query written once, without the ORM's
+# per-call SQL compilation (which cost more than the query itself; see bench/redirects_wrk.py).
+# In the model's field order, as Model.from_db expects.
+_COLUMNS = tuple(f.attname for f in Mapping._meta.concrete_fields if f.attname in {
+    "id", "path", "match", "type", "target_url", "target_page_id", "append_path", "api_mode", "archive_url",
+    "archive_page_id", "unit_id"})
+
+
+def _rows(site: OldSite, match: str, paths: list[str]) -> list[Mapping]:
+    quote = connection.ops.quote_name
+    columns, table = ", ".join(map(quote, _COLUMNS)), quote(Mapping._meta.db_table)
+    marks = ", ".join(["%s"] * len(paths))
+    where = f"{quote('site_id')} = %s AND {quote('match')} = %s AND {quote('path')} IN ({marks})"
+    sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608  (names are ours; values are parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [site.pk, match, *paths])
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        mapping = Mapping.from_db(connection.alias, _COLUMNS, row)
+        mapping.site = site
+        found.append(mapping)
+    return found
+
+
+def _find(site: OldSite, canon: str) -> tuple[Mapping | None, str]:
+    bare = canon.partition("?")[0]
+    paths = [canon] if bare == canon else [canon, bare]
+    rows = {m.path: m for m in _rows(site, Match.EXACT, paths)}
+    for path, rule in zip(paths, ("exact", "exact-without-query"), strict=False):
+        if path in rows:
+            return rows[path], rule
+    best = max(_rows(site, Match.PREFIX, prefix_candidates(canon)), key=lambda m: len(m.path), default=None)
+    return (best, "prefix") if best else (None, "")
+
+
+def outcome_for(site: OldSite, path: str, query: str = "", *, patterns: set[str] | None = None) -> Outcome:
+    """The answer for one request path on `site` (see the module docstring for the precedence)."""
+    canon = canonical(site, path, query)
+    mapping, rule = _find(site, canon)
+    passed_query = query if site.pass_query else ""
+    if mapping is None:
+        if site.global_type == GlobalType.REDIRECT:
+            rest = rest_after(site, path, "/") if site.global_append_path else ""
+            return _checked(Outcome("redirect", 301, site, canon, "global",
+                                    target=_join(site.global_url, rest, passed_query)), patterns)
+        if site.global_type == GlobalType.ARCHIVE:
+            return Outcome("archive", 410, site, canon, "global")
+        return Outcome("not_found", 404, site, canon)
+    rest = rest_after(site, path, mapping.path) if rule == "prefix" and mapping.append_path else ""
+    if mapping.type == MappingType.REDIRECT:
+        target = page_url(mapping.target_page) or mapping.target_url
+        return _checked(Outcome("redirect", 301, site, canon, rule, mapping, _join(target, rest, passed_query)),
+                        patterns)
+    if mapping.type == MappingType.API:
+        # An API call's query string is part of the call: always passed on.
+        target = _join(mapping.target_url, rest, query)
+        if mapping.api_mode == ApiMode.PROXY:
+            return _checked(Outcome("proxy", 0, site, canon, rule, mapping, target), patterns)
+        return _checked(Outcome("api", int(mapping.api_mode or 308), site, canon, rule, mapping, target), patterns)
+    copy = page_url(mapping.archive_page) or mapping.archive_url
+    return Outcome(mapping.type, 410, site, canon, rule, mapping, archive_copy=copy)
+
+
+def _checked(outcome: Outcome, patterns: set[str] | None) -> Outcome:
+    if not outcome.target:
+        return Outcome("unresolved", 410, outcome.site, outcome.path, outcome.rule, outcome.mapping)
+    host = urlsplit(outcome.target).hostname
+    if host and patterns is not None and not allowed(host, patterns, _directory.sites):
+        return Outcome("refused", 501, outcome.site, outcome.path, outcome.rule, outcome.mapping, outcome.target)
+    return outcome
+
+
+def resolve(host: str, path: str, query: str = "") -> Outcome | None:
+    """The answer for a request to an old host, or None when `host` is not one of ours."""
+    directory = _fresh_directory()
+    site = directory.sites.get(host.lower().rstrip("."))
+    if site is None:
+        return None
+    return outcome_for(site, path, query, patterns=directory.patterns)
+
+
+def resolve_url(old_url: str) -> Outcome | None:
+    host, path, query = split_url(old_url)
+    return resolve(host, path, query)

@@ -1,0 +1,44 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.encoding import escape_uri_path
+
+from .api import MappingError, decide
+from .forms import DecideForm
+from .queue import pending, visible_mappings
+from .resolve import outcome_for, site_for_host
+from .serving import respond
+
+
+def preview(request, host: str, path: str = ""):
+    """The old host's answer before its DNS points at us (GOV.UK's "AKA" hosts, as a path)."""
+    site = site_for_host(host)
+    if site is None:
+        raise Http404("không phải trang cũ đã đăng ký / not a registered old host")
+    return respond(request, outcome_for(site, escape_uri_path("/" + path), request.META.get("QUERY_STRING", "")))
+
+
+@login_required
+def queue(request):
+    rows = pending(request.user)[:200]
+    return TemplateResponse(request, "crosswalk/queue.html", {"rows": rows, "form": DecideForm()})
+
+
+@login_required
+def decide_view(request, pk: int):
+    mapping = get_object_or_404(visible_mappings(request.user), pk=pk)
+    form = DecideForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            decide(mapping.site, mapping.pattern, actor=request.user,
+                   action="crosswalk.mapping.decide", type=data["type"], target_url=data["target_url"],
+                   archive_url=data["archive_url"], notes=data["notes"])
+        except MappingError as exc:
+            error = str(exc)
+        else:
+            return redirect("crosswalk:queue")
+    return TemplateResponse(request, "crosswalk/decide.html", {"mapping": mapping, "form": form, "error": error},
+                            status=400 if error or form.errors else 200)

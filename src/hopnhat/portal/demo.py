@@ -1,0 +1,92 @@
+"""Demo: the one portal of the new Tuyên Quang province, assembled from four old portals in four formats
+(fixtures/generate.py writes them): a WordPress export of the old Hà Giang provincial portal, the RSS feed of the
+Tuyên Quang Department of Education, a WARC archive of the old Vị Xuyên district portal and the Atom feed of the
+old Vị Xuyên township. Loading twice changes nothing (the engine skips unchanged records)."""
+
+from pathlib import Path
+
+from hopnhat.org.models import AdminUnit, Level, Vintage
+
+from . import tree
+from .importing import run_import
+from .models import ArticleOrigin, ArticlePage, ContactPage, HistoricUnitPage, StandardPage
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ACTOR = "system:demo"
+TITLE = "Cổng thông tin điện tử tỉnh Tuyên Quang"
+INTRO = ("<p>Cổng thông tin hợp nhất của tỉnh Tuyên Quang sau sắp xếp đơn vị hành chính ngày 01/7/2025: tin bài "
+         "của các cổng thông tin cũ (tỉnh Hà Giang, Sở Giáo dục và Đào tạo Tuyên Quang, huyện Vị Xuyên, thị trấn Vị "
+         "Xuyên) ở một nơi, mỗi địa chỉ cũ vẫn dẫn tới đúng bài. / The merged portal of Tuyên Quang province: the "
+         "old portals' articles in one place, every old address still answering.</p>")
+
+# (kind, source config, old host, old unit code)
+PORTALS = [
+    ("wxr", {"path": str(FIXTURES / "hagiang-wxr.xml"), "media_dir": str(FIXTURES / "hagiang-uploads")},
+     "hagiang.gov.vn", "02"),
+    ("feed", {"path": str(FIXTURES / "sgddt-tuyenquang-rss.xml")}, "sgddt.tuyenquang.gov.vn", "08"),
+    ("warc", {"path": str(FIXTURES / "vixuyen-warc.warc.gz"), "article_pattern": "/tin-tuc/"},
+     "vixuyen.hagiang.gov.vn", "030"),
+    ("feed", {"path": str(FIXTURES / "ttvixuyen-atom.xml")}, "ttvixuyen.hagiang.gov.vn", "00913"),
+]
+
+
+def _ensure_units(stdout) -> None:
+    """The old and new units the demo's portals belong to come from the national graph (org's loader)."""
+    if not AdminUnit.objects.filter(vintage=Vintage.OLD, level=Level.PROVINCE, code="02").exists():
+        from hopnhat.org.units_load import load_national_units
+
+        stdout.write("Nạp danh mục đơn vị hành chính / loading the national unit graph…\n")
+        load_national_units(stdout)
+
+
+def _publish_if_changed(page, **fields) -> None:
+    if any(getattr(page, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(page, name, value)
+        page.save_revision(log_action=False).publish(log_action=False)
+
+
+def _skeleton() -> None:
+    home = tree.home()
+    _publish_if_changed(home, title=TITLE, intro=INTRO)
+    tree.news()
+    tree.old_units()
+    if not StandardPage.objects.child_of(home).filter(slug="gioi-thieu").exists():
+        page = home.add_child(instance=StandardPage(
+            title="Giới thiệu", slug="gioi-thieu", show_in_menus=True,
+            body="<p>Tỉnh Tuyên Quang (mới) được thành lập trên cơ sở hợp nhất tỉnh Hà Giang và tỉnh Tuyên Quang "
+                 "theo Nghị quyết số 202/2025/QH15 ngày 12/6/2025 của Quốc hội, chính quyền địa phương hai cấp từ "
+                 "ngày 01/7/2025.</p>"))
+        page.save_revision(log_action=False).publish(log_action=False)
+    if not ContactPage.objects.child_of(home).filter(slug="lien-he").exists():
+        unit = AdminUnit.objects.filter(vintage=Vintage.NEW, level=Level.PROVINCE, code="08").first()
+        page = home.add_child(instance=ContactPage(
+            title="Liên hệ", slug="lien-he", show_in_menus=True, unit=unit,
+            address="Phường Minh Xuân, tỉnh Tuyên Quang",
+            body="<p>Văn phòng Ủy ban nhân dân tỉnh Tuyên Quang tiếp nhận góp ý về cổng thông tin và các địa chỉ "
+                 "cũ chưa dẫn tới đúng trang. / The provincial office takes feedback on the portal and on old "
+                 "addresses that do not lead to the right page yet.</p>"))
+        page.save_revision(log_action=False).publish(log_action=False)
+
+
+def load_demo(stdout) -> dict:
+    _ensure_units(stdout)
+    _skeleton()
+    imports = []
+    for kind, source, site, unit in PORTALS:
+        result = run_import(kind, source, site=site, unit=unit, actor=ACTOR)
+        outcomes = result["totals"].get("outcomes", {})
+        stdout.write(f"  {site} ({kind}): {outcomes}\n")
+        imports.append({"site": site, "kind": kind, "outcomes": outcomes, "balanced": result["balanced"],
+                        "quarantined": result["quarantined"]})
+    multi = [p for p in ArticlePage.objects.live() if p.origins.count() > 1]
+    summary = {
+        "imports": imports,
+        "articles": ArticlePage.objects.live().count(),
+        "old_urls": ArticleOrigin.objects.count(),
+        "articles_with_several_origins": {p.title: p.origins.count() for p in multi},
+        "historic_units": list(HistoricUnitPage.objects.live().order_by("title").values_list("title", flat=True)),
+    }
+    stdout.write(f"Cổng thông tin / portal: {summary['articles']} tin bài từ {summary['old_urls']} địa chỉ cũ; "
+                 f"{len(multi)} tin đăng trên nhiều cổng; {len(summary['historic_units'])} đơn vị cũ.\n")
+    return summary

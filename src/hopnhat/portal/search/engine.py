@@ -1,0 +1,237 @@
+"""The one search function the page, the CLI and the mobile API call: `search(query, facets=…, page=…)`.
+
+Steps: parse (fold, synonyms, places through the lineage, typo correction) → the vendor's full-text index
+(every group required; any group when that finds nothing) → best bets pinned first → facet counts over the
+candidates, each facet counted without its own filter (the GOV.UK drill-down rule) → one page of hits with
+highlighted title and snippet.
+"""
+
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from hopnhat.org.models import AdminUnit, Vintage
+
+from .backends import Candidate, get_backend
+from .models import BestBet, DocType, SearchDocument
+from .query import Group, ParsedQuery, parse
+from .snippets import highlight
+
+MAX_CANDIDATES = 500  # ranked matches considered for facets and paging; more is reported as "500+"
+MAX_PER_PAGE = 50
+MAX_QUERY_LENGTH = 200
+FACETS = ("unit", "type", "year")
+FACET_SIZE = 15
+WIDEN_BELOW = 10  # fewer matches than this: ask again, less strictly (see _tiers)
+
+
+class SearchError(ValueError):
+    """A bad search request; the message names the parameter, Vietnamese first."""
+
+
+@dataclass
+class Hit:
+    id: int
+    title: str
+    url: str
+    title_html: str
+    snippet_html: str
+    doc_type: str
+    doc_type_label: str
+    unit: str | None
+    unit_id: int | None
+    date: str | None
+    score: float
+    pinned: bool = False
+    related: bool = False  # from a wider tier: not every word of the query (or not at that place)
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Results:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    total_is_lower_bound: bool = False
+    page: int = 1
+    per_page: int = 10
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    selected: dict[str, list[str]] = field(default_factory=dict)
+    suggestion: str | None = None
+    relaxed: bool = False  # no document held every word; these hold some of them
+    parsed: ParsedQuery | None = None
+    took_ms: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def as_dict(self) -> dict:
+        return {
+            "query": self.query, "total": self.total, "total_is_lower_bound": self.total_is_lower_bound,
+            "page": self.page, "per_page": self.per_page, "pages": self.pages,
+            "suggestion": self.suggestion, "relaxed": self.relaxed,
+            "hits": [asdict(h) for h in self.hits],
+            "facets": {name: [asdict(v) for v in values] for name, values in self.facets.items()},
+            "selected": self.selected,
+            "understood": self.parsed.as_dict()["groups"] if self.parsed else [],
+            "took_ms": self.took_ms,
+        }
+
+
+def _clean_facets(facets: dict | None) -> dict[str, set]:
+    out: dict[str, set] = {name: set() for name in FACETS}
+    for name, values in (facets or {}).items():
+        if name not in FACETS:
+            raise SearchError(f"Bộ lọc “{name}” không có; dùng {', '.join(FACETS)} / unknown facet “{name}”")
+        for value in values if isinstance(values, list | tuple | set) else [values]:
+            if value in ("", None):
+                continue
+            if name == "type":
+                if value not in DocType.values:
+                    raise SearchError(f"Loại “{value}” không có; dùng {', '.join(DocType.values)} "
+                                      f"/ unknown type “{value}”")
+                out[name].add(value)
+                continue
+            try:
+                out[name].add(int(value))
+            except (TypeError, ValueError):
+                raise SearchError(f"Bộ lọc “{name}” cần số, nhận “{value}” / facet “{name}” needs a number, "
+                                  f"got “{value}”") from None
+    return out
+
+
+def _value(candidate: Candidate, name: str):
+    return {"unit": candidate.unit_id, "type": candidate.doc_type, "year": candidate.year}[name]
+
+
+def _passes(candidate: Candidate, chosen: dict[str, set], skip: str | None = None) -> bool:
+    return all(not values or _value(candidate, name) in values
+               for name, values in chosen.items() if name != skip)
+
+
+def _facet_counts(candidates: list[Candidate], chosen: dict[str, set]) -> dict[str, list[FacetValue]]:
+    counts = {name: Counter(_value(c, name) for c in candidates if _passes(c, chosen, skip=name))
+              for name in FACETS}
+    for counter in counts.values():
+        counter.pop(None, None)
+    unit_ids = [u for u, _ in counts["unit"].most_common(FACET_SIZE)]
+    units = {u.pk: u for u in AdminUnit.objects.filter(pk__in=unit_ids)}
+    type_labels = dict(DocType.choices)
+
+    def unit_label(pk):
+        unit = units[pk]
+        return f"{unit.name} (trước 7/2025)" if unit.vintage == Vintage.OLD else unit.name
+
+    return {
+        "unit": [FacetValue(str(pk), unit_label(pk), n, pk in chosen["unit"])
+                 for pk, n in counts["unit"].most_common(FACET_SIZE) if pk in units],
+        "type": [FacetValue(t, type_labels[t], n, t in chosen["type"])
+                 for t, n in counts["type"].most_common(FACET_SIZE)],
+        "year": [FacetValue(str(y), str(y), n, y in chosen["year"])
+                 for y, n in sorted(counts["year"].items(), reverse=True)[:FACET_SIZE]],
+    }
+
+
+def _tiers(parsed: ParsedQuery) -> list[tuple[list[Group], bool]]:
+    """What to ask, strictest first: every group; then without the commonest words one by one (keeping at least
+    half of the query, and the place); then the query without its place (the same procedure elsewhere); then any
+    group. Each pair is (groups, require_all)."""
+    groups = parsed.groups
+    tiers = [(groups, True)]
+    keep = -(-sum(g.kind != "place" for g in groups) // 2)
+    current = list(groups)
+    for word in sorted((g for g in groups if g.kind == "word"), key=lambda g: -g.doc_count):
+        if sum(g.kind != "place" for g in current) <= keep:
+            break
+        current = [g for g in current if g is not word]
+        tiers.append((current, True))
+    without_place = [g for g in groups if g.kind != "place"]
+    if without_place and len(without_place) < len(groups):
+        tiers.append((without_place, True))
+    if len(groups) > 1:
+        tiers.append((groups, False))
+    return tiers
+
+
+def _title_order(candidates: list[Candidate], groups: list[Group]) -> list[Candidate]:
+    """Within one tier, documents whose title holds more of the query come first (the "attribute" rule of
+    Meilisearch's ranking); the index's score orders the rest."""
+    phrases = [[f" {' '.join(p)} " for p in g.phrases] for g in groups]
+
+    def coverage(c: Candidate) -> int:
+        title = f" {c.title_key} "
+        return sum(any(p in title for p in alts) for alts in phrases)
+
+    return sorted(candidates, key=lambda c: (-coverage(c), -c.score))
+
+
+def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool]:
+    """Ranked candidates, tier by tier (see _tiers) until there are WIDEN_BELOW of them. Returns the candidates,
+    the ids that came from a wider tier than the first, and whether the "any group" tier was used."""
+    backend = get_backend()
+    candidates: list[Candidate] = []
+    related: set[int] = set()
+    relaxed = False
+    for n, (groups, require_all) in enumerate(_tiers(parsed)):
+        if (n and len(candidates) >= WIDEN_BELOW) or (candidates and not require_all):
+            break
+        seen = {c.id for c in candidates}
+        found = backend.match([g.phrases for g in groups], require_all=require_all, limit=MAX_CANDIDATES)
+        more = _title_order([c for c in found if c.id not in seen], groups)
+        if n:
+            related |= {c.id for c in more}
+        relaxed = relaxed or (bool(more) and not require_all)
+        candidates += more[:MAX_CANDIDATES - len(candidates)]
+    return candidates, related, relaxed
+
+
+def _hit(doc: SearchDocument, tokens: set[str], score: float, pinned: bool, related: bool) -> Hit:
+    return Hit(
+        id=doc.pk, title=doc.title, url=doc.url, title_html=highlight(doc.title, tokens, window=None),
+        snippet_html=highlight(doc.body, tokens), doc_type=doc.doc_type, doc_type_label=doc.get_doc_type_display(),
+        unit=doc.origin_unit.name if doc.origin_unit_id else None, unit_id=doc.origin_unit_id,
+        date=doc.date.isoformat() if doc.date else None, score=round(score, 6), pinned=pinned, related=related,
+    )
+
+
+def search(query: str, *, facets: dict | None = None, page: int = 1, per_page: int = 10) -> Results:
+    started = time.perf_counter()
+    query = (query or "").strip()
+    if len(query) > MAX_QUERY_LENGTH:
+        raise SearchError(f"Câu tìm dài quá {MAX_QUERY_LENGTH} ký tự / the query is longer than "
+                          f"{MAX_QUERY_LENGTH} characters")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise SearchError(f"per_page phải từ 1 đến {MAX_PER_PAGE} / per_page must be 1–{MAX_PER_PAGE}")
+    if page < 1:
+        raise SearchError("page phải từ 1 / page must be at least 1")
+    chosen = _clean_facets(facets)
+    results = Results(query=query, page=page, per_page=per_page,
+                      selected={k: sorted(map(str, v)) for k, v in chosen.items() if v})
+    if not query:
+        return results
+    parsed = results.parsed = parse(query)
+    results.suggestion = parsed.suggestion
+    candidates, related, results.relaxed = _retrieve(parsed)
+    results.facets = _facet_counts(candidates, chosen)
+    results.total_is_lower_bound = len(candidates) >= MAX_CANDIDATES
+    pinned_ids = list(BestBet.objects.filter(query_key=parsed.key).values_list("document_id", flat=True))
+    organic = [c for c in candidates if c.id not in pinned_ids and _passes(c, chosen)]
+    if any(chosen.values()):  # a best bet is for the plain query; a filtered view shows what the filter asks
+        pinned_ids = []
+    ranked = [(pk, 0.0, True) for pk in pinned_ids] + [(c.id, c.score, False) for c in organic]
+    results.total = len(ranked)
+    window = ranked[(page - 1) * per_page: page * per_page]
+    docs = SearchDocument.objects.select_related("origin_unit").in_bulk([pk for pk, _, _ in window])
+    tokens = parsed.match_tokens
+    results.hits = [_hit(docs[pk], tokens, score, pinned, pk in related) for pk, score, pinned in window
+                    if pk in docs]
+    results.took_ms = round((time.perf_counter() - started) * 1000, 2)
+    return results

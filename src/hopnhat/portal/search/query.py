@@ -1,0 +1,278 @@
+"""From what a person typed to what the index is asked: folding, synonyms and acronyms, old place names expanded
+through the lineage, and typo correction from our own vocabulary.
+
+A parsed query is a list of groups. Each group is one idea of the query ("căn cước", "huyện Gia Lâm", "cấp")
+and holds alternative phrases; a document matches a group when it holds any of them, and a query when it
+matches every group (or, when nothing does, any group).
+"""
+
+import string
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.db import connection
+
+from hopnhat.core.text import fold
+from hopnhat.org import lineage
+from hopnhat.org.models import AdminUnit, UnitAlias, Vintage
+
+from .models import ProtectedWord, SearchTerm, Synonym, is_unit_token, unit_token
+
+Phrase = tuple[str, ...]
+
+MAX_TOKENS = 16
+MAX_PLACE_WORDS = 5  # "thanh pho ho chi minh" is the longest common place name in words
+MIN_TYPO_LENGTH = 4  # shorter syllables have too many neighbours to guess from (an, anh, ang, ăn…)
+LONG_WORD = 8  # from this length a second typo is allowed (trigram look-up on PostgreSQL)
+# Function words that only narrow a query by chance (“thủ tục nào, như thế nào”). Folding makes most short
+# words ambiguous (cho/chợ, thi/thì, o/ô tô, cua/cửa), so the list keeps only those with no content reading.
+STOP_WORDS = frozenset({"va", "cac", "nhung", "nao", "gi", "khong", "duoc", "voi", "nhu", "sao", "hoac", "la"})
+# Question phrases, dropped as a whole: “… như thế nào”, “… ở đâu”, “lệ phí bao nhiêu”.
+STOP_PHRASES = (("nhu", "the", "nao"), ("the", "nao"), ("o", "dau"), ("la", "gi"), ("bao", "nhieu"), ("can", "gi"))
+# Prepositions before a place: “ở Tân Định”, “tại phường Ba Đình”.
+PLACE_PREPOSITIONS = frozenset({"o", "tai"})
+# Type words people put before a place name; a place group also answers to the name without it.
+TYPE_WORDS = ("thanh pho", "thi tran", "thi xa", "dac khu", "phuong", "quan", "huyen", "tinh", "xa", "tp", "tx",
+              "tt", "p", "q", "h")
+_LETTERS = string.ascii_lowercase + string.digits
+SYNONYMS_CACHE_KEY = "portal_search:synonyms"
+PROTECTED_CACHE_KEY = "portal_search:protected"
+CURATED_TTL = 300
+PLACE_TTL = 3600
+GRAPH_BUMP_KEY = "portal_search:graph_bump"
+
+
+@dataclass
+class Group:
+    text: str  # the folded words of the query this group stands for
+    kind: str  # word | synonym | place
+    phrases: list[Phrase]
+    correction: str | None = None  # the vocabulary word a typo was taken for
+    doc_count: int = 0  # word groups: how many documents hold the word (the most common is dropped first)
+    units: list[AdminUnit] = field(default_factory=list)  # place groups: resolved and lineage-expanded units
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "kind": self.kind, "phrases": [" ".join(p) for p in self.phrases],
+                "correction": self.correction, "units": [u.node_id for u in self.units]}
+
+
+@dataclass
+class ParsedQuery:
+    raw: str
+    key: str
+    groups: list[Group]
+    suggestion: str | None = None  # "did you mean", only when a word was corrected
+
+    @property
+    def match_tokens(self) -> set[str]:
+        """Every word a hit may be highlighted on."""
+        return {t for g in self.groups for p in g.phrases for t in p if not is_unit_token(t)}
+
+    def as_dict(self) -> dict:
+        return {"query": self.raw, "key": self.key, "groups": [g.as_dict() for g in self.groups],
+                "suggestion": self.suggestion}
+
+
+def synonym_table() -> dict[Phrase, set[Phrase]]:
+    """Each phrase of an active synonym set → every phrase of its sets (itself included). Cached until staff
+    change a synonym (see forget_curated)."""
+
+    def build():
+        table: dict[Phrase, set[Phrase]] = {}
+        for syn in Synonym.objects.filter(is_active=True):
+            phrases = {tuple(k.split()) for k in syn.keys()}
+            for phrase in phrases:
+                table.setdefault(phrase, set()).update(phrases)
+        return table
+
+    return cache.get_or_set(SYNONYMS_CACHE_KEY, build, CURATED_TTL)
+
+
+def protected_tokens() -> set[str]:
+    return cache.get_or_set(
+        PROTECTED_CACHE_KEY,
+        lambda: {t for key in ProtectedWord.objects.values_list("word_key", flat=True) for t in key.split()},
+        CURATED_TTL)
+
+
+def forget_curated(**_kwargs) -> None:
+    """Signal handler: a synonym or protected word changed."""
+    cache.delete_many([SYNONYMS_CACHE_KEY, PROTECTED_CACHE_KEY])
+
+
+_known_places: dict[str, object] = {"keys": frozenset(), "version": None}
+# Units are never deleted (the lineage keeps history), so the highest ids say whether rows were added.
+_GRAPH_VERSION_SQL = ("SELECT (SELECT max(id) FROM org_adminunit), (SELECT max(id) FROM org_unitalias), "
+                      "(SELECT max(id) FROM org_unitsuccession)")
+
+
+def graph_version() -> str:
+    """A cheap fingerprint of the unit graph (highest id of units, aliases and edges, plus a counter the save
+    signals bump): cached place look-ups are keyed by it, so a units load invalidates them."""
+    with connection.cursor() as cur:
+        cur.execute(_GRAPH_VERSION_SQL)
+        row = cur.fetchone()
+    return "-".join(str(v) for v in row) + f"-{cache.get(GRAPH_BUMP_KEY, 0)}"
+
+
+def forget_places(**_kwargs) -> None:
+    """Signal handler: a unit, alias or edge was saved or deleted one by one."""
+    try:
+        cache.incr(GRAPH_BUMP_KEY)
+    except ValueError:
+        cache.set(GRAPH_BUMP_KEY, 1, None)
+
+
+def _place_keys(spans: set[str], version: str) -> set[str]:
+    """Which spans name some unit (full name, short name or alias), before asking the lineage. The ~40,000 keys
+    of the national graph are held in the process while the graph is unchanged."""
+    if _known_places["version"] != version:
+        keys = set(AdminUnit.objects.values_list("name_key", flat=True))
+        keys |= set(AdminUnit.objects.values_list("short_key", flat=True))
+        keys |= set(UnitAlias.objects.values_list("alias_key", flat=True))
+        _known_places.update(keys=frozenset(k for k in keys if " " in k), version=version)  # one-word names never match
+    return spans & _known_places["keys"]
+
+
+def _strip_type(span: str) -> str:
+    for word in TYPE_WORDS:
+        if span.startswith(word + " ") and len(span) > len(word) + 1:
+            return span[len(word) + 1:]
+    return span
+
+
+def expand_place(span: str) -> list[AdminUnit]:
+    """The units a place name means, then where each old one lives on today and what each new one was made of:
+    "huyện Gia Lâm" → the old district and the new communes its territory went to."""
+    units: dict[int, AdminUnit] = {}
+    for match in lineage.resolve(span):
+        unit = match.unit
+        units[unit.pk] = unit
+        if unit.vintage == Vintage.OLD:
+            for edge in lineage.current(unit):
+                units.setdefault(edge.unit.pk, edge.unit)
+        else:
+            for edge in lineage.predecessors(unit, level=unit.level):  # its old wards, not whole old districts
+                units.setdefault(edge.unit.pk, edge.unit)
+    return list(units.values())
+
+
+def _place_group(span: str, version: str) -> Group:
+    key = f"portal_search:place:{version}:{span.replace(' ', '_')}"  # fold() output: letters, digits, spaces
+    units = cache.get_or_set(key, lambda: expand_place(span), PLACE_TTL)
+    phrases = {tuple(span.split()), tuple(_strip_type(span).split())}
+    # Content from the unit or anything inside it. Not their names: "Phường 1" or "Phú Lợi" name units in many
+    # provinces, and the text mention of what the person typed is already the first phrase.
+    phrases |= {(unit_token(unit),) for unit in units}
+    return Group(text=span, kind="place", phrases=sorted(phrases), units=units)
+
+
+def _edits1(word: str) -> set[str]:
+    """Every string one deletion, transposition, substitution or insertion away (Damerau–Levenshtein 1)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    inserts = {a + c + b for a, b in splits for c in _LETTERS}
+    return (deletes | transposes | replaces | inserts) - {word}
+
+
+def _damerau(a: str, b: str) -> int:
+    rows = [list(range(len(b) + 1))] + [[i] + [0] * len(b) for i in range(1, len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
+
+
+def correct(token: str, known: dict[str, int]) -> str | None:
+    """The most frequent vocabulary word one typo away (two for long words on PostgreSQL), or None."""
+    if token in known or len(token) < MIN_TYPO_LENGTH or token.isdigit():
+        return None
+    candidates = dict(SearchTerm.objects.filter(term__in=_edits1(token)).values_list("term", "doc_count"))
+    if len(token) >= LONG_WORD and connection.vendor == "postgresql":
+        from .backends import PostgresBackend
+
+        candidates.update((t, n) for t, n in PostgresBackend().similar_terms(token) if _damerau(t, token) <= 2)
+    if not candidates:
+        return None
+    return max(sorted(candidates), key=lambda t: (-_damerau(t, token), candidates[t]))
+
+
+def parse(raw: str) -> ParsedQuery:
+    key = fold(raw)
+    tokens = key.split()[:MAX_TOKENS]
+    synonyms = synonym_table()
+    spans = {" ".join(tokens[i:j]) for i in range(len(tokens))
+             for j in range(i + 2, min(len(tokens), i + MAX_PLACE_WORDS) + 1)}
+    version = graph_version() if spans else ""
+    places = _place_keys(spans, version) if spans else set()
+
+    # Synonyms and place names may span several words: take the longest spans first, the later one of two
+    # equally long (“cấp xã phường Tứ Minh” is about Phường Tứ Minh, not Xã Phương Tú), never overlapping.
+    max_span = max(max((len(p) for p in synonyms), default=1), MAX_PLACE_WORDS)
+    spans_found: list[tuple[int, int, Group]] = []
+    taken: set[int] = set()
+    for n in range(min(max_span, len(tokens)), 0, -1):
+        for i in range(len(tokens) - n, -1, -1):
+            if taken & set(range(i, i + n)):
+                continue
+            span = tuple(tokens[i:i + n])
+            text = " ".join(span)
+            if span in synonyms:
+                group = Group(text=text, kind="synonym", phrases=sorted(synonyms[span]))
+            elif n >= 2 and text in places and (place := _place_group(text, version)).units:
+                group = place
+            elif n == 1:
+                group = Group(text=text, kind="word", phrases=[span])
+            else:
+                continue
+            spans_found.append((i, n, group))
+            taken |= set(range(i, i + n))
+    groups = _without_question_words([g for _, _, g in sorted(spans_found, key=lambda s: s[0])])
+
+    words = [g for g in groups if g.kind == "word"]
+    if any(g.text not in STOP_WORDS for g in groups):
+        groups = [g for g in groups if g.text not in STOP_WORDS or g.kind != "word"]
+    known = dict(SearchTerm.objects.filter(term__in=[g.text for g in words]).values_list("term", "doc_count"))
+    for group in words:
+        group.doc_count = known.get(group.text, 0)
+    protected = protected_tokens()
+    suggestion_words = list(tokens)
+    corrected = False
+    for group in groups:
+        if group.kind == "word" and group.text not in protected and (fix := correct(group.text, known)):
+            group.correction = fix
+            group.phrases.append((fix,))
+            group.doc_count = SearchTerm.objects.filter(term=fix).values_list("doc_count", flat=True).first() or 0
+            suggestion_words[tokens.index(group.text)] = fix
+            corrected = True
+    suggestion = _suggestion(raw, tokens, suggestion_words) if corrected else None
+    return ParsedQuery(raw=raw, key=key, groups=groups, suggestion=suggestion)
+
+
+def _without_question_words(groups: list[Group]) -> list[Group]:
+    """Drop question phrases and the preposition before a place; they say how a person asks, not what about."""
+    drop: set[int] = set()
+    texts = [g.text if g.kind == "word" else None for g in groups]
+    for phrase in STOP_PHRASES:
+        n = len(phrase)
+        for i in range(len(groups) - n + 1):
+            if tuple(texts[i:i + n]) == phrase:
+                drop |= set(range(i, i + n))
+    for i, group in enumerate(groups[:-1]):
+        if group.kind == "word" and group.text in PLACE_PREPOSITIONS and groups[i + 1].kind == "place":
+            drop.add(i)
+    kept = [g for i, g in enumerate(groups) if i not in drop]
+    return kept or groups
+
+
+def _suggestion(raw: str, tokens: list[str], fixed: list[str]) -> str:
+    """The query as typed, with each corrected word replaced: keeps the person's diacritics elsewhere."""
+    raw_words = raw.split()
+    if [fold(w) for w in raw_words] == tokens:
+        return " ".join(f if f != t else w for w, t, f in zip(raw_words, tokens, fixed, strict=True))
+    return " ".join(fixed)
