@@ -18,3 +18,16 @@ def national_units(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         return load_national_units()
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    flagged = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    return flagged or "transactional_db" in item.fixturenames or "live_server" in item.fixturenames
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests that build the few units they need run before the national graph is loaded (it stays for the rest
+    of the session), and, as pytest-django orders them, transactional tests (which empty the tables) run last."""
+    items.sort(key=lambda item: (_is_transactional(item), "national_units" in item.fixturenames))

@@ -14,11 +14,10 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from harness import DEFAULT_PG, run_child_in_database
+
 BENCH_DB = "bench_hopnhat_dashboard"
 AGENCIES = 200
 
@@ -126,35 +125,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
-    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg", default=DEFAULT_PG)
     args = parser.parse_args()
     if args.child:
         child(args.n, args.repeat)
         return
-    import subprocess
-    import tempfile
-
-    import psycopg
-
-    bench_url = urlunsplit(urlsplit(args.pg)._replace(path=f"/{BENCH_DB}"))
-    with psycopg.connect(args.pg, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    try:
-        with tempfile.TemporaryDirectory(prefix="hopnhat-bench-") as var_dir:
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", "--n", str(args.n), "--repeat", str(args.repeat)],
-                env={**os.environ, "HOPNHAT_VAR_DIR": var_dir, "DATABASE_URL": bench_url}, cwd=ROOT,
-                capture_output=True, text=True, check=False)
-        if out.returncode:
-            print(json.dumps({"benchmark": "dossiers_dashboard", "error": out.stderr.strip().splitlines()[-5:]},
-                             ensure_ascii=False))
-            sys.exit(1)
-        print(out.stdout.strip().splitlines()[-1])
-    finally:
-        if not args.keep:
-            with psycopg.connect(args.pg, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+    run_child_in_database(script=__file__, database=BENCH_DB, pg_url=args.pg, keep=args.keep,
+                          benchmark="dossiers_dashboard",
+                          child_args=["--n", str(args.n), "--repeat", str(args.repeat)])
 
 
 if __name__ == "__main__":

@@ -15,11 +15,10 @@ import json
 import os
 import random
 import statistics
-import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from harness import DEFAULT_PG, run_child_in_database
+
 BENCH_DB = "bench_hopnhat_dossiers"
 AGENCIES = 200
 
@@ -147,36 +146,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5_000_000, help="dossiers (events: 5 per dossier)")
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
-    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--pg", default=DEFAULT_PG)
     args = parser.parse_args()
     if args.child:
         child(args.n, args.samples)
         return
-    import subprocess
-    import tempfile
-
-    import psycopg
-
-    parts = urlsplit(args.pg)
-    bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-    with psycopg.connect(args.pg, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    try:
-        with tempfile.TemporaryDirectory(prefix="hopnhat-bench-") as var_dir:
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", "--n", str(args.n), "--samples", str(args.samples)],
-                env={**os.environ, "HOPNHAT_VAR_DIR": var_dir, "DATABASE_URL": bench_url}, cwd=ROOT,
-                capture_output=True, text=True, check=False)
-        if out.returncode:
-            print(json.dumps({"benchmark": "dossiers_lookup", "error": out.stderr.strip().splitlines()[-5:]},
-                             ensure_ascii=False))
-            sys.exit(1)
-        print(out.stdout.strip().splitlines()[-1])
-    finally:
-        if not args.keep:
-            with psycopg.connect(args.pg, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}"')
+    run_child_in_database(script=__file__, database=BENCH_DB, pg_url=args.pg, keep=args.keep,
+                          benchmark="dossiers_lookup",
+                          child_args=["--n", str(args.n), "--samples", str(args.samples)])
 
 
 if __name__ == "__main__":

@@ -162,14 +162,17 @@ def main() -> None:
         Agency.objects.create(code="000.00.05.H22", name="Sở Tài chính tỉnh Hà Giang")
 
         class Sampler(Progress):
+            """Peak RSS once 100k rows are through, and the current RSS at every tenth of the run."""
+
             def __init__(self):
                 self.done, self.samples, self.peak_at_100k = 0, [], None
+                self.every = max(args.rows // 10, args.batch)
 
             def advance(self, n):
                 before, self.done = self.done, self.done + n
                 if before < 100_000 <= self.done:
                     self.peak_at_100k = round(peak_rss_mb(), 1)
-                if before // 100_000 != self.done // 100_000:
+                if before // self.every != self.done // self.every:
                     self.samples.append({"rows": self.done, "rss_mb": round(rss_mb(), 1),
                                          "seconds": round(time.perf_counter() - self.started, 1)})
 

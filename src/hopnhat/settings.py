@@ -39,7 +39,9 @@ SECRET_KEY = _secret_key()
 # does not break look-ups.
 PII_HASH_KEY = os.environ.get("HOPNHAT_PII_HASH_KEY", SECRET_KEY)
 ALLOWED_HOSTS = [h for h in os.environ.get("HOPNHAT_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-if os.environ.get("HOPNHAT_TESTING"):
+# Under pytest (which sets PYTEST_VERSION before Django loads) or HOPNHAT_TESTING: plain-HTTP live servers.
+TESTING = bool(os.environ.get("HOPNHAT_TESTING") or os.environ.get("PYTEST_VERSION"))
+if TESTING:
     ALLOWED_HOSTS.append("testserver")
 
 INSTALLED_APPS = [
@@ -161,7 +163,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG and not os.environ.get("HOPNHAT_TESTING")
+SESSION_COOKIE_SECURE = not DEBUG and not TESTING
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

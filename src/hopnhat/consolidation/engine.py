@@ -32,7 +32,7 @@ from hopnhat.core.provenance import checksum
 
 from . import api, reconciliation
 from .mapping import Mapping
-from .models import MigrationRun, ReviewItem, RunStatus, StagedRecord, SyncState
+from .models import OUTCOMES, MigrationRun, ReviewItem, RunStatus, StagedRecord, SyncState
 
 log = logging.getLogger(__name__)
 _PII_DIGITS = {9, 12}  # CMND (9) and CCCD (12)
@@ -104,16 +104,12 @@ class Counters:
     repeated: int = 0        # the same key again within this run (boundary or a record updated mid-scan)
     reimported: int = 0      # … of which with new content, so imported again
     deleted: int = 0
-    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(api_outcomes(), 0))
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
 
     def as_dict(self) -> dict[str, Any]:
         return {"read": self.read, "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
                 "repeated": self.repeated, "reimported": self.reimported, "deleted": self.deleted,
                 "outcomes": dict(self.outcomes)}
-
-
-def api_outcomes() -> list[str]:
-    return ["loaded", "merged", "quarantined", "filtered"]
 
 
 class Progress:
@@ -331,7 +327,7 @@ class Engine:
         creates, updates, links, unlinks = [], [], [], []
         for index, (record, digest, staged) in enumerate(todo):
             outcome = outcomes[index]
-            if outcome.status not in api_outcomes():
+            if outcome.status not in OUTCOMES:
                 outcome = api.quarantined(f"bộ nhập trả về kết quả lạ “{outcome.status}” / unknown outcome")
             self.counters.outcomes[outcome.status] += 1
             reason = outcome.reason

@@ -2,6 +2,7 @@
 receipt slip and the on-time dashboard. Thin views: the work is in worklist.py, actions.py, slip.py and
 dashboard.py. A dossier outside the user's scope answers 404, as if it did not exist."""
 
+import datetime
 import io
 from functools import wraps
 
@@ -80,8 +81,11 @@ def _dossier_page(request, dossier, error: str = "", status: int = 200):
     # What was just done (?xong=<step>, ?moi=1 after reception) comes back in the address rather than through
     # django.contrib.messages, so the notice sits in this page's own role="status" box.
     done = request.GET.get("xong", "")
+    info = lookup.describe(dossier, public=False)
+    for row in info["timeline"]:   # "2026-02-12T15:30+07:00" (Vietnam time) as the desk writes it
+        row["when"] = datetime.datetime.fromisoformat(row["at"]).strftime("%d/%m/%Y %H:%M")
     return render(request, "dossiers/staff/dossier.html", {
-        "dossier": dossier, "info": lookup.describe(dossier, public=False), "steps": steps, "error": error,
+        "dossier": dossier, "info": info, "steps": steps, "error": error,
         "done": action_label(done, dossier) if done in STAFF_ACTIONS else None,
         "new": request.GET.get("moi") == "1"}, status=status)
 

@@ -9,8 +9,9 @@ import openpyxl
 import pymysql
 
 from hopnhat.consolidation.encodings import unicode_to_legacy
+from hopnhat.org import testing
 from hopnhat.org.agencies import close_agency
-from hopnhat.org.models import LAST_OLD_DAY, REFORM_DATE, AdminUnit, Agency, Level, UnitSuccession, Vintage
+from hopnhat.org.models import REFORM_DATE, Agency, Level, Vintage
 
 MARIADB = {"host": "127.0.0.1", "user": "root", "password": "", "charset": "utf8mb4"}
 
@@ -60,12 +61,9 @@ TUYENQUANG_STAFF = [
 def make_units_and_agencies():
     """Tỉnh Hà Giang (02, old) merged whole into Tỉnh Tuyên Quang (08, new); the old Sở Nội vụ and Sở Tài chính
     of Hà Giang and the Sở Nội vụ of Tuyên Quang."""
-    old_hg = AdminUnit.objects.create(vintage=Vintage.OLD, level=Level.PROVINCE, code="02", name="Tỉnh Hà Giang",
-                                      short_name="Hà Giang", unit_type="Tỉnh", valid_to=LAST_OLD_DAY)
-    new_tq = AdminUnit.objects.create(vintage=Vintage.NEW, level=Level.PROVINCE, code="08",
-                                      name="Tỉnh Tuyên Quang", short_name="Tuyên Quang", unit_type="Tỉnh",
-                                      valid_from=REFORM_DATE)
-    UnitSuccession.objects.create(predecessor=old_hg, successor=new_tq, kind="whole", is_default=True)
+    old_hg = testing.unit(Vintage.OLD, Level.PROVINCE, "02", "Tỉnh Hà Giang")
+    new_tq = testing.unit(Vintage.NEW, Level.PROVINCE, "08", "Tỉnh Tuyên Quang")
+    testing.edge(old_hg, new_tq, "whole", default=True)
     snv_hg = Agency.objects.create(code="000.00.02.H22", name="Sở Nội vụ tỉnh Hà Giang", unit=old_hg)
     stc_hg = Agency.objects.create(code="000.00.05.H22", name="Sở Tài chính tỉnh Hà Giang", unit=old_hg)
     snv_tq = Agency.objects.create(code="000.00.02.H60", name="Sở Nội vụ tỉnh Tuyên Quang", unit=new_tq)

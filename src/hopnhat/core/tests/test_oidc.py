@@ -87,7 +87,6 @@ def _reload_urls():
 def configured(settings, provider):
     """The portal configured for this provider, as HOPNHAT_OIDC_* would configure it."""
     before = settings.HOPNHAT_OIDC
-    settings.SESSION_COOKIE_SECURE = False  # the live server speaks plain HTTP
     settings.HOPNHAT_OIDC = {"issuer": provider, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
                              "scope": "openid profile", "acr_values": ""}
     _reload_urls()

@@ -9,25 +9,19 @@ from types import SimpleNamespace
 import pytest
 
 from hopnhat.dossiers import samples
-from hopnhat.org.models import LAST_OLD_DAY, REFORM_DATE, AdminUnit, Level, UnitSuccession, Vintage
+from hopnhat.org import testing
+from hopnhat.org.models import Level, Vintage
 
 ACTOR = "system:test-dossiers"
 VN = zoneinfo.ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _unit(vintage, level, code, name, short, unit_type, parent=None, province=None):
-    unit = AdminUnit.objects.create(
-        vintage=vintage, level=level, code=code, name=name, short_name=short, unit_type=unit_type, parent=parent,
-        province=province, valid_to=LAST_OLD_DAY if vintage == Vintage.OLD else None,
-        valid_from=REFORM_DATE if vintage == Vintage.NEW else None)
-    if unit.province_id is None and level == Level.PROVINCE:
-        unit.province = unit
-        unit.save()
-    return unit
+    return testing.unit(vintage, level, code, name, short, unit_type, parent=parent, province=province)
 
 
 def _edge(pred, succ, kind, default=False):
-    UnitSuccession.objects.create(predecessor=pred, successor=succ, kind=kind, is_default=default)
+    testing.edge(pred, succ, kind, default)
 
 
 def build_hanoi():

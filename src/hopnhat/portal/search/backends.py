@@ -14,6 +14,10 @@ from django.db import connection
 
 DOC_TABLE = "portal_search_searchdocument"
 FTS_TABLE = "portal_search_fts"
+# PostgreSQL reads body-only matches only when fewer documents than this hold the query in title or places:
+# intersecting the long posting lists of common syllables (cấp, đổi, công, dân) in the body index is the costly
+# step at 200,000 documents.
+BODY_BELOW = 20
 # Weights of title, places and body: a word in the title counts as much as ten in the body.
 WEIGHTS = (10.0, 4.0, 1.0)
 
@@ -101,7 +105,7 @@ class PostgresBackend:
 
     def match(self, groups, *, require_all=True, limit=1000) -> list[Candidate]:
         """Documents holding the whole query in their head (title, places) first, ranked on the head; then, when
-        those are fewer than `limit`, documents holding it anywhere, ranked on everything. Each part reads at most
+        those are fewer than BODY_BELOW, documents holding it anywhere, ranked on everything. Each part reads at most
         `limit` rows: ranking every match of a common query is what makes PostgreSQL full-text slow at scale
         (tens of thousands of rows at 200,000 documents), so beyond `limit` matches the first found are ranked and
         the total is reported as a lower bound."""
@@ -117,13 +121,14 @@ class PostgresBackend:
             f"FROM {DOC_TABLE} d, q WHERE d.head_vector @@ q.q LIMIT %s), "
             f"body AS (SELECT d.id, ts_rank({weights}, d.search_vector, q.q, 1) AS score FROM {DOC_TABLE} d, q "
             f"WHERE d.search_vector @@ q.q AND NOT d.head_vector @@ q.q "
-            f"LIMIT GREATEST(0, %s - (SELECT count(*) FROM head))), "
+            f"LIMIT CASE WHEN (SELECT count(*) FROM head) >= %s THEN 0 "
+            f"ELSE %s - (SELECT count(*) FROM head) END), "
             f"found AS (SELECT * FROM head UNION ALL SELECT * FROM body) "
             f"SELECT d.id, d.origin_unit_id, d.doc_type, d.year, found.score, d.title_key FROM found "
             f"JOIN {DOC_TABLE} d ON d.id = found.id ORDER BY found.score DESC, d.id"
         )
         with connection.cursor() as cur:
-            cur.execute(sql, [expr, limit, limit])
+            cur.execute(sql, [expr, limit, BODY_BELOW, limit])
             return [Candidate(*r) for r in cur.fetchall()]
 
     def plain_match(self, text: str, *, limit=1000) -> list[int]:
@@ -143,8 +148,9 @@ class PostgresBackend:
     def similar_terms(self, token: str, limit: int = 20) -> list[tuple[str, int]]:
         """Trigram neighbours of a long token (pg_trgm); short syllables go through edit candidates instead."""
         with connection.cursor() as cur:
-            cur.execute("SELECT term, doc_count FROM portal_search_searchterm WHERE term %% %s "
-                        "ORDER BY similarity(term, %s) DESC LIMIT %s", [token, token, limit])
+            # lower(term) is term (fold output); it names the trigram index of migration 0005.
+            cur.execute("SELECT term, doc_count FROM portal_search_searchterm WHERE lower(term) %% %s "
+                        "ORDER BY similarity(lower(term), %s) DESC LIMIT %s", [token, token, limit])
             return list(cur.fetchall())
 
 

@@ -118,4 +118,7 @@ def rebuild_vocabulary(batch: int = 5000) -> int:
         SearchTerm.objects.all().delete()
         SearchTerm.objects.bulk_create((SearchTerm(term=t, doc_count=n) for t, n in counts.items()),
                                        batch_size=batch)
+    if connection.vendor == "postgresql":  # fresh statistics, or the planner guesses on an emptied table
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {SearchTerm._meta.db_table}")  # noqa: S608 — model table name
     return len(counts)

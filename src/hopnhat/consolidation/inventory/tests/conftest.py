@@ -3,14 +3,14 @@ Hà Giang (02) and old Tuyên Quang (08) merged into the new Tuyên Quang (08); 
 Tuyên Quang's (mã định danh H22 → H60); Phường Ba Đình (00004) of Hà Nội as the outsider for access tests.
 As in the real organisation data, departments carry no unit of their own: they serve their parent's."""
 
-import datetime
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from hopnhat.consolidation.inventory import demo, spreadsheet
+from hopnhat.org import testing
 from hopnhat.org.agencies import close_agency, ensure_agency
-from hopnhat.org.models import REFORM_DATE, AdminUnit, Level, Role, RoleAssignment, UnitSuccession, Vintage
+from hopnhat.org.models import REFORM_DATE, Level, Role, RoleAssignment, Vintage
 
 ACTOR = "system:test"
 # code, name, parent code, unit key; then the Hà Giang ones closed into the Tuyên Quang successor
@@ -31,12 +31,7 @@ CLOSED_INTO = {"000.01.01.H22": "000.01.01.H60", "000.00.12.H22": "000.00.09.H60
 
 
 def _province(vintage, code, name, word="Tỉnh"):
-    unit = AdminUnit.objects.create(
-        vintage=vintage, level=Level.PROVINCE, code=code, name=name, short_name=name.split(" ", 1)[1],
-        unit_type=word, valid_from=REFORM_DATE if vintage == Vintage.NEW else None,
-        valid_to=datetime.date(2025, 6, 30) if vintage == Vintage.OLD else None)
-    AdminUnit.objects.filter(pk=unit.pk).update(province=unit)
-    return unit
+    return testing.unit(vintage, Level.PROVINCE, code, name, unit_type=word)
 
 
 @pytest.fixture
@@ -45,10 +40,8 @@ def agencies(db):
     hn = _province(Vintage.NEW, "01", "Thành phố Hà Nội", "Thành phố")
     units = {"tq": tq, "hn": hn, "hg": _province(Vintage.OLD, "02", "Tỉnh Hà Giang")}
     for old in (units["hg"], _province(Vintage.OLD, "08", "Tỉnh Tuyên Quang")):
-        UnitSuccession.objects.create(predecessor=old, successor=tq, kind="whole", is_default=True)
-    units["ba_dinh"] = AdminUnit.objects.create(
-        vintage=Vintage.NEW, level=Level.WARD, code="00004", name="Phường Ba Đình", short_name="Ba Đình",
-        unit_type="Phường", parent=hn, province=hn, valid_from=REFORM_DATE)
+        testing.edge(old, tq, "whole", default=True)
+    units["ba_dinh"] = testing.unit(Vintage.NEW, Level.WARD, "00004", "Phường Ba Đình", parent=hn)
     made = {}
     for code, name, parent, unit in AGENCIES:
         made[code], _ = ensure_agency(code=code, name=name, parent=made.get(parent), unit=units.get(unit),

@@ -10,6 +10,7 @@ from hopnhat.consolidation.inventory import demo, spreadsheet
 from hopnhat.consolidation.inventory.models import OldSystem, SystemType
 from hopnhat.consolidation.inventory.scope import can_register
 from hopnhat.core.models import AuditEntry
+from hopnhat.org import testing
 from hopnhat.org.models import AdminUnit, Level, Vintage
 
 pytestmark = pytest.mark.django_db
@@ -131,8 +132,7 @@ def test_a_commune_code_lost_its_zeros_still_resolves_when_unambiguous(agencies)
     assert _import([row]).ok
     assert OldSystem.objects.get(code="badinh-portal").new_unit.name == "Phường Ba Đình"
     hanoi = AdminUnit.objects.get(vintage=Vintage.NEW, code="01")
-    AdminUnit.objects.create(vintage=Vintage.NEW, level=Level.WARD, code="00008", name="Phường Ngọc Hà",
-                             short_name="Ngọc Hà", unit_type="Phường", parent=hanoi, province=hanoi)
+    testing.unit(Vintage.NEW, Level.WARD, "00008", "Phường Ngọc Hà", parent=hanoi)
     report = _import([{**HG_PORTAL, "new_unit": 8}])  # province 08 or commune 00008?
     assert "mơ hồ (08 hoặc 00008)" in report.errors[0].message
     assert _import([{**HG_PORTAL, "new_unit": "08"}]).created == ["portal-hagianggovvn"]

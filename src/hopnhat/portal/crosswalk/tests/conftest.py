@@ -6,24 +6,19 @@ from types import SimpleNamespace
 
 import pytest
 
-from hopnhat.org.models import LAST_OLD_DAY, REFORM_DATE, AdminUnit, Agency, Level, UnitSuccession, Vintage
+from hopnhat.org import testing
+from hopnhat.org.models import Agency, Level, Vintage
 from hopnhat.portal.crosswalk.api import ensure_site
 
 ACTOR = "system:test-crosswalk"
 
 
 def _unit(vintage, level, code, name, short, unit_type, parent=None):
-    unit = AdminUnit.objects.create(
-        vintage=vintage, level=level, code=code, name=name, short_name=short, unit_type=unit_type, parent=parent,
-        valid_to=LAST_OLD_DAY if vintage == Vintage.OLD else None,
-        valid_from=REFORM_DATE if vintage == Vintage.NEW else None)
-    unit.province = unit if level == Level.PROVINCE else (parent.province if parent else None)
-    unit.save()
-    return unit
+    return testing.unit(vintage, level, code, name, short, unit_type, parent=parent)
 
 
 def _edge(pred, succ, kind, default=False):
-    UnitSuccession.objects.create(predecessor=pred, successor=succ, kind=kind, is_default=default)
+    testing.edge(pred, succ, kind, default)
 
 
 @pytest.fixture
