@@ -106,23 +106,23 @@ def drop_source(name: str) -> None:
     server.close()
 
 
-def baseline(source_url: str, target_db: str) -> dict:
-    """Plain SELECT streamed from MariaDB, COPY into a bare PostgreSQL table."""
+def baseline(source_url: str, target_db: str, table: str = "nhan_su") -> dict:
+    """Plain SELECT of one old table streamed from MariaDB, COPY into a bare PostgreSQL table of text columns."""
     import psycopg
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(source_url, poolclass=sqlalchemy.pool.NullPool)
-    started = time.perf_counter()
-    count = 0
+    started, count = time.perf_counter(), 0
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{target_db}") as pg:
-        pg.execute("CREATE TABLE baseline_nhan_su (id int, ho_ten text, ngay_sinh text, so_cccd text, email text, "
-                   "dien_thoai text, ma_don_vi text, chuc_vu text, ngay_cap_nhat timestamp)")
-        with engine.connect().execution_options(stream_results=True, yield_per=2000) as conn, \
-                pg.cursor().copy("COPY baseline_nhan_su FROM STDIN") as copy:
-            for row in conn.execute(sqlalchemy.text("SELECT * FROM nhan_su")):
-                copy.write_row(tuple(row))
-                count += 1
+        with engine.connect().execution_options(stream_results=True, yield_per=2000) as conn:
+            result = conn.execute(sqlalchemy.text(f"SELECT * FROM {table}"))  # noqa: S608 — our own table
+            pg.execute(f"CREATE TABLE baseline_{table} ({', '.join(f'{c} text' for c in result.keys())})")
+            with pg.cursor().copy(f"COPY baseline_{table} FROM STDIN") as copy:
+                for row in result:
+                    copy.write_row(tuple(row))
+                    count += 1
         pg.commit()
+    engine.dispose()
     seconds = time.perf_counter() - started
     return {"rows": count, "seconds": round(seconds, 2), "rows_per_s": round(count / seconds)}
 

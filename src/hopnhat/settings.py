@@ -125,6 +125,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file too, as the embedded setup does, so threads and processes really contend for writes.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 if name := os.environ.get("HOPNHAT_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": name}
 

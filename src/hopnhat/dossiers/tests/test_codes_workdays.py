@@ -40,7 +40,6 @@ def test_agency_without_identifier_cannot_issue_codes(hanoi):
         next_code(hanoi.city)
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks under real concurrency: PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_receptions_never_share_a_code():
     hn, procs = build_hanoi(), build_procedures()
