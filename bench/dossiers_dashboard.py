@@ -12,11 +12,10 @@ whole city, ≤ 200 ms for one ward; worklist page ≤ 200 ms. The database is d
 
 import argparse
 import json
-import os
 import statistics
 import time
 
-from harness import DEFAULT_PG, run_child_in_database
+from harness import DEFAULT_PG, django_with_dossiers, run_child_in_database
 
 BENCH_DB = "bench_hopnhat_dashboard"
 AGENCIES = 200
@@ -73,25 +72,15 @@ def _ms(fn, repeat: int) -> dict:
 
 
 def child(n: int, repeat: int) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hopnhat.settings")
-    import django
-
-    django.setup()
+    built = django_with_dossiers(n, _build)
     import datetime
 
     from django.contrib.auth.models import User
     from django.db import connection
 
     from hopnhat.dossiers import dashboard, worklist
-    from hopnhat.dossiers.models import Dossier
     from hopnhat.org.models import Agency, Role, RoleAssignment
 
-    with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass('dossiers_dossier') IS NOT NULL")
-        exists = cur.fetchone()[0]
-    built = {}
-    if not exists or Dossier.objects.count() != n:
-        built = _build(n)
     city = Agency.objects.get(code="000.00.00.H26")
     ward = Agency.objects.filter(parent=city).order_by("pk").first()
     admin = User.objects.get_or_create(username="bench.city")[0]

@@ -12,12 +12,11 @@ Target: p99 of find ≤ 10 ms. The database is dropped afterwards unless --keep 
 
 import argparse
 import json
-import os
 import random
 import statistics
 import time
 
-from harness import DEFAULT_PG, run_child_in_database
+from harness import DEFAULT_PG, django_with_dossiers, run_child_in_database
 
 BENCH_DB = "bench_hopnhat_dossiers"
 AGENCIES = 200
@@ -88,21 +87,12 @@ def _build(n: int) -> dict:
 
 
 def child(n: int, samples: int) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hopnhat.settings")
-    import django
-
-    django.setup()
+    built = django_with_dossiers(n, _build)
     from django.db import connection
 
     from hopnhat.dossiers import lookup
     from hopnhat.dossiers.models import Dossier, DossierAlias, DossierEvent
 
-    with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass('dossiers_dossier') IS NOT NULL")
-        exists = cur.fetchone()[0]
-    built = {}
-    if not exists or Dossier.objects.count() != n:
-        built = _build(n)
     rng = random.Random(20250701)
     ids = [rng.randint(1, n) for _ in range(samples)]
     codes = dict(Dossier.objects.filter(pk__in=ids).values_list("pk", "code"))

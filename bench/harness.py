@@ -36,3 +36,20 @@ def run_child_in_database(*, script: str, database: str, child_args: list[str], 
         if not keep:
             with psycopg.connect(pg_url, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
+
+
+def django_with_dossiers(n: int, build) -> dict:
+    """In a child: configure Django, and build the dossier data set with `build(n)` unless a set of exactly `n`
+    dossiers is already there (a --keep database from an earlier run). Returns what `build` reported, or {}."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hopnhat.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from hopnhat.dossiers.models import Dossier
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT to_regclass('dossiers_dossier') IS NOT NULL")
+        exists = cur.fetchone()[0]
+    return build(n) if not exists or Dossier.objects.count() != n else {}
