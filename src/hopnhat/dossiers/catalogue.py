@@ -6,14 +6,13 @@ Thành phần hồ sơ ("Tờ khai (1); Bản sao giấy khai sinh (2)"). Every 
 one bad row stops the load with its file, line and column named.
 """
 
-import csv
 import re
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from django.db import transaction
 
+from hopnhat.consolidation.api import source_kind
 from hopnhat.core import audit
 from hopnhat.core.text import fold, nfc
 
@@ -34,23 +33,16 @@ class CatalogueError(ValueError):
 
 
 def _rows(path: Path):
-    """(line number, {header: value}) from a .csv (UTF-8, BOM allowed) or the first sheet of a .xlsx."""
-    if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        sheet = openpyxl.load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [str(h or "") for h in next(rows, [])]
-        for number, values in enumerate(rows, start=2):
-            if any(v not in (None, "") for v in values):
-                yield number, dict(zip(header, ["" if v is None else str(v) for v in values], strict=False))
-        return
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        for number, row in enumerate(csv.DictReader(fh), start=2):
-            yield number, row
+    """(where, {header: value}) through the engine's own csv/excel sources, so a catalogue is read like any other
+    old file (encodings, Excel dates, blank lines) and each row is named the same way ("danh-muc.csv line 3")."""
+    kind = "excel" if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"} else "csv"
+    source = source_kind(kind)({"path": str(path), "encoding": "utf-8-sig"})
+    for record in source.records():
+        yield record.key, record.data
 
 
-def _parse(path: Path, line: int, raw: dict[str, Any]) -> dict[str, Any]:
+def _parse(where: str, raw: dict[str, Any]) -> dict[str, Any]:
     row = {COLUMNS[fold(k)]: nfc(v) for k, v in raw.items() if k and fold(k) in COLUMNS}
-    where = f"{path.name} dòng/line {line}"
     if missing := sorted(c for c in REQUIRED if not row.get(c)):
         raise CatalogueError(f"{where}: thiếu cột / missing {', '.join(missing)}")
     code = row["code"].upper()
@@ -81,7 +73,7 @@ def load_procedures(path: str | Path, actor: Any = "system:dossiers-catalogue") 
     path = Path(path)
     if not path.exists():
         raise CatalogueError(f"không thấy tệp / no such file: {path}")
-    parsed = [_parse(path, line, raw) for line, raw in _rows(path)]
+    parsed = [_parse(where, raw) for where, raw in _rows(path)]
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     with transaction.atomic():
         for data in parsed:

@@ -54,10 +54,10 @@ def test_excel_sheet_updates_a_procedure(tmp_path):
 
 def test_bad_row_is_named_and_nothing_is_written(tmp_path, capsys):
     path = _csv(tmp_path / "loi.csv", [ROWS[0], ["1.001193-H26", "Thủ tục sai mã", "", "", "", "3", "", ""]])
-    with pytest.raises(CatalogueError, match=r"loi.csv dòng/line 3, Mã thủ tục “1.001193-H26”"):
+    with pytest.raises(CatalogueError, match=r"loi.csv line 3, Mã thủ tục “1.001193-H26”"):
         load_procedures(path)
     assert Procedure.objects.count() == 0
     bad_days = _csv(tmp_path / "loi2.csv", [[*ROWS[0][:5], "ba ngày", "", ""]])
     with pytest.raises(SystemExit):
         call_command("dossiers", "procedures", str(bad_days), "--json")
-    assert "loi2.csv dòng/line 2, Thời hạn giải quyết “ba ngày”" in capsys.readouterr().out
+    assert "loi2.csv line 2, Thời hạn giải quyết “ba ngày”" in capsys.readouterr().out
