@@ -11,6 +11,7 @@ HOPNHAT_OIDC_CLIENT_SECRET, optionally HOPNHAT_OIDC_SCOPE and HOPNHAT_OIDC_ACR_V
 
 import functools
 import re
+from urllib.parse import urlencode
 
 from authlib.integrations.django_client import OAuth
 from django.conf import settings
@@ -60,6 +61,23 @@ def client():
     c = config()
     return _client(c["issuer"], c["client_id"], c.get("client_secret", ""), c.get("scope") or "openid profile",
                    c.get("acr_values", ""))
+
+
+SESSION_FLAG = "hopnhat_signed_in_with_vneid"
+
+
+def end_session_url(post_logout_redirect_uri: str) -> str | None:
+    """Where to send a citizen who signs out, so the national SSO ends its session too (OpenID Connect
+    RP-Initiated Logout). By client_id, not id_token_hint: the ID token carries the personal ID number and is
+    never kept in our session store. None when the provider offers no end-session endpoint."""
+    if not configured():
+        return None
+    endpoint = client().load_server_metadata().get("end_session_endpoint")
+    if not endpoint:
+        return None
+    query = urlencode({"client_id": config()["client_id"], "post_logout_redirect_uri": post_logout_redirect_uri,
+                       "ui_locales": "vi"})
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
 def citizen_from_claims(claims: dict):

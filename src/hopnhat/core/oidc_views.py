@@ -28,4 +28,5 @@ def callback(request):
     except (OAuthError, oidc.ClaimsError) as exc:
         return TemplateResponse(request, "core/oidc_error.html", {"reason": str(exc)}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[oidc.SESSION_FLAG] = True
     return redirect(request.session.pop(NEXT_KEY, "") or settings.LOGOUT_REDIRECT_URL)

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -7,7 +6,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("dang-nhap/", views.SignInView.as_view(), name="login"),
-    path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dang-xuat/", views.SignOutView.as_view(), name="logout"),
     path("can-bo/", views.staff_home, name="staff-home"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -3,12 +3,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from hopnhat.org.access import is_staff_member, roles_of, visible_agencies
 
-from . import navigation
+from . import navigation, oidc
 
 
 def home(request):
@@ -30,6 +30,18 @@ class SignInView(auth_views.LoginView):
     def get_default_redirect_url(self):
         # Citizens have no staff area: send them home rather than to a page that refuses them.
         return reverse("core:staff-home" if is_staff_member(self.request.user) else "core:home")
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign out here, and, for a citizen who came through VNeID, at the national SSO as well; otherwise the next
+    person at a shared computer would be signed straight back in by the provider."""
+
+    def post(self, request, *args, **kwargs):
+        via_vneid = request.session.get(oidc.SESSION_FLAG, False)
+        response = super().post(request, *args, **kwargs)
+        if via_vneid and (url := oidc.end_session_url(request.build_absolute_uri(self.get_success_url()))):
+            return redirect(url)
+        return response
 
 
 @login_required

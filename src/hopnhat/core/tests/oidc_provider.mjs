@@ -3,7 +3,7 @@
 // HoVaTen, LoaiTaiKhoan, NgayThangNamSinh, ThuDienTu). Its sign-in page asks for the personal ID number and
 // a password, as VNeID's web sign-in does. Installed by scripts/services.sh (ensure_oidc_provider).
 //
-// env: PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, ACCOUNTS (JSON {SoDinhDanh: {password, claims}}),
+// env: PORT, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, POST_LOGOUT_REDIRECT_URI, ACCOUNTS (JSON {SoDinhDanh: {password, claims}}),
 //      OIDC_PROVIDER_HOME (where node_modules/oidc-provider lives)
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -21,6 +21,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     client_id: process.env.CLIENT_ID,
     client_secret: process.env.CLIENT_SECRET,
     redirect_uris: [process.env.REDIRECT_URI],
+    post_logout_redirect_uris: [process.env.POST_LOGOUT_REDIRECT_URI],
     response_types: ['code'],
     grant_types: ['authorization_code'],
     token_endpoint_auth_method: 'client_secret_basic',

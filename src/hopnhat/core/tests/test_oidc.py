@@ -10,7 +10,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -53,7 +53,8 @@ def provider(live_server):
         "node and oidc-provider are installed by scripts/services.sh (ensure_oidc_provider)"
     port = _free_port()
     env = dict(os.environ, PORT=str(port), CLIENT_ID=CLIENT_ID, CLIENT_SECRET=CLIENT_SECRET,
-               REDIRECT_URI=_portal(live_server) + "/dang-nhap/vneid/callback/", ACCOUNTS=json.dumps(ACCOUNTS),
+               REDIRECT_URI=_portal(live_server) + "/dang-nhap/vneid/callback/",
+               POST_LOGOUT_REDIRECT_URI=_portal(live_server) + "/", ACCOUNTS=json.dumps(ACCOUNTS),
                OIDC_PROVIDER_HOME=str(PROVIDER_HOME))
     proc = subprocess.Popen([node, str(Path(__file__).with_name("oidc_provider.mjs"))], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -131,6 +132,36 @@ def test_citizen_signs_in_with_vneid_and_the_id_number_is_never_stored(transacti
     # Signing in again finds the same user.
     _sign_in(base, CITIZEN_ID, "mat-khau-vneid")
     assert get_user_model().objects.filter(username__startswith=USERNAME_PREFIX).count() == 1
+
+
+def test_signing_out_ends_the_vneid_session_too(transactional_db, live_server, configured):
+    base = _portal(live_server)
+    browser = _sign_in(base, CITIZEN_ID, "mat-khau-vneid").browser
+    csrf = browser.cookies["csrftoken"]
+    out = browser.post(base + "/dang-xuat/", data={"csrfmiddlewaretoken": csrf}, headers={"Referer": base + "/"},
+                       allow_redirects=False, timeout=10)
+    assert out.status_code == 302
+    end_session = urlsplit(out.headers["Location"])
+    assert f"{end_session.scheme}://{end_session.netloc}" == configured
+    assert parse_qs(end_session.query)["client_id"] == [CLIENT_ID]
+    assert CITIZEN_ID not in out.headers["Location"]  # no id_token_hint: it would carry the ID number
+    # Signed out here already; the provider asks to confirm, then sends the citizen back to the portal.
+    assert "Đăng xuất" not in browser.get(base + "/", timeout=10).text
+    confirm_page = browser.get(out.headers["Location"], timeout=10)
+    form = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', confirm_page.text))
+    action = re.search(r'action="([^"]+)"', confirm_page.text).group(1)
+    done = browser.post(urljoin(confirm_page.url, action), data={**form, "logout": "yes"}, timeout=10)
+    assert done.url == base + "/"
+    # The provider's session is gone: starting VNeID sign-in again shows its sign-in form, not an instant return.
+    again = browser.get(base + "/dang-nhap/vneid/", timeout=10)
+    assert "Đăng nhập tài khoản định danh điện tử" in again.text
+
+
+def test_password_sign_out_stays_local(client, db):
+    user = get_user_model().objects.create_user("can-bo-thu", password="mat-khau-dai-123")
+    client.force_login(user)
+    out = client.post("/dang-xuat/")
+    assert out.status_code == 302 and out.headers["Location"] == "/"
 
 
 def test_enterprise_accounts_are_not_citizens(transactional_db, live_server, configured):
