@@ -3,7 +3,7 @@ PostgreSQL through the consolidation engine (importers dossiers.dossier, then do
 provenance and reconciliation), against the engine benchmark's baseline in the same run: the same rows streamed
 with a plain SELECT and written with PostgreSQL COPY into bare tables.
 
-    .venv/bin/python bench/dossiers_import.py [--dossiers 1000000] [--batch 2000] [--keep]
+    .venv/bin/python bench/dossiers_import.py [--dossiers 1000000] [--batch 2000] [--keep] [--db NAME]
         [--pg postgres://postgres@127.0.0.1:5432/postgres]
 
 The old tables are those of the sample one-door system (`samples.write_motcua`: hoso, hoso_xuly), filled in the
@@ -24,7 +24,7 @@ from engine_throughput import GIVEN, MARIADB, MIDDLE, SURNAMES, drop_source, pea
 from harness import DEFAULT_PG, run_child_in_database
 
 BENCH_DB = "bench_hopnhat_dimport"
-SOURCE_URL = f"mysql+pymysql://root@127.0.0.1:3306/{BENCH_DB}?charset=utf8mb4"
+SOURCE_URL = "mysql+pymysql://root@127.0.0.1:3306/{db}?charset=utf8mb4"
 EVENTS_PER_DOSSIER = 5
 # The old system's own agency codes (the mapping turns them into mã định danh) and the wards they serve.
 AGENCY_CODES = ["QBD", "PDC", "PTB"]
@@ -71,7 +71,8 @@ def make_source(n: int) -> float:
     with server.cursor() as cur:
         cur.execute(f"CREATE DATABASE `{BENCH_DB}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     server.close()
-    write_motcua(SOURCE_URL)  # the sample system's own tables, so the sample mappings fit them as they are
+    # the sample system's own tables, so the sample mappings fit them as they are
+    write_motcua(SOURCE_URL.format(db=BENCH_DB))
     d = _dossier_sql("seq")
     e = _dossier_sql("((seq - 1) DIV 5 + 1)")
     step = "((seq - 1) % 5)"
@@ -109,8 +110,31 @@ def make_source(n: int) -> float:
 
 def baseline(target_db: str) -> dict:
     """Per old table: the engine benchmark's plain SELECT + COPY baseline."""
-    return {label: engine_throughput.baseline(SOURCE_URL, target_db, table)
+    return {label: engine_throughput.baseline(SOURCE_URL.format(db=BENCH_DB), target_db, table)
             for label, table in (("dossiers", "hoso"), ("events", "hoso_xuly"))}
+
+
+def _time_stages() -> dict[str, float]:
+    """Wall seconds spent in the domain importers' import_batch and in the engine's end-of-run reconciliation,
+    so a slow run says whose code it waits on. Returns the dict the wrappers add to."""
+    from hopnhat.consolidation import reconciliation
+    from hopnhat.dossiers.importers import DossierImporter, HistoryImporter
+
+    spent: dict[str, float] = {}
+
+    def timed(label, fn):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    for cls in (DossierImporter, HistoryImporter):
+        cls.import_batch = timed("importer", cls.import_batch)
+    reconciliation.reconcile_run = timed("reconciliation", reconciliation.reconcile_run)
+    return spent
 
 
 def measure(n: int, batch: int, keep: bool) -> dict:
@@ -124,6 +148,7 @@ def measure(n: int, batch: int, keep: bool) -> dict:
     from hopnhat.consolidation.mapping import Mapping
     from hopnhat.dossiers import samples
 
+    spent = _time_stages()
     call_command("migrate", verbosity=0)
     samples.ensure_procedures()
     samples.ensure_agencies()
@@ -132,14 +157,16 @@ def measure(n: int, batch: int, keep: bool) -> dict:
         engine = {}
         # the one-door system's two mappings, dossiers first: history finds its dossier by the old code
         for label, spec in zip(("dossiers", "events"),
-                               [m for m in samples.mappings(SOURCE_URL, Path()) if m["system"] ==
+                               [m for m in samples.mappings(SOURCE_URL.format(db=BENCH_DB), Path()) if m["system"] ==
                                 samples.MOTCUA], strict=True):
             started = time.perf_counter()
+            spent.clear()
             run = run_mapping(Mapping.from_dict({**spec, "options": {"batch_size": batch}}), actor="system:bench")
             seconds = time.perf_counter() - started
             engine[label] = {"rows": run.totals["read"], "seconds": round(seconds, 2),
                              "rows_per_s": round(run.totals["read"] / seconds), "balanced": run.balanced,
-                             "outcomes": run.totals["outcomes"], "peak_rss_mb_after": round(peak_rss_mb(), 1)}
+                             "outcomes": run.totals["outcomes"], "peak_rss_mb_after": round(peak_rss_mb(), 1),
+                             "seconds_in": {k: round(v, 2) for k, v in spent.items()}}
         engine_peak = peak_rss_mb()
         base = baseline(settings.DATABASES["default"]["NAME"])
     finally:
@@ -161,19 +188,22 @@ def measure(n: int, batch: int, keep: bool) -> dict:
 
 
 def main() -> None:
+    global BENCH_DB
     parser = argparse.ArgumentParser()
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--keep", action="store_true", help="keep both databases for a look afterwards")
     parser.add_argument("--pg", default=DEFAULT_PG)
+    parser.add_argument("--db", default=BENCH_DB, help="name of both benchmark databases")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    BENCH_DB = args.db
     if args.child:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hopnhat.settings")
         print(json.dumps(measure(args.dossiers, args.batch, args.keep), ensure_ascii=False))
         return
     run_child_in_database(script=os.path.abspath(__file__), database=BENCH_DB,
-                          child_args=["--dossiers", str(args.dossiers), "--batch", str(args.batch)]
+                          child_args=["--dossiers", str(args.dossiers), "--batch", str(args.batch), "--db", BENCH_DB]
                           + (["--keep"] if args.keep else []),
                           pg_url=args.pg, keep=args.keep, benchmark="dossiers_import")
 

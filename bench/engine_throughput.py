@@ -5,7 +5,9 @@ streamed with a plain SELECT and written with PostgreSQL COPY into a bare table.
     .venv/bin/python bench/engine_throughput.py [--rows 1000000] [--batch 2000]
 
 Prints one JSON document: rows/s of both, their ratio, peak RSS after 100k rows and at the end (and the current
-RSS along the way, to show it stays flat). Targets: ratio ≥ 0.3, peak RSS < 300 MB and flat.
+RSS along the way, to show it stays flat), and the CPU seconds of the engine's Python process and of its
+PostgreSQL backend (on a shared machine the wall clock alone hides where the time went).
+Targets: ratio ≥ 0.3, peak RSS < 300 MB and flat.
 Source and target databases are created for the run (hn_engine_bench_*) and dropped after it.
 """
 
@@ -44,6 +46,21 @@ def rss_mb() -> float:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def backend_cpu_seconds() -> float:
+    """CPU time of the PostgreSQL backend serving Django's connection (same machine), from /proc."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
 
 
 def source_rows(n: int):
@@ -191,16 +208,21 @@ def main() -> None:
             "crosswalks": {"agency": {"SNV-HG": "000.00.02.H22", "STC-HG": "000.00.05.H22"}},
             "options": {"batch_size": args.batch},
         })
-        started = time.perf_counter()
+        started, cpu, pg_cpu = time.perf_counter(), time.process_time(), backend_cpu_seconds()
         run = run_mapping(mapping, actor="system:bench", progress=sampler)
         engine_seconds = time.perf_counter() - started
+        # CPU seconds, next to the wall clock: on a shared two-core machine they say where the time went.
+        engine_cpu = {"python": round(time.process_time() - cpu, 1),
+                      "postgresql_backend": round(backend_cpu_seconds() - pg_cpu, 1)}
         engine_peak = peak_rss_mb()
+        cpu = time.process_time()
         base = baseline(source_url, target_db)
+        base["python_cpu_seconds"] = round(time.process_time() - cpu, 2)
         engine_rate = args.rows / engine_seconds
         print(json.dumps({
             "rows": args.rows, "batch": args.batch, "source_setup_seconds": round(source_seconds, 1),
             "engine": {"seconds": round(engine_seconds, 2), "rows_per_s": round(engine_rate),
-                       "balanced": run.balanced, "totals": run.totals,
+                       "balanced": run.balanced, "totals": run.totals, "cpu_seconds": engine_cpu,
                        "peak_rss_mb_at_100k": sampler.peak_at_100k, "peak_rss_mb_at_end": round(engine_peak, 1),
                        "rss_samples": sampler.samples},
             "baseline_select_copy": base,

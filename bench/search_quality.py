@@ -5,6 +5,7 @@
 The same generated corpus and judged queries as the CI floor test (hopnhat.portal.search.evaluation), in a
 scratch database: SQLite under var/bench-search-quality/ (the embedded setup, where "plain" is FTS5's stock
 tokenizer) or PostgreSQL database hopnhat_bench_search_quality (where "plain" is the 'simple' configuration).
+BENCH_VAR_DIR and BENCH_DATABASE_URL name other places, so two runs need not share them.
 """
 
 import argparse
@@ -13,8 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-VAR = Path(__file__).resolve().parent.parent / "var" / "bench-search-quality"
-PG = "postgres://postgres@127.0.0.1:5432/hopnhat_bench_search_quality"
+VAR = Path(os.environ.get("BENCH_VAR_DIR") or Path(__file__).resolve().parent.parent / "var" / "bench-search-quality")
+PG = os.environ.get("BENCH_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/hopnhat_bench_search_quality"
 
 
 def main() -> None:

@@ -182,7 +182,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 if redis_url := os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
 
-# Dossiers: the DVCQG adapter the outbox posts to (`hopnhat dossiers outbox`; no url = not connected) and the
+# Dossiers: the DVCQG adapter the outbox posts to (`hopnhat dossiers outbox send`; no url = not connected) and the
 # public look-up's limit per client (attempts, seconds), counted in the cache above (Redis in production).
 HOPNHAT_DVCQG = {"url": os.environ.get("HOPNHAT_DVCQG_URL", ""),
                  "auth_url": os.environ.get("HOPNHAT_DVCQG_AUTH_URL", ""),

@@ -67,19 +67,28 @@ class MappingError(ValueError):
         self.field = field
 
 
+@dataclass(frozen=True)
+class Ref:
+    """A platform record named by model and primary key: what a batch importer that writes rows in bulk
+    (consolidation.bulk) returns as an outcome's target, without building a model instance per row."""
+
+    model: type[models.Model]
+    pk: Any
+
+
 @dataclass
 class Outcome:
     status: str                               # loaded | merged | quarantined | filtered
-    target: models.Model | None = None        # loaded: the record made; merged: the record it went into
+    target: models.Model | Ref | None = None  # loaded: the record made; merged: the record it went into
     reason: str = ""                          # quarantined: why (names the record); filtered: the rule name
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def loaded(target: models.Model, **detail) -> Outcome:
+def loaded(target: models.Model | Ref, **detail) -> Outcome:
     return Outcome("loaded", target=target, detail=detail)
 
 
-def merged(into: models.Model, reason: str = "", **detail) -> Outcome:
+def merged(into: models.Model | Ref, reason: str = "", **detail) -> Outcome:
     return Outcome("merged", target=into, reason=reason, detail=detail)
 
 

@@ -8,6 +8,7 @@ with the same number (0xB5 → "µ"), which is exactly what the tables key on.
 
 import codecs
 import functools
+import re
 import unicodedata
 
 from viparse.normalize.tables import convert
@@ -40,9 +41,35 @@ def python_codec(encoding: str) -> str:
 
 
 def legacy_to_unicode(text: str, encoding: str) -> str:
-    """TCVN3/VNI surface text (as read through Latin-1) → Vietnamese Unicode NFC."""
-    charmap = LEGACY[canonical(encoding)]
-    return convert(text, charmap, "NFC")
+    """TCVN3/VNI surface text (as read through Latin-1) → Vietnamese Unicode NFC.
+
+    The same longest-first, left-to-right replacement as viparse's `convert`, done by str.translate (TCVN3, one
+    character per letter) or one compiled regex (VNI, base + mark pairs): a tenth of the cost per field, which
+    counts at a million rows. Text with a PDF glyph substitute (U+2212, U+2219) goes to viparse, which decides
+    from the neighbours whether it is a letter."""
+    name = canonical(encoding)
+    if "\u2212" in text or "\u2219" in text:
+        return convert(text, LEGACY[name], "NFC")
+    table, pattern = _forward(name)
+    if table is not None:
+        text = text.translate(table)
+    else:
+        text = pattern.sub(lambda m: _pairs(name)[m.group()], text)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+@functools.cache
+def _pairs(name: str) -> dict[str, str]:
+    return dict(LEGACY[name].pairs)
+
+
+@functools.cache
+def _forward(name: str):
+    """(str.translate table, None) when every legacy sequence is one character, else (None, regex)."""
+    pairs = LEGACY[name].pairs  # already longest first, which the regex alternation keeps
+    if all(len(surface) == 1 for surface, _ in pairs):
+        return str.maketrans(dict(pairs)), None
+    return None, re.compile("|".join(re.escape(surface) for surface, _ in pairs))
 
 
 def unicode_to_legacy(text: str, encoding: str) -> str:
@@ -70,10 +97,11 @@ def convert_fields(data: dict, spec: dict[str, list[str]] | None) -> dict:
     if not spec:
         return data
     for encoding, columns in spec.items():
+        name = canonical(encoding)
         for column in columns:
             value = data.get(column)
             if isinstance(value, bytes):
                 value = value.decode("latin-1")
             if isinstance(value, str):
-                data[column] = nfc(legacy_to_unicode(value, encoding))
+                data[column] = legacy_to_unicode(value, name) if name in LEGACY else nfc(value)
     return data

@@ -14,23 +14,24 @@ One run per stream at a time: a run that starts marks any run of its stream stil
 (that is how a killed run is recognised).
 """
 
-import json
+import contextlib
+import gc
+import hashlib
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from hopnhat.core import audit, pii
 from hopnhat.core.models import Provenance
-from hopnhat.core.provenance import checksum
+from hopnhat.core.provenance import canonical_json
 
-from . import api, reconciliation
+from . import api, bulk, reconciliation
 from .mapping import Mapping
 from .models import OUTCOMES, MigrationRun, ReviewItem, RunStatus, StagedRecord, SyncState
 
@@ -83,12 +84,12 @@ class RunContext(api.ImportContext):
             self._agencies[code] = agency
         return self._agencies[code]
 
-    def review(self, kind: str, left: Model, right: Model, score: float, **detail):
+    def review(self, kind: str, left: Model | api.Ref, right: Model | api.Ref, score: float, **detail):
         agency = detail.pop("agency", None)
         staged = detail.pop("staged", None)
+        (left_type, left_pk), (right_type, right_pk) = _target_ref(left), _target_ref(right)
         item, created = ReviewItem.objects.get_or_create(
-            kind=kind, left_type=ContentType.objects.get_for_model(left), left_pk=str(left.pk),
-            right_type=ContentType.objects.get_for_model(right), right_pk=str(right.pk),
+            kind=kind, left_type_id=left_type, left_pk=left_pk, right_type_id=right_type, right_pk=right_pk,
             defaults={"system": self.mapping.system, "score": score, "detail": detail, "agency": agency,
                       "staged": staged})
         self.reviews += created
@@ -110,6 +111,37 @@ class Counters:
         return {"read": self.read, "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
                 "repeated": self.repeated, "reimported": self.reimported, "deleted": self.deleted,
                 "outcomes": dict(self.outcomes)}
+
+
+class Staged(NamedTuple):
+    """What a batch needs to know of a record already staged (a tuple, not a model instance: read per row)."""
+
+    pk: int
+    key: str
+    checksum: str
+    outcome: str
+    reason: str
+    target_type_id: int | None
+    target_pk: str
+    source_deleted: bool
+    last_run_id: int
+
+
+_STAGED_READ = ", ".join(f'"{c}"' for c in ("id", "key", "checksum", "outcome", "reason", "target_type_id",
+                                           "target_pk", "source_deleted", "last_run_id"))
+
+
+_type_ids: dict[type, int] = {}
+
+
+def _target_ref(target) -> tuple[int, str] | None:
+    """(content type id, primary key as text) of an outcome's target: a model instance or an api.Ref."""
+    if target is None:
+        return None
+    model = target.model if isinstance(target, api.Ref) else type(target)
+    if model not in _type_ids:  # ContentType's own cache goes through the router on every call
+        _type_ids[model] = ContentType.objects.get_for_model(model).pk
+    return _type_ids[model], str(target.pk)
 
 
 class Progress:
@@ -148,11 +180,18 @@ class Engine:
         self.source = mapping.build_source()
         self.counters = Counters()
         self.field_checks: dict[str, dict[str, Any]] = {}
+        self.batches = self.written = 0
+        self.analyzed_at = 500  # rows written when the planner's statistics were last refreshed
 
     # -- the run ---------------------------------------------------------------------------------------------
 
     def run(self) -> MigrationRun:
+        with _batch_gc():
+            return self._run()
+
+    def _run(self) -> MigrationRun:
         m = self.mapping
+        _type_ids.clear()  # content type ids belong to a database, which a process may change (tests)
         MigrationRun.objects.filter(system=m.system, stream=m.stream, status=RunStatus.RUNNING).update(
             status=RunStatus.INTERRUPTED, finished_at=timezone.now(),
             error="tiến trình dừng giữa chừng / the process stopped before finishing")
@@ -213,13 +252,38 @@ class Engine:
             self._handle(records)
             if self.dry_run:
                 transaction.set_rollback(True)
+        self.batches += 1
+        self._refresh_statistics(len(records))
+        if not gc.isenabled():  # see _batch_gc: the batch is garbage now, so collecting is cheap
+            gc.collect(2 if self.batches % _FULL_GC_EVERY == 0 else 1)
         self.progress.advance(len(records))
 
-    def _fetch(self, keys) -> dict[str, StagedRecord]:
-        return {s.key: s for s in StagedRecord.objects.filter(
-            system=self.mapping.system, stream=self.mapping.stream, key__in=set(keys)
-        ).only("id", "key", "checksum", "outcome", "reason", "target_type", "target_pk", "source_deleted",
-               "last_run_id")}
+    def _refresh_statistics(self, written: int) -> None:
+        """ANALYZE the tables a first run fills each time they have doubled (PostgreSQL). Until autovacuum gets
+        there the planner believes them nearly empty and looks keys up by scanning the whole table, so every
+        batch cost more than the one before (the rate fell from 1,757 to 955 rows/s between 20k and 1M rows)."""
+        self.written += written
+        if self.dry_run or not bulk.is_postgresql() or self.written < 2 * self.analyzed_at:
+            return
+        self.analyzed_at = self.written
+        models = [StagedRecord, Provenance, self.target_model] if self.target_model else [StagedRecord, Provenance]
+        with bulk.pg_cursor() as cur:
+            for model in models:
+                cur.execute(f'ANALYZE "{model._meta.db_table}"')
+
+    def _fetch(self, keys) -> dict[str, Staged]:
+        keys = list(set(keys))
+        table = StagedRecord._meta.db_table
+        if bulk.is_postgresql():
+            with bulk.pg_cursor() as cur:
+                cur.execute(f'SELECT {_STAGED_READ} FROM "{table}" '  # noqa: S608 — our own names
+                            "WHERE system = %s AND stream = %s AND key = ANY(%s)",
+                            [self.mapping.system, self.mapping.stream, keys])
+                return {row[1]: Staged(*row) for row in cur.fetchall()}
+        return {row[1]: Staged(*row) for row in StagedRecord.objects.filter(
+            system=self.mapping.system, stream=self.mapping.stream, key__in=keys).values_list(
+            "id", "key", "checksum", "outcome", "reason", "target_type_id", "target_pk", "source_deleted",
+            "last_run_id")}
 
     def _handle(self, records: list[api.SourceRecord]) -> None:
         m, run, now, c = self.mapping, self.run_row, timezone.now(), self.counters
@@ -227,12 +291,13 @@ class Engine:
             if m.pii:
                 record.data = _hash_pii(m, record.data)
         existing = self._fetch(r.key for r in records)
-        todo: list[tuple[api.SourceRecord, str, StagedRecord | None]] = []
+        todo: list[tuple[api.SourceRecord, str, Staged | None, bulk.RawJson]] = []
         in_todo: set[str] = set()
         seen_ids: list[int] = []
         for record in records:
             c.read += 1
-            digest = checksum(record.data)
+            raw = canonical_json(record.data)  # hashed here, and the very text staging stores
+            digest = hashlib.sha256(raw).hexdigest()
             if record.cursor is not None and (self.cursor is None or _gt(record.cursor, self.cursor)):
                 self.cursor = record.cursor
             if record.key in in_todo:  # the same key twice in one batch: write the first before the second
@@ -245,7 +310,7 @@ class Engine:
                 c.repeated += 1
                 if staged.checksum != digest or record.deleted != staged.source_deleted:
                     c.reimported += 1
-                    todo.append((record, digest, staged))
+                    todo.append((record, digest, staged, raw))
                     in_todo.add(record.key)
                 continue
             if (staged is not None and staged.checksum == digest and not staged.source_deleted
@@ -258,9 +323,13 @@ class Engine:
                 c.new += 1
             else:
                 c.changed += 1
-            todo.append((record, digest, staged))
+            todo.append((record, digest, staged, raw))
             in_todo.add(record.key)
-        if seen_ids:
+        if seen_ids and bulk.is_postgresql():
+            with bulk.pg_cursor() as cur:
+                cur.execute(f'UPDATE "{StagedRecord._meta.db_table}" SET last_seen = %s, last_run_id = %s '  # noqa: S608
+                            "WHERE id = ANY(%s)", [now, run.pk, seen_ids])
+        elif seen_ids:
             StagedRecord.objects.filter(pk__in=seen_ids).update(last_seen=now, last_run=run)
         self._import(todo, now)
         if m.cursor and self.source.ordered_by_cursor and not self.dry_run and self.cursor is not None:
@@ -272,7 +341,7 @@ class Engine:
             return
         outcomes: dict[int, api.Outcome] = {}
         mapped_items: list[tuple[int, api.SourceRecord, dict[str, Any]]] = []
-        for index, (record, _digest, staged) in enumerate(todo):
+        for index, (record, _digest, staged, _raw) in enumerate(todo):
             if record.deleted:
                 outcomes[index] = self._deleted(record, staged)
                 continue
@@ -314,7 +383,7 @@ class Engine:
                 outcomes[index] = api.quarantined(f"lỗi khi nạp / import error: {type(exc).__name__}: {exc}")
         return outcomes
 
-    def _deleted(self, record: api.SourceRecord, staged: StagedRecord | None) -> api.Outcome:
+    def _deleted(self, record: api.SourceRecord, staged: Staged | None) -> api.Outcome:
         outcome = self.importer.delete_record(record, self.ctx)
         if outcome is not None:
             return outcome
@@ -323,9 +392,11 @@ class Engine:
         return api.filtered("source_deleted")
 
     def _write(self, todo, outcomes: dict[int, api.Outcome], now) -> None:
+        """Staging and provenance for the batch, as rows: COPY for new staged records and for provenance (through
+        an upsert) on PostgreSQL; changed records update their staged row in place."""
         m, run = self.mapping, self.run_row
         creates, updates, links, unlinks = [], [], [], []
-        for index, (record, digest, staged) in enumerate(todo):
+        for index, (record, digest, staged, raw) in enumerate(todo):
             outcome = outcomes[index]
             if outcome.status not in OUTCOMES:
                 outcome = api.quarantined(f"bộ nhập trả về kết quả lạ “{outcome.status}” / unknown outcome")
@@ -334,29 +405,25 @@ class Engine:
             if outcome.status == "quarantined":
                 label = self.ctx.label(record)
                 reason = reason if label in reason else f"{label}: {reason}"
-            target_type = ContentType.objects.get_for_model(outcome.target) if outcome.target is not None else None
-            target_pk = str(outcome.target.pk) if outcome.target is not None else ""
+            ref = _target_ref(outcome.target)
+            type_id, target_pk = ref if ref is not None else (None, "")
+            detail = {**outcome.detail, "outcome_run": run.pk}
+            raw_json = bulk.RawJson(raw.decode(), record.data)
+            cursor = _json_cursor(record.cursor)
             if staged is None:
-                staged = StagedRecord(system=m.system, stream=m.stream, key=record.key, first_seen=now,
-                                      first_run=run)
-                creates.append(staged)
+                creates.append((m.system, m.stream, record.key, raw_json, digest, cursor, now, now, run.pk, run.pk,
+                                record.deleted, outcome.status, reason, type_id, target_pk, detail))
             else:
-                if staged.target_type_id and (staged.target_type_id, staged.target_pk) != (
-                        target_type.pk if target_type else None, target_pk):
+                if staged.target_type_id and (staged.target_type_id, staged.target_pk) != (type_id, target_pk):
                     unlinks.append((staged.target_type_id, staged.target_pk, record.key))
-                updates.append(staged)
-            staged.raw, staged.checksum, staged.cursor = record.data, digest, _json_cursor(record.cursor)
-            staged.last_seen, staged.last_run = now, run
-            staged.source_deleted = record.deleted
-            staged.outcome, staged.reason = outcome.status, reason
-            staged.target_type, staged.target_pk = target_type, target_pk
-            staged.detail = {**outcome.detail, "outcome_run": run.pk}
-            if target_type is not None:
-                links.append(Provenance(content_type=target_type, object_pk=target_pk, source_system=m.system,
-                                        source_key=record.key, checksum=digest,
-                                        detail={"stream": m.stream, "run": run.pk, "outcome": outcome.status}))
-        if creates:
-            _insert_staged(creates)
+                updates.append(StagedRecord(
+                    pk=staged.pk, raw=record.data, checksum=digest, cursor=cursor, last_seen=now, last_run=run,
+                    source_deleted=record.deleted, outcome=outcome.status, reason=reason, target_type_id=type_id,
+                    target_pk=target_pk, detail=detail))
+            if type_id is not None:
+                links.append((type_id, target_pk, m.system, record.key, digest, now,
+                              {"stream": m.stream, "run": run.pk, "outcome": outcome.status}))
+        bulk.insert_rows(StagedRecord, _STAGED_FIELDS, creates)
         if updates:
             StagedRecord.objects.bulk_update(updates, ["raw", "checksum", "cursor", "last_seen", "last_run",
                                                        "source_deleted", "outcome", "reason", "target_type",
@@ -364,29 +431,38 @@ class Engine:
         for type_id, pk, key in unlinks:
             Provenance.objects.filter(content_type_id=type_id, object_pk=pk, source_system=m.system,
                                       source_key=key).delete()
-        if links:
-            Provenance.objects.bulk_create(
-                links, batch_size=1000, update_conflicts=True,
-                unique_fields=["content_type", "object_pk", "source_system", "source_key"],
-                update_fields=["checksum", "detail"])
+        bulk.upsert_rows(Provenance, _PROVENANCE_FIELDS, links,
+                         unique=["content_type_id", "object_pk", "source_system", "source_key"],
+                         update=["checksum", "detail"])
 
     def _check_fields(self, todo, outcomes, mapped_items) -> None:
-        """Read the loaded targets back from the database and compare each reconciled field with its source."""
+        """Compare each reconciled field of every loaded target, as it is in the database, with its source. The
+        database answers once per batch which targets differ from what the importer said it wrote (or are
+        missing); only those are read back, the rest hold exactly the source values."""
         spec = self.importer.reconcile_fields
         if not spec or self.target_model is None:
             return
-        loaded = {str(outcomes[i].target.pk): (record, mapped) for i, record, mapped in mapped_items
-                  if outcomes[i].status == "loaded" and outcomes[i].target is not None}
-        if not loaded:
+        expected: dict[str, tuple[str, list[str]]] = {}
+        for i, record, mapped in mapped_items:
+            outcome = outcomes[i]
+            if outcome.status == "loaded" and outcome.target is not None:
+                expected[str(outcome.target.pk)] = (record.key, [reconciliation.normal(mapped.get(source))
+                                                                 for source in spec.values()])
+        if not expected:
             return
-        rows = self.target_model._default_manager.filter(pk__in=list(loaded)).values("pk", *spec)
-        found = {str(row["pk"]): row for row in rows}
-        for pk, (record, mapped) in loaded.items():
-            row = found.get(pk)
-            for target_field, source_field in spec.items():
-                check = self.field_checks.setdefault(target_field, reconciliation.new_field_check(source_field))
-                reconciliation.compare_field(check, record.key, mapped.get(source_field),
-                                             row[target_field] if row else reconciliation.MISSING)
+        differing = reconciliation.read_back(self.target_model, list(spec), {pk: v for pk, (_, v) in expected.items()})
+        checks = [self.field_checks.setdefault(target, reconciliation.new_field_check(source))
+                  for target, source in spec.items()]
+        for pk, (key, values) in expected.items():
+            if pk not in differing:
+                for check, value in zip(checks, values, strict=True):
+                    reconciliation.compare_normal(check, key, value, value)
+                continue
+            row = differing[pk]
+            for check, target, value in zip(checks, spec, values, strict=True):
+                found = row[target] if row is not None else reconciliation.MISSING
+                reconciliation.compare_normal(check, key, value, reconciliation.normal(found),
+                                              missing=row is None)
 
     def _detect_deletions(self) -> None:
         """After a complete scan, staged records the source no longer holds are marked deleted (kept, never
@@ -417,24 +493,31 @@ class Engine:
                                                          "target_type", "target_pk", "detail"])
 
 
-_STAGED_COLUMNS = ["system", "stream", "key", "raw", "checksum", "cursor", "first_seen", "last_seen", "first_run_id",
-                   "last_run_id", "source_deleted", "outcome", "reason", "target_type_id", "target_pk", "detail"]
-_JSON_COLUMNS = {"raw", "cursor", "detail"}
+_STAGED_FIELDS = ["system", "stream", "key", "raw", "checksum", "cursor", "first_seen", "last_seen", "first_run_id",
+                  "last_run_id", "source_deleted", "outcome", "reason", "target_type_id", "target_pk", "detail"]
+_PROVENANCE_FIELDS = ["content_type_id", "object_pk", "source_system", "source_key", "checksum", "imported_at",
+                      "detail"]
 
 
-def _insert_staged(rows: list[StagedRecord]) -> None:
-    """New staged records: PostgreSQL COPY (the bulk of a first run), bulk INSERT elsewhere."""
-    if connection.vendor != "postgresql":
-        StagedRecord.objects.bulk_create(rows, batch_size=1000)
+_FULL_GC_EVERY = 50
+
+
+@contextlib.contextmanager
+def _batch_gc():
+    """Python's collector during a run: left automatic, it walks every object of a batch again and again while
+    the batch is alive (half the CPU of a run was collection). Instead the objects from before the run are
+    frozen out of its sight, automatic collection waits, and each batch collects its young objects once it is
+    done (everything every 50 batches), so memory stays flat and the collector's work stays small."""
+    if not gc.isenabled():
+        yield
         return
-    table = StagedRecord._meta.db_table
-    columns = ", ".join(f'"{c}"' for c in _STAGED_COLUMNS)
-    with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-        for row in rows:
-            values = [getattr(row, c) for c in _STAGED_COLUMNS]
-            copy.write_row([json.dumps(v, cls=DjangoJSONEncoder, ensure_ascii=False)
-                            if c in _JSON_COLUMNS and v is not None else v for c, v in zip(_STAGED_COLUMNS, values,
-                                                                                           strict=True)])
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 def _gt(a, b) -> bool:
@@ -454,10 +537,11 @@ def _problem_text(problem) -> str:
     return str(problem)
 
 
-def _target_of(staged: StagedRecord):
+def _target_of(staged: Staged):
     if not staged.target_type_id:
         return None
-    return staged.target_type.model_class()._default_manager.filter(pk=staged.target_pk).first()
+    model = ContentType.objects.get_for_id(staged.target_type_id).model_class()
+    return model._default_manager.filter(pk=staged.target_pk).first()
 
 
 def run_mapping(mapping: Mapping, *, actor: str, dry_run: bool = False, progress: Progress | None = None,

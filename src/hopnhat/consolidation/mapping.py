@@ -45,6 +45,11 @@ def parse_date(value: Any) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     text = str(value).strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":  # ISO, most old SQL columns: no strptime loop
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            pass
     if "T" in text or " " in text:
         text = re.split(r"[T ]", text, maxsplit=1)[0]
     for fmt in _DATE_FORMATS:

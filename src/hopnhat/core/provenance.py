@@ -4,20 +4,34 @@ import hashlib
 import json
 from typing import Any
 
+import orjson
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from .models import Provenance
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def canonical_json(record: Any) -> bytes:
+    """A record's canonical JSON (keys sorted, compact, UTF-8), the bytes `checksum` hashes.
+
+    orjson writes the same bytes as the standard library for flat records of text, integers, booleans and
+    nulls (nearly every source row) at a tenth of the cost; anything else (floats, whose exponent it spells
+    differently, nested values, dates) goes through json so that checksums never change between versions."""
+    if type(record) is dict and all(type(v) in _PLAIN for v in record.values()):
+        try:
+            return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+        except (orjson.JSONEncodeError, TypeError):  # a non-text key, an integer over 64 bits, a lone surrogate
+            pass
+    return json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      cls=DjangoJSONEncoder).encode()
+
 
 def checksum(record: Any) -> str:
     """sha256 of a record's canonical JSON (keys sorted), the same for the same content whatever its order."""
-    if isinstance(record, bytes):
-        raw = record
-    else:
-        raw = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                         cls=DjangoJSONEncoder).encode()
+    raw = record if isinstance(record, bytes) else canonical_json(record)
     return hashlib.sha256(raw).hexdigest()
 
 

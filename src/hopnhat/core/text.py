@@ -18,6 +18,8 @@ def nfc(text: str | None) -> str:
     """NFC with collapsed white space; None becomes ""."""
     if not text:
         return ""
+    if type(text) is str and text.isprintable() and "  " not in text and text[0] != " " != text[-1]:
+        return unicodedata.normalize("NFC", text)  # no white space to collapse (every other kind is unprintable)
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip()
 
 

@@ -1,6 +1,11 @@
 """Every change of a dossier's status goes through here: permission (hopnhat.org.access), the status rule, one
 history event, the audit entry and the DVCQG outbox message, all in one transaction. The staff worklist, the
-receipt slip and the hand-over call these functions; nothing else writes Dossier.status."""
+receipt slip and the hand-over call these functions; nothing else writes Dossier.status.
+
+Who may take a step: the one-door desk (dossier_receiver) receives, forwards and returns the result; the official
+the dossier is assigned to (dossier_processor) processes it; a leader (dossier_approver) assigns, approves or stops
+it. A unit administrator of the agency's subtree may take every step. Under the agency's four-eyes rule (on unless
+its AgencyPolicy says otherwise) whoever processed a dossier may not approve it. Jobs act as "system:<job>"."""
 
 import datetime
 from typing import Any
@@ -12,11 +17,11 @@ from django.utils import timezone
 from hopnhat.core import audit
 from hopnhat.core.pii import keyed_hash, normalise_id_number
 from hopnhat.org.access import can_act_on
-from hopnhat.org.models import Agency
+from hopnhat.org.models import Agency, Role
 
 from . import outbox
 from .codes import next_code
-from .models import Action, Channel, Dossier, DossierAlias, DossierEvent, Procedure, Status
+from .models import Action, AgencyPolicy, Channel, Dossier, DossierAlias, DossierEvent, Procedure, Status
 from .workdays import add_working_days
 
 
@@ -39,14 +44,118 @@ RULES: dict[str, tuple[frozenset, Status | None]] = {
 }
 
 
-def _check_permission(actor: Any, agency: Agency) -> None:
+R = Role
+# The roles that may take each step over the agency handling the dossier; a unit administrator may take them all.
+ACTION_ROLES: dict[str, frozenset] = {
+    Action.RECEIVE: frozenset({R.DOSSIER_RECEIVER}),
+    Action.REFUSE: frozenset({R.DOSSIER_RECEIVER}),
+    Action.ASSIGN: frozenset({R.DOSSIER_RECEIVER, R.DOSSIER_APPROVER}),   # the desk forwards, a leader reassigns
+    Action.PROCESS: frozenset({R.DOSSIER_PROCESSOR}),
+    Action.REQUEST_SUPPLEMENT: frozenset({R.DOSSIER_PROCESSOR}),
+    Action.APPROVE: frozenset({R.DOSSIER_APPROVER}),
+    Action.RETURN_RESULT: frozenset({R.DOSSIER_RECEIVER}),
+    Action.REJECT: frozenset({R.DOSSIER_APPROVER}),
+    Action.HANDOVER: frozenset(),
+}
+ADMIN_ROLES = frozenset({R.UNIT_ADMIN})
+# Steps only the official the dossier is assigned to takes (or a unit administrator standing in for them).
+ASSIGNEE_ONLY = frozenset({Action.PROCESS, Action.REQUEST_SUPPLEMENT})
+# What counts as having processed a dossier, for the four-eyes rule.
+PROCESSING_STEPS = (Action.PROCESS, Action.REQUEST_SUPPLEMENT, Action.REQUEST_PAYMENT)
+_ROLE_LABELS = dict(Role.choices)
+
+
+def _is_system(actor: Any) -> bool:
     # Jobs act as "system:<job>" and are authorised by whoever runs them; people need a role over the agency.
     if isinstance(actor, str):
         if not actor.startswith("system:"):
             raise ValueError(f"actor {actor!r} must be a user or 'system:<job>'")
-        return
-    if not can_act_on(actor, agency):
-        raise PermissionDenied(f"không có quyền với hồ sơ của “{agency.name}” / no role over agency {agency.pk}")
+        return True
+    return False
+
+
+def effective_action(dossier: Dossier, action: str) -> str:
+    """A reject before reception is the desk refusing the dossier (Không được tiếp nhận), not a stop."""
+    if action == Action.REJECT and dossier.status == Status.SUBMITTED:
+        return Action.REFUSE
+    return action
+
+
+def four_eyes(agency: Agency) -> bool:
+    return AgencyPolicy.objects.filter(agency=agency).values_list("four_eyes", flat=True).first() in (None, True)
+
+
+def has_processed(user, dossier: Dossier) -> bool:
+    """The official it is assigned to, or anyone who recorded a processing step on it."""
+    if dossier.assignee_id == user.pk:
+        return True
+    return DossierEvent.objects.filter(dossier_id=dossier.pk, actor=user.get_username(),
+                                       action__in=PROCESSING_STEPS).exists()
+
+
+def _denied(action: str, what: str, vi: str, en: str) -> str:
+    label = Action(action).label
+    return f"Không được “{label.partition(' (')[0]}” {what}: {vi} / you may not {action} {en}"
+
+
+def refusal(actor: Any, action: str, agency: Agency, dossier: Dossier | None = None) -> str | None:
+    """Why `actor` may not take `action` (already effective_action) now, or None when they may. The views hide the
+    buttons this refuses and actions.py raises PermissionDenied with the same text."""
+    if _is_system(actor):
+        return None
+    code = dossier.code if dossier is not None else ""
+    what, en = (f"hồ sơ {code}", f"dossier {code}") if dossier is not None else (
+        f"hồ sơ tại “{agency.name}”", f"dossiers at agency {agency.code or agency.pk}")
+    roles = ACTION_ROLES.get(action, frozenset())
+    is_admin = can_act_on(actor, agency, set(ADMIN_ROLES))
+    if not is_admin and not (roles and can_act_on(actor, agency, set(roles))):
+        needed = " hoặc ".join(_ROLE_LABELS[r].partition(" (")[0] for r in sorted(roles | ADMIN_ROLES))
+        return _denied(action, what, f"cần vai trò {needed} tại “{agency.name}”",
+                       f"{en}: it needs the role {' or '.join(sorted(roles | ADMIN_ROLES))} over that agency")
+    if dossier is None:
+        return None
+    if action in ASSIGNEE_ONLY and not is_admin and dossier.assignee_id != actor.pk:
+        if dossier.assignee_id is None:
+            return _denied(action, what, "hồ sơ chưa được phân công cho ai",
+                           f"{en}: it is not assigned to anyone yet")
+        return _denied(action, what, f"hồ sơ được phân công cho {display_name(dossier.assignee)}",
+                       f"{en}: it is assigned to {dossier.assignee.get_username()}")
+    if action == Action.APPROVE and four_eyes(agency) and has_processed(actor, dossier):
+        return _denied(action, what, "người đã thụ lý không được tự phê duyệt (nguyên tắc hai người)",
+                       f"{en}: you processed it, and the agency requires a second person to approve")
+    return None
+
+
+def _check_permission(actor: Any, action: str, agency: Agency, dossier: Dossier | None = None) -> None:
+    if reason := refusal(actor, action, agency, dossier):
+        raise PermissionDenied(reason)
+
+
+def display_name(user) -> str:
+    """“Nguyễn Văn An (an.nv)”: the Person's name when the account has one."""
+    person = getattr(user, "person", None) if user is not None else None
+    name = person.full_name if person else (user.get_full_name() if user is not None else "")
+    return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
+def processors_of(agency: Agency):
+    """Officials a dossier of `agency` may be assigned to: live accounts holding dossier_processor over it."""
+    from django.contrib.auth import get_user_model
+
+    ancestors = [agency.path[:i + 1] for i, ch in enumerate(agency.path) if ch == "/" and i > 0]
+    return (get_user_model().objects.filter(is_active=True, role_assignments__role=R.DOSSIER_PROCESSOR,
+                                            role_assignments__agency__path__in=ancestors)
+            .select_related("person").distinct().order_by("username"))
+
+
+def _check_assignee(dossier: Dossier, assignee) -> None:
+    if assignee is None:
+        raise TransitionError(f"hồ sơ {dossier.code}: cần chọn người thụ lý để phân công / choose the official "
+                              f"to assign it to")
+    if isinstance(assignee, str) or not can_act_on(assignee, dossier.agency, {R.DOSSIER_PROCESSOR}):
+        raise TransitionError(
+            f"hồ sơ {dossier.code}: {getattr(assignee, 'username', assignee)} không phải chuyên viên thụ lý của "
+            f"“{dossier.agency.name}” / is not a dossier processor of agency {dossier.agency.code}")
 
 
 def _actor_name(actor: Any) -> str:
@@ -54,16 +163,19 @@ def _actor_name(actor: Any) -> str:
 
 
 def record_event(dossier: Dossier, actor: Any, action: str, *, status_from=None, note: str = "",
-                 attachments: list | None = None, at: datetime.datetime | None = None, **extra) -> DossierEvent:
+                 attachments: list | None = None, at: datetime.datetime | None = None, assignee: str = "",
+                 **extra) -> DossierEvent:
     event = DossierEvent.objects.create(
         dossier=dossier, at=at or timezone.now(), actor=_actor_name(actor),
         actor_title=extra.pop("actor_title", ""), agency=dossier.agency, agency_name=dossier.agency.name,
-        action=action, status_from=status_from, status_to=dossier.status, note=note,
+        action=action, status_from=status_from, status_to=dossier.status, note=note, assignee=assignee,
         attachments=attachments or [],
     )
+    if assignee:
+        extra["assignee"] = assignee
     audit.record(actor, f"dossiers.{action}", dossier, code=dossier.code, event=event.pk,
                  status_from=status_from, status_to=dossier.status, agency=dossier.agency.code, **extra)
-    outbox.enqueue(dossier, event)
+    outbox.send_after_commit(outbox.enqueue(dossier, event))
     return event
 
 
@@ -72,7 +184,7 @@ def receive(actor: Any, *, agency: Agency, procedure: Procedure, applicant_name:
             at: datetime.datetime | None = None, note: str = "", papers: list | None = None) -> Dossier:
     """Tiếp nhận: a new dossier with a fresh code, its due date counted in working days from today.
     `papers` ([{"name": …, "copies": n}]) are what the applicant handed in; the receipt slip lists them."""
-    _check_permission(actor, agency)
+    _check_permission(actor, Action.RECEIVE, agency)
     if not agency.is_active:
         raise TransitionError(f"“{agency.name}” đã dừng hoạt động từ {agency.closed_on}, không tiếp nhận hồ sơ / "
                               f"agency {agency.code} is closed and receives no dossiers")
@@ -92,14 +204,15 @@ def receive(actor: Any, *, agency: Agency, procedure: Procedure, applicant_name:
 
 
 def transition(actor: Any, dossier: Dossier, action: str, *, note: str = "", attachments: list | None = None,
-               to_agency: Agency | None = None, result: str = "", **extra) -> DossierEvent:
-    """Apply `action` to `dossier` (locked for the change) and record it."""
+               to_agency: Agency | None = None, result: str = "", assignee=None, **extra) -> DossierEvent:
+    """Apply `action` to `dossier` (locked for the change) and record it. `assignee` (a user) for ASSIGN."""
     if action not in RULES:
         raise TransitionError(f"thao tác “{action}” không tồn tại / unknown action {action!r}")
     allowed_from, status_to = RULES[action]
     with transaction.atomic():
-        dossier = Dossier.objects.select_for_update().select_related("agency").get(pk=dossier.pk)
-        _check_permission(actor, dossier.agency)
+        dossier = Dossier.objects.select_for_update(of=("self",)).select_related("agency", "assignee").get(
+            pk=dossier.pk)
+        _check_permission(actor, effective_action(dossier, action), dossier.agency, dossier)
         if dossier.status not in allowed_from:
             raise TransitionError(
                 f"hồ sơ {dossier.code}: không thể “{Action(action).label}” khi đang “{dossier.get_status_display()}”"
@@ -115,16 +228,24 @@ def transition(actor: Any, dossier: Dossier, action: str, *, note: str = "", att
             dossier.returned_at = now
         if result:
             dossier.result = result
+        assigned = ""
+        if action == Action.ASSIGN:
+            _check_assignee(dossier, assignee)
+            dossier.assignee, dossier.assigned_at, assigned = assignee, now, assignee.get_username()
+            note = f"Phân công cho {display_name(assignee)}" + (f": {note}" if note else "")
         if to_agency is not None:
             extra["from_agency"] = dossier.agency.code
             dossier.agency = to_agency
+            # the successor's own staff take it up: nobody there has been given it yet
+            dossier.assignee, dossier.assigned_at = None, None
         dossier.save()
         return record_event(dossier, actor, action, status_from=status_from, note=note, attachments=attachments,
-                            at=now, **extra)
+                            at=now, assignee=assigned, **extra)
 
 
-def assign(actor, dossier, note="", **kw):
-    return transition(actor, dossier, Action.ASSIGN, note=note, **kw)
+def assign(actor, dossier, assignee, note="", **kw):
+    """Phân công: give the dossier to a named official (a dossier_processor of the agency handling it)."""
+    return transition(actor, dossier, Action.ASSIGN, note=note, assignee=assignee, **kw)
 
 
 def process(actor, dossier, note="", **kw):

@@ -1,4 +1,5 @@
-"""Django admin: staff keep the procedure catalogue and the calendar exceptions (nghỉ bù / làm bù) here.
+"""Django admin: staff keep the procedure catalogue, the calendar exceptions (nghỉ bù / làm bù) and each agency's
+dossier policy (four-eyes) here.
 Dossiers, their history and the outbox are read-only: they change only through dossiers.actions, which keeps
 the history event, the audit entry and the DVCQG payload together."""
 
@@ -32,11 +33,20 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
+@admin.register(models.AgencyPolicy)
+class AgencyPolicyAdmin(admin.ModelAdmin):
+    list_display = ["agency", "four_eyes"]
+    list_filter = ["four_eyes"]
+    search_fields = ["agency__name_key", "agency__code"]
+    autocomplete_fields = ["agency"]
+
+
 class EventInline(admin.TabularInline):
     model = models.DossierEvent
     extra = 0
     can_delete = False
-    fields = ["at", "action", "status_from", "status_to", "agency_name", "actor", "note", "source_system"]
+    fields = ["at", "action", "status_from", "status_to", "agency_name", "actor", "assignee", "note",
+              "source_system"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -45,7 +55,7 @@ class EventInline(admin.TabularInline):
 
 @admin.register(models.Dossier)
 class DossierAdmin(ReadOnlyAdmin):
-    list_display = ["code", "procedure", "status", "agency", "received_at", "due_date"]
+    list_display = ["code", "procedure", "status", "agency", "assignee", "received_at", "due_date"]
     list_filter = ["status"]
     search_fields = ["code", "aliases__code"]
     inlines = [EventInline]
@@ -59,5 +69,5 @@ class HandoverReviewAdmin(ReadOnlyAdmin):
 
 @admin.register(models.OutboxMessage)
 class OutboxMessageAdmin(ReadOnlyAdmin):
-    list_display = ["key", "service", "state", "attempts", "next_attempt_at", "sent_at"]
+    list_display = ["key", "service", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
     list_filter = ["state", "service"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 from hopnhat.core.pii import keyed_hash, normalise_id_number
 
 from .codes import normalise_code
-from .models import Dossier, DossierEvent
+from .models import Action, Dossier, DossierAlias, DossierEvent, Status
 from .workdays import working_days_between
 
 
@@ -23,37 +23,48 @@ def find(code: str) -> list[Dossier]:
     code = normalise_code(code)
     if not code:
         return []
-    # One join answered from the (code, dossier) index, de-duplicated here (a merged dossier holds the code once
-    # per system): cheaper than IN (subquery) or DISTINCT. Procedure and agencies load when described.
-    found = {d.pk: d for d in Dossier.objects.filter(aliases__code=code)}
+    # DossierAlias holds every code a dossier ever had, its own included: one query, the (code, dossier) index
+    # then the dossier's primary key, with the procedure and both agencies describe() shows joined in.
+    # De-duplicated here (a merged dossier holds the code once per system): cheaper than DISTINCT.
+    found = {d.pk: d for d in Dossier.objects.filter(aliases__code=code).select_related(
+        "procedure", "agency", "receiving_agency").order_by("pk")}
     return list(found.values())
+
+
+TIMELINE_FIELDS = ("at", "action", "status_to", "agency_name")
+STAFF_FIELDS = ("actor", "note", "status_from", "source_system")
+_ACTION_LABELS = dict(Action.choices)
+_STATUS_LABELS = dict(Status.choices)
 
 
 def timeline(dossier: Dossier, public: bool = True) -> list[dict[str, Any]]:
     """The processing history across the merger, in time order, whichever system recorded each step."""
     rows = []
-    for event in DossierEvent.objects.filter(dossier=dossier).order_by("at", "id"):
+    # only the shown columns, in the order of the (dossier, at) index
+    fields = TIMELINE_FIELDS if public else TIMELINE_FIELDS + STAFF_FIELDS
+    for event in DossierEvent.objects.filter(dossier_id=dossier.pk).order_by("at", "id").values(*fields):
         row = {
-            "at": timezone.localtime(event.at).isoformat(timespec="minutes"),
-            "action": event.action,
-            "action_label": event.get_action_display(),
-            "status": event.status_to,
-            "status_label": event.get_status_to_display() if event.status_to else "",
-            "agency": event.agency_name,
+            "at": timezone.localtime(event["at"]).isoformat(timespec="minutes"),
+            "action": event["action"],
+            "action_label": _ACTION_LABELS.get(event["action"], event["action"]),
+            "status": event["status_to"],
+            "status_label": _STATUS_LABELS.get(event["status_to"], event["status_to"]) if event["status_to"] else "",
+            "agency": event["agency_name"],
         }
         if not public:
-            row |= {"actor": event.actor, "note": event.note, "status_from": event.status_from,
-                    "source_system": event.source_system}
+            row |= {k: event[k] for k in STAFF_FIELDS}
         rows.append(row)
     return rows
 
 
 def describe(dossier: Dossier, public: bool = True) -> dict[str, Any]:
-    if not Dossier.procedure.is_cached(dossier):   # one query for the three, not one each
+    if not (Dossier.procedure.is_cached(dossier) and Dossier.agency.is_cached(dossier)
+            and Dossier.receiving_agency.is_cached(dossier)):   # one query for the three, not one each
         dossier = Dossier.objects.select_related("procedure", "agency", "receiving_agency").get(pk=dossier.pk)
     data = {
         "code": dossier.code,
-        "other_codes": sorted(a for a in dossier.aliases.values_list("code", flat=True) if a != dossier.code),
+        "other_codes": sorted(a for a in DossierAlias.objects.filter(dossier_id=dossier.pk).values_list(
+            "code", flat=True) if a != dossier.code),
         "procedure": dossier.procedure.name,
         "procedure_code": dossier.procedure.code,
         "status": dossier.status,

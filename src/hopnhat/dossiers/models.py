@@ -6,6 +6,7 @@ agency handling it may change (hand-over after the 2025 reform), and every other
 system stays a DossierAlias that resolves to it.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -90,6 +91,10 @@ class Dossier(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True, help_text="decided, refused, withdrawn or stopped")
     returned_at = models.DateTimeField(null=True, blank=True)
     result = models.TextField(blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="assigned_dossiers",
+                                 help_text="the official processing it (phân công); cleared by a hand-over")
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -175,6 +180,7 @@ class DossierEvent(models.Model):
     status_from = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
     status_to = models.PositiveSmallIntegerField(choices=Status.choices, null=True, blank=True)
     note = models.TextField(blank=True)
+    assignee = models.CharField(max_length=200, blank=True, help_text="assign events: to whom (user name)")
     attachments = models.JSONField(default=list, blank=True, help_text='[{"name": …, "url": …}]')
     source_system = models.CharField(max_length=200, default="hopnhat")
     source_key = models.CharField(max_length=200, blank=True)
@@ -251,7 +257,7 @@ class HandoverReview(models.Model):
 class OutboxState(models.TextChoices):
     PENDING = "pending", "Chờ gửi (pending)"
     SENT = "sent", "Đã gửi (sent)"
-    FAILED = "failed", "Lỗi, bỏ cuộc (gave up)"
+    DEAD = "dead", "Hỏng, ngừng gửi (dead)"
 
 
 class OutboxMessage(models.Model):
@@ -273,3 +279,18 @@ class OutboxMessage(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 
+
+class AgencyPolicy(models.Model):
+    """How an agency runs its dossiers. Without a row the defaults hold (four-eyes on)."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="dossier_policy")
+    four_eyes = models.BooleanField(
+        default=True, help_text="nguyên tắc hai người: người đã thụ lý không tự phê duyệt / whoever processed a "
+                                "dossier may not approve it")
+
+    class Meta:
+        verbose_name = "quy định xử lý hồ sơ của cơ quan (agency dossier policy)"
+        verbose_name_plural = "quy định xử lý hồ sơ của cơ quan (agency dossier policies)"
+
+    def __str__(self) -> str:
+        return f"{self.agency}: four_eyes={self.four_eyes}"

@@ -1,6 +1,6 @@
 """The staff side of the dossier system: worklist, one dossier with its steps, reception at the counter, the
-receipt slip and the on-time dashboard. Thin views: the work is in worklist.py, actions.py, slip.py and
-dashboard.py. A dossier outside the user's scope answers 404, as if it did not exist."""
+receipt slip, the on-time dashboard and the DVCQG outbox. Thin views: the work is in worklist.py, actions.py,
+slip.py, dashboard.py and outbox.py. A dossier outside the user's scope answers 404, as if it did not exist."""
 
 import datetime
 import io
@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,14 +18,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hopnhat.core.pii import normalise_id_number
-from hopnhat.org.access import is_staff_member, visible_agencies
-from hopnhat.org.models import AgencyStatus
+from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
+from hopnhat.org.models import AgencyStatus, Role
 
-from . import actions, dashboard, lookup, slip
-from .models import Channel, Procedure, Status
-from .worklist import REQUIRED_TEXT, STAFF_ACTIONS, action_label, allowed_actions, visible_dossiers, worklist
+from . import actions, dashboard, lookup, outbox, slip
+from .models import Action, Channel, OutboxMessage, OutboxState, Procedure, Status
+from .worklist import REQUIRED_TEXT, SCOPES, STAFF_ACTIONS, action_label, allowed_actions, visible_dossiers, worklist
 
 PER_PAGE = 50
+# Where a user may receive at the counter: the agencies under their dossier_receiver (or unit_admin) roles.
+RECEIVE_ROLES = set(actions.ACTION_ROLES[Action.RECEIVE] | actions.ADMIN_ROLES)
 
 
 def staff_required(view):
@@ -39,6 +42,8 @@ def staff_required(view):
 
 
 class FilterForm(forms.Form):
+    scope = forms.ChoiceField(label="Hồ sơ của ai / Whose", required=False,
+                              choices=[(k, f"{vi} ({en})") for k, (vi, en) in SCOPES.items()])
     status = forms.TypedChoiceField(label="Trạng thái / Status", required=False, choices=[
         ("", "Cần xử lý (to act on)"), ("all", "Tất cả (all)"), *[(str(v), lbl) for v, lbl in Status.choices]])
     overdue = forms.BooleanField(label="Chỉ hồ sơ quá hạn / Overdue only", required=False)
@@ -58,7 +63,7 @@ def worklist_view(request):
     filters = {}
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        filters = {"status": data["status"], "overdue": data["overdue"],
+        filters = {"scope": data["scope"], "status": data["status"], "overdue": data["overdue"],
                    "procedure": data["procedure"].code if data["procedure"] else "",
                    "agency": data["agency"].pk if data["agency"] else None}
     page = Paginator(worklist(request.user, **filters), PER_PAGE).get_page(request.GET.get("page"))
@@ -66,8 +71,13 @@ def worklist_view(request):
     rows = [(d, d.is_overdue(today)) for d in page]
     query = request.GET.copy()
     query.pop("page", None)
+    scope = filters.get("scope", "")
+    tabs = [{"key": key, "vi": vi, "en": en, "current": key == scope,
+             "count": worklist(request.user, scope=key).count() if key else None}
+            for key, (vi, en) in SCOPES.items()]
     return render(request, "dossiers/staff/worklist.html", {
-        "form": form, "page": page, "rows": rows, "query": query.urlencode(), "today": today})
+        "form": form, "page": page, "rows": rows, "query": query.urlencode(), "today": today, "tabs": tabs,
+        "may_receive": visible_agencies(request.user, RECEIVE_ROLES).exists()})
 
 
 def _dossier(request, pk):
@@ -76,7 +86,9 @@ def _dossier(request, pk):
 
 def _dossier_page(request, dossier, error: str = "", status: int = 200):
     steps = [{"action": a, "label": action_label(a, dossier), "needs": REQUIRED_TEXT.get(a, ""),
-              "url": reverse("dossiers:staff-act", args=[dossier.pk, a])}
+              "url": reverse("dossiers:staff-act", args=[dossier.pk, a]),
+              "assignees": [(u.pk, actions.display_name(u)) for u in actions.processors_of(dossier.agency)]
+              if a == Action.ASSIGN else None}
              for a in allowed_actions(dossier, request.user)]
     # What was just done (?xong=<step>, ?moi=1 after reception) comes back in the address rather than through
     # django.contrib.messages, so the notice sits in this page's own role="status" box.
@@ -86,6 +98,7 @@ def _dossier_page(request, dossier, error: str = "", status: int = 200):
         row["when"] = datetime.datetime.fromisoformat(row["at"]).strftime("%d/%m/%Y %H:%M")
     return render(request, "dossiers/staff/dossier.html", {
         "dossier": dossier, "info": info, "steps": steps, "error": error,
+        "assignee": actions.display_name(dossier.assignee) if dossier.assignee_id else "",
         "done": action_label(done, dossier) if done in STAFF_ACTIONS else None,
         "new": request.GET.get("moi") == "1"}, status=status)
 
@@ -108,8 +121,14 @@ def act_view(request, pk, action):
         what = ("Nội dung", "A note") if needed == "note" else ("Kết quả giải quyết", "The result")
         return _dossier_page(request, dossier, f"{what[0]} là bắt buộc khi “{vi}”. / {what[1]} is required for "
                                                f"“{en}”.", status=400)
+    assignee = None
+    if action == Action.ASSIGN:
+        assignee = actions.processors_of(dossier.agency).filter(pk=request.POST.get("assignee") or None).first()
+        if assignee is None:
+            return _dossier_page(request, dossier, f"Hãy chọn người thụ lý của “{dossier.agency.name}” khi “{vi}”. "
+                                                   f"/ Choose an official of the agency for “{en}”.", status=400)
     try:
-        actions.transition(request.user, dossier, action, note=note, result=result)
+        actions.transition(request.user, dossier, action, note=note, result=result, assignee=assignee)
     except actions.TransitionError as error:
         return _dossier_page(request, dossier, str(error), status=409)
     except PermissionDenied as error:
@@ -149,7 +168,8 @@ class ReceiveForm(forms.Form):
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = visible_agencies(user).filter(status=AgencyStatus.ACTIVE, code__isnull=False)
+        self.fields["agency"].queryset = visible_agencies(user, RECEIVE_ROLES).filter(status=AgencyStatus.ACTIVE,
+                                                                                      code__isnull=False)
 
     def clean_phone(self):
         digits = normalise_id_number(self.cleaned_data["phone"])
@@ -170,6 +190,9 @@ class ReceiveForm(forms.Form):
 
 @staff_required
 def receive_view(request):
+    if not visible_agencies(request.user, RECEIVE_ROLES).exists():
+        raise PermissionDenied("Chỉ cán bộ tiếp nhận (một cửa) được tiếp nhận hồ sơ / only a dossier receiver may "
+                               "receive dossiers")
     if request.method == "POST":
         form = ReceiveForm(request.user, request.POST)
         if form.is_valid():
@@ -231,3 +254,25 @@ def dashboard_json(request):
                             json_dumps_params={"ensure_ascii": False})
     counts = dashboard.counts_by_agency(request.user, since=since, until=until)
     return JsonResponse({"ok": True, **counts}, json_dumps_params={"ensure_ascii": False})
+
+
+@staff_required
+def outbox_view(request):
+    """What went to DVCQG for the dossiers in scope: counts by state, and every dead or retrying message with
+    its last error; a unit administrator may send dead ones again."""
+    messages = filter_visible(OutboxMessage.objects.all(), request.user, agency_field="dossier__agency")
+    if request.method == "POST":
+        chosen = messages.filter(pk__in=[v for v in request.POST.getlist("message") if v.isdigit()])
+        allowed = filter_visible(chosen, request.user, agency_field="dossier__agency", roles={Role.UNIT_ADMIN})
+        if chosen.exclude(pk__in=allowed.values("pk")).exists():
+            raise PermissionDenied("chỉ quản trị đơn vị được gửi lại / only a unit administrator may resend")
+        count = outbox.requeue(request.user, allowed)
+        return redirect(f"{reverse('dossiers:staff-outbox')}?gui_lai={count}")
+    problems = messages.filter(Q(state=OutboxState.DEAD) | Q(state=OutboxState.PENDING, attempts__gt=0))
+    may_requeue = filter_visible(messages.filter(state=OutboxState.DEAD), request.user,
+                                 agency_field="dossier__agency", roles={Role.UNIT_ADMIN}).exists()
+    return render(request, "dossiers/staff/outbox.html", {
+        "counts": outbox.state_counts(messages), "connected": outbox.connected(),
+        "problems": problems.select_related("dossier").order_by("state", "pk")[:PER_PAGE],
+        "may_requeue": may_requeue, "requeued": request.GET.get("gui_lai", ""),
+        "max_attempts": outbox.attempts_allowed()})

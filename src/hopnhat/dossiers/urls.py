@@ -13,6 +13,7 @@ urlpatterns = [
     path("can-bo/tiep-nhan/", staff_views.receive_view, name="staff-receive"),
     path("can-bo/thong-ke/", staff_views.dashboard_view, name="staff-dashboard"),
     path("can-bo/thong-ke.json", staff_views.dashboard_json, name="staff-dashboard-json"),
+    path("can-bo/dvcqg/", staff_views.outbox_view, name="staff-outbox"),
     path("can-bo/<int:pk>/", staff_views.dossier_view, name="staff-dossier"),
     path("can-bo/<int:pk>/phieu.pdf", staff_views.slip_view, name="staff-slip"),
     path("can-bo/<int:pk>/<slug:action>/", staff_views.act_view, name="staff-act"),

@@ -6,9 +6,9 @@ import datetime
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from hopnhat.org.access import can_act_on, filter_visible
+from hopnhat.org.access import filter_visible
 
-from .actions import RULES
+from .actions import RULES, effective_action, refusal
 from .models import IN_PROGRESS, Action, Dossier, Status
 
 # Still to act on: every open dossier, and decided ones whose result is waiting to be handed to the applicant.
@@ -28,14 +28,22 @@ def overdue_q(today: datetime.date) -> Q:
     return Q(status__in=IN_PROGRESS, due_date__lt=today)
 
 
+# Whose dossiers: "" every one in scope; "mine" assigned to the user (của tôi); "queue" the agencies' open
+# dossiers nobody has been assigned yet (chờ phân công).
+SCOPES = {"": ("Tất cả trong phạm vi", "All in scope"), "mine": ("Của tôi", "Mine"),
+          "queue": ("Chờ phân công", "Awaiting assignment")}
+
+
 def visible_dossiers(user) -> QuerySet[Dossier]:
-    return filter_visible(Dossier.objects.select_related("procedure", "agency", "receiving_agency"), user)
+    return filter_visible(Dossier.objects.select_related("procedure", "agency", "receiving_agency",
+                                                         "assignee__person"), user)
 
 
 def worklist(user, *, status: str = "", overdue: bool = False, procedure: str = "", agency: int | None = None,
-             today: datetime.date | None = None) -> QuerySet[Dossier]:
+             scope: str = "", today: datetime.date | None = None) -> QuerySet[Dossier]:
     """Dossiers `user` may see, soonest due first (no due date last).
 
+    scope: see SCOPES;
     status: "" = to act on (open, or decided and not yet returned), "all", or one TrangThaiHoSo number;
     overdue: only open dossiers past their due date; procedure: a catalogue code (1.001193.000.00.00.H26) or its
     national part (1.001193); agency: one agency's id within the user's scope."""
@@ -51,15 +59,18 @@ def worklist(user, *, status: str = "", overdue: bool = False, procedure: str = 
         qs = qs.filter(Q(procedure__code=procedure) | Q(procedure__national_code=procedure))
     if agency:
         qs = qs.filter(agency_id=agency)
+    if scope == "mine":
+        qs = qs.filter(assignee=user)
+    elif scope == "queue":
+        qs = qs.filter(assignee__isnull=True, status__in=IN_PROGRESS)
     return qs.order_by(F("due_date").asc(nulls_last=True), "received_at", "pk")
 
 
 def allowed_actions(dossier: Dossier, user) -> list[str]:
-    """The steps offered on the dossier page: those actions.RULES allows from its status, when the user holds
-    a role over the agency handling it (actions.py checks both again when the form is posted)."""
-    if not can_act_on(user, dossier.agency):
-        return []
-    return [a for a in STAFF_ACTIONS if dossier.status in RULES[a][0]]
+    """The steps offered on the dossier page: those actions.RULES allows from its status and actions.refusal lets
+    this user take (role, assignee, four-eyes); actions.py checks both again when the form is posted."""
+    return [a for a in STAFF_ACTIONS if dossier.status in RULES[a][0]
+            and refusal(user, effective_action(dossier, a), dossier.agency, dossier) is None]
 
 
 def action_label(action: str, dossier: Dossier | None = None) -> tuple[str, str]:

@@ -5,7 +5,9 @@ from django.db.models import Q, QuerySet
 
 from .models import Agency, Role, RoleAssignment
 
-STAFF_ROLES = {Role.OFFICIAL, Role.UNIT_ADMIN, Role.PLATFORM_ADMIN}
+# The dossier roles say which one-door steps a person may take; each is also a staff role over its subtree.
+DOSSIER_ROLES = {Role.DOSSIER_RECEIVER, Role.DOSSIER_PROCESSOR, Role.DOSSIER_APPROVER}
+STAFF_ROLES = {Role.OFFICIAL, Role.UNIT_ADMIN, Role.PLATFORM_ADMIN} | DOSSIER_ROLES
 
 
 def _is_live(user) -> bool:

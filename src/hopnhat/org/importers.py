@@ -11,6 +11,7 @@ Mapped fields the importers read (the mapping's `fields:` block names the old co
 """
 
 import datetime
+import functools
 from collections import defaultdict
 from typing import Any
 
@@ -20,8 +21,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 
-from hopnhat.consolidation import duplicates
-from hopnhat.consolidation.api import DomainImporter, MappingError, loaded, merged, quarantined, register_importer
+from hopnhat.consolidation import bulk, duplicates
+from hopnhat.consolidation.api import DomainImporter, MappingError, Ref, loaded, merged, quarantined, register_importer
 from hopnhat.core.models import Provenance
 from hopnhat.core.provenance import find_target
 from hopnhat.core.text import fold, nfc
@@ -30,6 +31,8 @@ from .agencies import ensure_agency
 from .models import Agency, Membership, Person, Position, validate_agency_code
 
 _OLDEST_BIRTH = datetime.date(1900, 1, 1)
+# Full names repeat a lot among the staff of a province (Nguyễn Văn Hùng…): fold each once.
+_name_key = functools.lru_cache(maxsize=65536)(fold)
 
 
 def _agency(ctx, code: str, what: str) -> Agency:
@@ -39,15 +42,68 @@ def _agency(ctx, code: str, what: str) -> Agency:
     return agency
 
 
-def _look_alikes(pairs: set[tuple[str, datetime.date]]):
-    """People with exactly one of these (folded name, birth date) pairs, oldest first. A join with a VALUES list
-    is planned in microseconds and uses the name_key index; neither a cross product of IN lists (thousands of
-    false rows per batch at scale) nor a 2,000-arm OR (slow to plan) does."""
+def _look_alikes(pairs: set[tuple[str, datetime.date]]) -> list[Person]:
+    """People with exactly one of these (folded name, birth date) pairs, oldest first, through the
+    (name_key, birth_date) index. PostgreSQL: a join with two arrays (two parameters however many pairs);
+    elsewhere a join with a VALUES list. Either is planned in microseconds, unlike a 2,000-arm OR."""
     table = Person._meta.db_table
+    pairs = sorted(pairs)
+    if bulk.is_postgresql():
+        with bulk.pg_cursor() as cur:
+            cur.execute(f'SELECT p.id FROM "{table}" p JOIN unnest(%s::text[], %s::date[]) AS v(k, d) '  # noqa: S608
+                        "ON p.name_key = v.k AND p.birth_date = v.d", [[k for k, _ in pairs], [d for _, d in pairs]])
+            ids = [row[0] for row in cur.fetchall()]
+        return list(Person.objects.filter(pk__in=ids).order_by("pk")) if ids else []
     values = ", ".join(["(%s, %s)"] * len(pairs))
     sql = (f'SELECT p.* FROM "{table}" p JOIN (VALUES {values}) AS v '  # noqa: S608 — placeholders only
            f"ON p.name_key = v.column1 AND p.birth_date = v.column2 ORDER BY p.id")
-    return Person.objects.raw(sql, [x for pair in sorted(pairs) for x in pair])
+    return list(Person.objects.raw(sql, [x for pair in pairs for x in pair]))
+
+
+def _same_id_number(hashes: set[str]) -> list[Person]:
+    """People holding any of these ID hashes, oldest first (only the few that match are built as objects)."""
+    if not hashes:
+        return []
+    if bulk.is_postgresql():
+        with bulk.pg_cursor() as cur:
+            cur.execute(f'SELECT id FROM "{Person._meta.db_table}" WHERE national_id_hash = ANY(%s)',  # noqa: S608
+                        [list(hashes)])
+            ids = [row[0] for row in cur.fetchall()]
+        return list(Person.objects.filter(pk__in=ids).order_by("pk")) if ids else []
+    return list(Person.objects.filter(national_id_hash__in=hashes).order_by("pk"))
+
+
+def _imported_keys(system: str, keys: list[str]) -> set[str]:
+    """Which of these source keys of `system` already went into a person (provenance)."""
+    person_type = ContentType.objects.get_for_model(Person).pk
+    if bulk.is_postgresql():
+        with bulk.pg_cursor() as cur:
+            cur.execute(f'SELECT source_key FROM "{Provenance._meta.db_table}" '  # noqa: S608 — our names
+                        "WHERE content_type_id = %s AND source_system = %s AND source_key = ANY(%s)",
+                        [person_type, system, keys])
+            return {row[0] for row in cur.fetchall()}
+    return set(Provenance.objects.filter(content_type_id=person_type, source_system=system,
+                                         source_key__in=keys).values_list("source_key", flat=True))
+
+
+class _New:
+    """A person this batch creates: written in bulk, named by an api.Ref in outcomes and reviews."""
+
+    __slots__ = ("pk", "values")
+
+    def __init__(self, values: dict[str, Any]):
+        self.pk, self.values = None, values
+
+    @property
+    def national_id_hash(self) -> str:
+        return self.values["national_id_hash"]
+
+    def ref(self) -> Ref:
+        return Ref(Person, self.pk)
+
+
+_PERSON_FIELDS = ["full_name", "name_key", "birth_date", "email", "phone", "national_id_hash"]
+_MEMBERSHIP_FIELDS = ["person_id", "agency_id", "position_id", "title", "start", "end"]
 
 
 @register_importer
@@ -106,7 +162,7 @@ class PeopleImporter(DomainImporter):
             "phone": nfc(mapped.get("phone")),
             "national_id_hash": mapped.get("national_id_hash") or "",
         }
-        values["name_key"] = fold(values["full_name"])
+        values["name_key"] = _name_key(values["full_name"])
         if not values["full_name"]:
             raise MappingError("full_name", "thiếu họ tên / full name is empty")
         birth = values["birth_date"]
@@ -197,56 +253,86 @@ class PeopleImporter(DomainImporter):
             prepared.append((index, record, mapped, values, agency))
         if not prepared:
             return outcomes
-        ours = set(Provenance.objects.filter(
-            content_type=ContentType.objects.get_for_model(Person), source_system=ctx.mapping.system,
-            source_key__in=[p[1].key for p in prepared]).values_list("source_key", flat=True))
-        by_hash: dict[str, Person] = {}
-        hashes = {p[3]["national_id_hash"] for p in prepared if p[3]["national_id_hash"]}
-        for person in Person.objects.filter(national_id_hash__in=hashes).order_by("pk"):
+        ours = _imported_keys(ctx.mapping.system, [p[1].key for p in prepared])
+        by_hash: dict[str, Person | _New] = {}
+        for person in _same_id_number({p[3]["national_id_hash"] for p in prepared if p[3]["national_id_hash"]}):
             by_hash.setdefault(person.national_id_hash, person)
-        by_name: dict[tuple, list[Person]] = defaultdict(list)
+        by_name: dict[tuple, list[Person | _New]] = defaultdict(list)
         pairs = {(p[3]["name_key"], p[3]["birth_date"]) for p in prepared if p[3]["birth_date"]}
         if pairs:
             for person in _look_alikes(pairs):
                 by_name[(person.name_key, person.birth_date)].append(person)
-        pending: list[tuple[int, Person, dict, Agency | None, Any]] = []
-        later: list[tuple[int, Person, dict, dict]] = []  # merges into people this batch creates
+        pending: list[tuple[int, _New, dict, Agency | None, Any]] = []
+        later: list[tuple[int, Person | _New, dict, dict, Agency | None]] = []  # merges, once the new are in
         for index, record, mapped, values, agency in prepared:
             if record.key in ours:  # the old record changed: the careful path
                 outcomes[index] = self._one(record, mapped, ctx)
                 continue
             same = by_hash.get(values["national_id_hash"]) if values["national_id_hash"] else None
             if same is not None:
-                if same.pk is None:
-                    later.append((index, same, values, mapped))
-                else:
-                    outcomes[index] = self._merge_into(same, values, mapped, ctx)
+                later.append((index, same, values, mapped, agency))
                 continue
-            person = Person(**values)
+            person = _New(values)
             pending.append((index, person, mapped, agency, record))
             if values["national_id_hash"]:
                 by_hash[values["national_id_hash"]] = person
             if values["birth_date"]:
                 by_name[(values["name_key"], values["birth_date"])].append(person)
-        Person.objects.bulk_create([p for _, p, _, _, _ in pending])
+        ids = bulk.insert_rows(Person, _PERSON_FIELDS, [[p.values[f] for f in _PERSON_FIELDS]
+                                                        for _, p, _, _, _ in pending], return_ids=True)
+        for (_, person, _, _, _), pk in zip(pending, ids, strict=True):
+            person.pk = pk
         positions: dict[str, Position] = {}
         memberships = []
         for index, person, mapped, agency, record in pending:
             if agency is not None:
-                memberships.append(Membership(person=person, agency=agency, position=self._position(mapped, positions),
-                                              title=nfc(mapped.get("title")), start=mapped.get("start"),
-                                              end=mapped.get("end")))
-            for candidate in by_name.get((person.name_key, person.birth_date), [])[:20]:
+                position = self._position(mapped, positions)
+                memberships.append((person.pk, agency.pk, position.pk if position else None,
+                                    nfc(mapped.get("title")), mapped.get("start"), mapped.get("end")))
+            values = person.values
+            for candidate in by_name.get((values["name_key"], values["birth_date"]), [])[:20]:
                 if candidate.pk < person.pk:  # each pair once, the older record on the left
                     both_ids = bool(candidate.national_id_hash and person.national_id_hash)
-                    ctx.review(duplicates.rule_name(self.fuzzy_default[0]), candidate, person,
+                    ctx.review(duplicates.rule_name(self.fuzzy_default[0]),
+                               candidate.ref() if isinstance(candidate, _New) else candidate, person.ref(),
                                0.5 if both_ids else 0.9, agency=agency, source_key=record.key,
                                reason="cùng họ tên và ngày sinh / same folded name and birth date")
-            outcomes[index] = loaded(person)
-        Membership.objects.bulk_create(memberships)
-        for index, same, values, mapped in later:
-            outcomes[index] = self._merge_into(same, values, mapped, ctx)
+            outcomes[index] = loaded(person.ref())
+        bulk.insert_rows(Membership, _MEMBERSHIP_FIELDS, memberships)
+        if later:
+            self._merge_many(later, outcomes, positions)
         return outcomes
+
+    def _merge_many(self, merges, outcomes, positions) -> None:
+        """_merge_into for a batch: fill what our copies lack (never overwrite), then add or update each
+        membership (person, agency, position, start), reading the people and their memberships once."""
+        people = Person.objects.in_bulk([same.pk for _, same, _, _, _ in merges])
+        held = {(m.person_id, m.agency_id, m.position_id, m.start): m
+                for m in Membership.objects.filter(person_id__in=list(people))}
+        changed_people, changed_memberships, new_memberships = {}, {}, {}
+        for index, same, values, mapped, agency in merges:
+            person = people[same.pk]
+            for name in ("email", "phone", "birth_date"):
+                if not getattr(person, name) and values[name]:
+                    setattr(person, name, values[name])
+                    changed_people[person.pk] = person
+            if agency is not None:
+                position = self._position(mapped, positions)
+                key = (person.pk, agency.pk, position.pk if position else None, mapped.get("start"))
+                title, end = nfc(mapped.get("title")), mapped.get("end")
+                if key in held:
+                    membership = held[key]
+                    if (membership.title, membership.end) != (title, end):
+                        membership.title, membership.end = title, end
+                        changed_memberships[membership.pk] = membership
+                else:
+                    new_memberships[key] = (*key[:3], title, key[3], end)
+            outcomes[index] = merged(Ref(Person, person.pk), "cùng số định danh (băm) / same national ID hash")
+        for person in changed_people.values():
+            person.save()
+        if changed_memberships:
+            Membership.objects.bulk_update(list(changed_memberships.values()), ["title", "end"])
+        bulk.insert_rows(Membership, _MEMBERSHIP_FIELDS, list(new_memberships.values()))
 
     def _one(self, record, mapped, ctx):
         try:

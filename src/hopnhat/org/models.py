@@ -218,6 +218,9 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["name_key"]
+        # The people importer's look-alike check (same folded name and birth date): name_key alone matches
+        # hundreds of rows per common name in a provincial HR database.
+        indexes = [models.Index(fields=["name_key", "birth_date"], name="person_name_birth")]
         verbose_name = "cán bộ (person)"
         verbose_name_plural = "cán bộ (people)"
 
@@ -259,6 +262,11 @@ class Role(models.TextChoices):
     OFFICIAL = "official", "Cán bộ (official)"
     UNIT_ADMIN = "unit_admin", "Quản trị đơn vị (unit administrator)"
     PLATFORM_ADMIN = "platform_admin", "Quản trị nền tảng (platform administrator)"
+    # The one-door dossier workflow keeps reception, processing and approval in different hands (Decree
+    # 118/2025): the desk officer receives and returns, the specialist processes, the leader approves.
+    DOSSIER_RECEIVER = "dossier_receiver", "Tiếp nhận và trả kết quả hồ sơ (dossier receiver)"
+    DOSSIER_PROCESSOR = "dossier_processor", "Chuyên viên thụ lý hồ sơ (dossier processor)"
+    DOSSIER_APPROVER = "dossier_approver", "Lãnh đạo phê duyệt hồ sơ (dossier approver)"
 
 
 class RoleAssignment(models.Model):
@@ -272,7 +280,7 @@ class RoleAssignment(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "role", "agency"], name="role_once")]
 
     def clean(self):
-        if self.role in {Role.OFFICIAL, Role.UNIT_ADMIN} and not self.agency_id:
+        if self.role not in {Role.CITIZEN, Role.PLATFORM_ADMIN} and not self.agency_id:
             raise ValidationError({"agency": "Vai trò này cần một cơ quan / this role needs an agency"})
 
     def __str__(self) -> str:

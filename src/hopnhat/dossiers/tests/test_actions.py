@@ -20,8 +20,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def officer(hanoi):
+    """The desk officer who also processes dossiers at Ngọc Hà; approving is the leader's."""
     user = User.objects.create_user("pham.thu.ha", password="mat-khau-dai-123")
-    RoleAssignment.objects.create(user=user, role=Role.OFFICIAL, agency=hanoi.ngoc_ha)
+    for role in (Role.DOSSIER_RECEIVER, Role.DOSSIER_PROCESSOR):
+        RoleAssignment.objects.create(user=user, role=role, agency=hanoi.ngoc_ha)
+    return user
+
+
+@pytest.fixture
+def leader(hanoi):
+    user = User.objects.create_user("tran.quoc.viet", password="mat-khau-dai-123")
+    RoleAssignment.objects.create(user=user, role=Role.DOSSIER_APPROVER, agency=hanoi.ngoc_ha)
     return user
 
 
@@ -42,13 +51,13 @@ def test_receive_creates_the_dossier_with_code_due_date_and_no_clear_pii(hanoi, 
         "CapNhatTienDoHoSoMC", "DongBoHoSoMC"]
 
 
-def test_full_path_to_result_appends_history_in_order(hanoi, procedures, officer):
+def test_full_path_to_result_appends_history_in_order(hanoi, procedures, officer, leader):
     d = actions.receive(officer, agency=hanoi.ngoc_ha, procedure=procedures.land, applicant_name="Đỗ Minh Quân",
                         phone="0987001122")
-    actions.assign(officer, d, note="Chuyển bộ phận địa chính")
+    actions.assign(officer, d, officer, note="Chuyển bộ phận địa chính")
     actions.request_supplement(officer, d, note="Bổ sung bản sao sổ đỏ")
     actions.process(officer, d, note="Đã nhận bổ sung")
-    actions.approve(officer, d, result="Đã cập nhật biến động trên giấy chứng nhận")
+    actions.approve(leader, d, result="Đã cập nhật biến động trên giấy chứng nhận")
     actions.return_result(officer, d)
     d.refresh_from_db()
     assert d.status == Status.RETURNED and d.finished_at and d.returned_at
@@ -66,15 +75,15 @@ def test_wrong_transition_and_foreign_agency_are_refused(hanoi, procedures, offi
     other = actions.receive("system:test", agency=hanoi.giang_vo, procedure=procedures.certify,
                             applicant_name="Hoàng Văn Nam")
     with pytest.raises(PermissionDenied):
-        actions.assign(officer, other)
+        actions.assign(officer, other, officer)
     with pytest.raises(PermissionDenied):
         actions.receive(officer, agency=hanoi.giang_vo, procedure=procedures.certify, applicant_name="Hoàng Văn Nam")
     assert DossierEvent.objects.filter(dossier=other).count() == 1
 
 
-def test_reject_during_processing_stops_it(hanoi, procedures, officer):
+def test_reject_during_processing_stops_it(hanoi, procedures, officer, leader):
     d = actions.receive(officer, agency=hanoi.ngoc_ha, procedure=procedures.certify, applicant_name="Bùi Thị Mai")
-    actions.reject(officer, d, note="Giấy tờ giả mạo")
+    actions.reject(leader, d, note="Giấy tờ giả mạo")
     d.refresh_from_db()
     assert d.status == Status.STOPPED and d.finished_at is not None
 

@@ -9,7 +9,7 @@ import pytest
 from hopnhat.dossiers import actions
 
 from .conftest import at, build_hanoi, build_procedures
-from .staffing import PASSWORD, official
+from .staffing import PASSWORD, PROCESSOR, RECEIVER, official
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,7 +29,7 @@ def _fits(page):
 
 def test_official_works_through_the_worklist(browser_page, assert_accessible):
     hanoi, procedures = build_hanoi(), build_procedures()
-    official("ngo.thi.mai", "Ngô Thị Mai", hanoi.ngoc_ha, title="Công chức một cửa")
+    official("ngo.thi.mai", "Ngô Thị Mai", hanoi.ngoc_ha, title="Công chức một cửa", roles=(RECEIVER, PROCESSOR))
     late = actions.receive("system:test", agency=hanoi.ngoc_ha, procedure=procedures.land,
                            applicant_name="Đỗ Minh Quân", phone="0987001122", at=at(2026, 2, 12, 15, 30))
     actions.receive("system:test", agency=hanoi.giang_vo, procedure=procedures.certify,
@@ -47,6 +47,7 @@ def test_official_works_through_the_worklist(browser_page, assert_accessible):
     page.get_by_role("link", name=late.code).click()
     page.wait_for_url(f"**/ho-so/can-bo/{late.pk}/")
     assert page.get_by_role("heading", level=1).inner_text() == f"Hồ sơ {late.code}"
+    page.get_by_label("Người thụ lý / Official").select_option(label="Ngô Thị Mai (ngo.thi.mai)")
     page.get_by_label("Ghi chú / Note").first.fill("Chuyển bộ phận địa chính")
     page.get_by_role("button", name="Chuyển xử lý / Assign").click()
     page.wait_for_url(re.compile(rf"/ho-so/can-bo/{late.pk}/\?xong=assign$"))
@@ -58,7 +59,7 @@ def test_official_works_through_the_worklist(browser_page, assert_accessible):
 
 def test_reception_at_the_counter_and_the_dashboard(browser_page, assert_accessible):
     hanoi, procedures = build_hanoi(), build_procedures()
-    official("ngo.thi.mai", "Ngô Thị Mai", hanoi.ngoc_ha, title="Công chức một cửa")
+    official("ngo.thi.mai", "Ngô Thị Mai", hanoi.ngoc_ha, title="Công chức một cửa", roles=(RECEIVER,))
     page = browser_page
     _sign_in(page, "ngo.thi.mai", "/ho-so/can-bo/tiep-nhan/")
     page.get_by_label("Thủ tục / Procedure").first.select_option(procedures.birth.code)

@@ -16,7 +16,7 @@ from hopnhat.dossiers import actions, slip
 from hopnhat.dossiers.models import Dossier, DossierAlias, Status
 
 from .conftest import at
-from .staffing import client_for, official
+from .staffing import RECEIVER, client_for, official
 
 pytestmark = pytest.mark.django_db
 APPLICANT = "Trần Thị Thu Hường"
@@ -24,7 +24,7 @@ APPLICANT = "Trần Thị Thu Hường"
 
 @pytest.fixture
 def mai(hanoi):
-    return official("ngo.thi.mai", "Ngô Thị Mai", hanoi.ngoc_ha, title="Công chức một cửa")
+    return official("ngo.thi.mai", "Ngô Thị Mai", hanoi.ngoc_ha, title="Công chức một cửa", roles=(RECEIVER,))
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from django.test import Client
 from django.utils import timezone
 
 from hopnhat.dossiers import actions, handover, worklist
-from hopnhat.dossiers.models import Action, Dossier, DossierAlias, DossierEvent, Status
+from hopnhat.dossiers.models import Action, AgencyPolicy, Dossier, DossierAlias, DossierEvent, Status
 from hopnhat.org.models import Role
 
 from .conftest import at, close_old_agencies
-from .staffing import PASSWORD, client_for, official
+from .staffing import ALL_STEPS, APPROVER, PASSWORD, client_for, official
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +22,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def staff(hanoi):
     return {
-        "ngoc_ha": official("ngo.thi.mai", "Ngô Thị Mai", hanoi.ngoc_ha, title="Công chức một cửa"),
+        "ngoc_ha": official("ngo.thi.mai", "Ngô Thị Mai", hanoi.ngoc_ha, title="Công chức một cửa",
+                            roles=ALL_STEPS),
         "giang_vo": official("le.van.tam", "Lê Văn Tâm", hanoi.giang_vo, title="Công chức tư pháp - hộ tịch"),
-        "ba_dinh": official("ha.minh.tuan", "Hà Minh Tuấn", hanoi.ba_dinh, title="Chuyên viên địa chính"),
+        "ba_dinh": official("ha.minh.tuan", "Hà Minh Tuấn", hanoi.ba_dinh, title="Phó Chủ tịch",
+                            roles=(APPROVER,)),
         "city": official("dinh.thi.lan", "Đinh Thị Lan", hanoi.city, role=Role.UNIT_ADMIN),
     }
 
@@ -98,11 +100,13 @@ def test_other_agency_official_gets_404_and_citizens_403(staff, desk):
     assert Client().get("/ho-so/can-bo/").status_code == 302   # to the sign-in page
 
 
-def test_each_step_through_the_views(staff, desk):
+def test_each_step_through_the_views(staff, desk, hanoi):
+    # one official wears every hat at this ward, which has turned the four-eyes rule off
+    AgencyPolicy.objects.create(agency=hanoi.ngoc_ha, four_eyes=False)
     d, c = desk["birth"], client_for(staff["ngoc_ha"])
     page = c.get(f"/ho-so/can-bo/{d.pk}/")
-    assert [s["action"] for s in page.context["steps"]] == [
-        Action.ASSIGN, Action.PROCESS, Action.REQUEST_SUPPLEMENT, Action.APPROVE, Action.REJECT]
+    # processing waits for the dossier to be assigned
+    assert [s["action"] for s in page.context["steps"]] == [Action.ASSIGN, Action.APPROVE, Action.REJECT]
 
     def step(action, **data):
         return c.post(f"/ho-so/can-bo/{d.pk}/{action}/", data, follow=True)
@@ -112,7 +116,7 @@ def test_each_step_through_the_views(staff, desk):
     answer = step("return_result")        # not decided yet
     assert answer.status_code == 409
     assert "không thể “Trả kết quả" in answer.content.decode()
-    step("assign", note="Chuyển công chức tư pháp - hộ tịch")
+    step("assign", note="Chuyển công chức tư pháp - hộ tịch", assignee=staff["ngoc_ha"].pk)
     step("request_supplement", note="Bổ sung giấy chứng sinh bản chính")
     step("process", note="Đã nhận đủ giấy tờ")
     assert "Kết quả giải quyết là bắt buộc" in step("approve").content.decode()
@@ -123,7 +127,7 @@ def test_each_step_through_the_views(staff, desk):
     assert d.status == Status.RETURNED and d.result == "Giấy khai sinh số 45/2026"
     events = list(DossierEvent.objects.filter(dossier=d).values_list("action", "actor", "note"))
     assert events[1:] == [
-        ("assign", "ngo.thi.mai", "Chuyển công chức tư pháp - hộ tịch"),
+        ("assign", "ngo.thi.mai", "Phân công cho Ngô Thị Mai (ngo.thi.mai): Chuyển công chức tư pháp - hộ tịch"),
         ("request_supplement", "ngo.thi.mai", "Bổ sung giấy chứng sinh bản chính"),
         ("process", "ngo.thi.mai", "Đã nhận đủ giấy tờ"),
         ("approve", "ngo.thi.mai", ""), ("return_result", "ngo.thi.mai", "")]
@@ -152,6 +156,7 @@ def test_steps_need_the_csrf_token(staff, desk):
     c = Client(enforce_csrf_checks=True)
     c.login(username=user.username, password=PASSWORD)
     d = desk["birth"]
+    actions.assign("system:test", d, user)
     assert c.post(f"/ho-so/can-bo/{d.pk}/process/", {"note": "x"}).status_code == 403
     page = c.get(f"/ho-so/can-bo/{d.pk}/")
     token = page.context["csrf_token"]
@@ -207,7 +212,8 @@ def test_dossier_page_shows_the_timeline_across_the_merger(staff, hanoi, procedu
     assert "QBD-2025-00871" in html and "UBND quận Ba Đình" in html and "UBND phường Ba Đình" in html
     assert [e["action"] for e in page.context["info"]["timeline"]] == ["receive", "process", "handover"]
     assert "quá hạn" in html   # due 9/7/2025, the hand-over did not move it
-    assert Action.REQUEST_SUPPLEMENT in [s["action"] for s in page.context["steps"]]
+    # the successor's leader assigns it anew: nobody there had it
+    assert page.context["steps"][0]["action"] == Action.ASSIGN and Dossier.objects.get(pk=d.pk).assignee is None
     # the ward that got none of it sees nothing
     assert client_for(staff["giang_vo"]).get(f"/ho-so/can-bo/{d.pk}/").status_code == 404
 

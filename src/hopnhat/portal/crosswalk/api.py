@@ -9,6 +9,7 @@ from django.db import transaction
 
 from hopnhat.core import audit
 
+from . import recanonicalise
 from . import resolve as resolving
 from .canonical import BadOldUrl, canonical_rule, split_url
 from .models import AllowedHost, ApiMode, GlobalType, Mapping, MappingType, MappingVersion, OldHost, OldSite
@@ -18,7 +19,12 @@ MAX_HOPS = 10
 
 
 class MappingError(ValueError):
-    """A decision that cannot be saved; the message says why, Vietnamese first."""
+    """A decision that cannot be saved; the message says why, Vietnamese first. `details` holds the records
+    concerned when there are several (the conflicts of a re-canonicalisation)."""
+
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.details = details or {}
 
 
 def actor_name(actor) -> str:
@@ -184,7 +190,9 @@ SITE_OPTIONS = ("name", "unit", "agency", "case_insensitive", "trailing_slash_si
 
 def configure_site(site: OldSite, *, actor, aliases=(), **options) -> dict:
     """Change how an old site's URLs are read and what its unmapped paths answer; audited. Returns the changes.
-    Changing the canonicalisation options does not rewrite stored mappings: set them before importing."""
+    Changing a canonicalisation option re-reads the stored mappings under the new rule (`recanonicalise.py`),
+    in the same transaction; when two of them would fall on one path nothing changes and MappingError lists
+    them (`details["conflicts"]`)."""
     unknown = set(options) - set(SITE_OPTIONS)
     if unknown:
         raise TypeError(f"unknown site options: {sorted(unknown)}")
@@ -204,14 +212,24 @@ def configure_site(site: OldSite, *, actor, aliases=(), **options) -> dict:
     if taken:
         raise MappingError(f"máy chủ {', '.join(taken)} đã thuộc trang cũ khác / already belongs to another old site")
     new_hosts = [h for h in new_hosts if not site.hosts.filter(host=h).exists()]
+    moved = None
     with transaction.atomic():
+        if set(changes) & set(recanonicalise.OPTIONS) and site.pk:
+            plan = recanonicalise.plan(site)
+            if plan["conflicts"] or plan["errors"]:
+                site.refresh_from_db(fields=list(changes))  # the object goes back to what is stored
+                raise MappingError(recanonicalise.describe(plan["conflicts"], plan["errors"]),
+                                   {"conflicts": plan["conflicts"], "errors": plan["errors"]})
+            moved = recanonicalise.apply(site, plan["moves"], actor_name=actor_name(actor))
         site.save()
         for host in new_hosts:
             OldHost.objects.create(site=site, host=host)
         if changes or new_hosts:
             audit.record(actor, "crosswalk.site.configure", site, host=site.host, aliases=new_hosts,
-                         changes={k: (v.pk if hasattr(v, "pk") else v) for k, v in changes.items()})
-    return {**changes, **({"aliases": new_hosts} if new_hosts else {})}
+                         changes={k: (v.pk if hasattr(v, "pk") else v) for k, v in changes.items()},
+                         **({"recanonicalised": moved} if moved is not None else {}))
+    return {**changes, **({"aliases": new_hosts} if new_hosts else {}),
+            **({"recanonicalised": moved} if moved is not None else {})}
 
 
 def allow_host(pattern: str, *, actor, note: str = "") -> AllowedHost:

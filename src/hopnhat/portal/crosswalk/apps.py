@@ -9,6 +9,6 @@ class PortalCrosswalkConfig(AppConfig):
     def ready(self):
         from hopnhat.core.navigation import NavItem, register
 
-        from . import resolve  # noqa: F401  (connects the cache-forgetting signals)
+        from . import resolve, revision  # noqa: F401  (connect the cache-forgetting signals)
 
         register(NavItem("crosswalk:queue", "Địa chỉ cũ", "Old addresses", staff_only=True, order=60))

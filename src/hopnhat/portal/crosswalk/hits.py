@@ -18,6 +18,7 @@ from django.db.models import F, Sum
 
 from hopnhat.core import audit
 
+from . import revision
 from .api import actor_name, ensure_site
 from .canonical import BadOldUrl, canonical, split_url
 from .models import Hit, HitsFile, Mapping, MappingType, MappingVersion, Match, OldHost, OldSite
@@ -140,6 +141,8 @@ def _robot_mappings(counts: Counter, actor) -> int:
             created.append(Mapping(site_id=site_id, path=canon, match=Match.EXACT, type=MappingType.UNRESOLVED,
                                    version=1, updated_by=actor_name(actor)))
     Mapping.objects.bulk_create(created, batch_size=1000)
+    if created:
+        revision.bump()
     saved = Mapping.objects.filter(type=MappingType.UNRESOLVED, match=Match.EXACT, version=1,
                                    site_id__in={m.site_id for m in created}, path__in=[m.path for m in created])
     MappingVersion.objects.bulk_create([

@@ -177,3 +177,10 @@ class Hit(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["site", "path", "status", "day"], name="crosswalk_hit_once")]
+
+
+class Revision(models.Model):
+    """One row whose number goes up with every change that can alter an answer (mappings, sites, hosts, the
+    allow-list): serving caches outside Django's request cycle (the bouncer) compare it to know when to forget."""
+
+    number = models.PositiveBigIntegerField(default=0)

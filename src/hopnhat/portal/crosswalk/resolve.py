@@ -32,12 +32,15 @@ class _Directory:
     loaded_at: float = -TTL
     sites: dict[str, OldSite] = field(default_factory=dict)
     patterns: set[str] = field(default_factory=set)
+    # Counts `forget` calls: a load that was already reading when one came must not count as fresh.
+    epoch: int = 0
 
 
 _directory = _Directory()
 
 
 def forget(**_kwargs) -> None:
+    _directory.epoch += 1
     _directory.loaded_at = -TTL
 
 
@@ -49,9 +52,10 @@ for _model in (OldSite, OldHost, AllowedHost):
 def _fresh_directory() -> _Directory:
     now = time.monotonic()
     if now - _directory.loaded_at > TTL:
+        epoch = _directory.epoch
         _directory.sites = {h.host: h.site for h in OldHost.objects.select_related("site")}
         _directory.patterns = set(AllowedHost.objects.values_list("pattern", flat=True))
-        _directory.loaded_at = now
+        _directory.loaded_at = now if epoch == _directory.epoch else -TTL
     return _directory
 
 
@@ -103,25 +107,43 @@ def _join(target: str, rest: str, query: str) -> str:
     return target
 
 
-# Every old URL request runs this look-up: it is one indexed query written once, without the ORM's
-# per-call SQL compilation (which cost more than the query itself; see bench/redirects_wrk.py).
+# Every old URL request runs this look-up: ONE indexed query, written once, without the ORM's per-call SQL
+# compilation (which cost more than the query itself; see bench/redirects_wrk.py). It fetches the exact
+# candidates and every prefix candidate together, so a request costs one round trip whatever rule answers it.
 # In the model's field order, as Model.from_db expects.
 _COLUMNS = tuple(f.attname for f in Mapping._meta.concrete_fields if f.attname in {
     "id", "path", "match", "type", "target_url", "target_page_id", "append_path", "api_mode", "archive_url",
     "archive_page_id", "unit_id"})
 
 
-def _rows(site: OldSite, match: str, paths: list[str]) -> list[Mapping]:
+def _execute(sql: str, params: list) -> list[tuple]:
+    """PostgreSQL: a prepared statement per query shape and connection (planning this OR of two index scans
+    costs several times its execution); Django's own cursor elsewhere. Django turns psycopg's preparation off
+    (prepare_threshold=None, which `prepare=True` does not override); its own client-side binding cursors never
+    prepare, so turning it back on changes only this query."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        if connection.connection.prepare_threshold is None:
+            connection.connection.prepare_threshold = 5
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _rows(site: OldSite, exact: list[str], prefixes: list[str]) -> list[Mapping]:
     quote = connection.ops.quote_name
     columns, table = ", ".join(map(quote, _COLUMNS)), quote(Mapping._meta.db_table)
-    marks = ", ".join(["%s"] * len(paths))
-    where = f"{quote('site_id')} = %s AND {quote('match')} = %s AND {quote('path')} IN ({marks})"
+    exact_marks, prefix_marks = ", ".join(["%s"] * len(exact)), ", ".join(["%s"] * len(prefixes))
+    where = (f"{quote('site_id')} = %s AND (({quote('match')} = %s AND {quote('path')} IN ({exact_marks})) "
+             f"OR ({quote('match')} = %s AND {quote('path')} IN ({prefix_marks})))")
     sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608  (names are ours; values are parameters)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [site.pk, match, *paths])
-        rows = cursor.fetchall()
     found = []
-    for row in rows:
+    for row in _execute(sql, [site.pk, Match.EXACT, *exact, Match.PREFIX, *prefixes]):
         mapping = Mapping.from_db(connection.alias, _COLUMNS, row)
         mapping.site = site
         found.append(mapping)
@@ -131,11 +153,12 @@ def _rows(site: OldSite, match: str, paths: list[str]) -> list[Mapping]:
 def _find(site: OldSite, canon: str) -> tuple[Mapping | None, str]:
     bare = canon.partition("?")[0]
     paths = [canon] if bare == canon else [canon, bare]
-    rows = {m.path: m for m in _rows(site, Match.EXACT, paths)}
+    found = _rows(site, paths, prefix_candidates(canon))
+    exact = {m.path: m for m in found if m.match == Match.EXACT}
     for path, rule in zip(paths, ("exact", "exact-without-query"), strict=False):
-        if path in rows:
-            return rows[path], rule
-    best = max(_rows(site, Match.PREFIX, prefix_candidates(canon)), key=lambda m: len(m.path), default=None)
+        if path in exact:
+            return exact[path], rule
+    best = max((m for m in found if m.match == Match.PREFIX), key=lambda m: len(m.path), default=None)
     return (best, "prefix") if best else (None, "")
 
 

@@ -18,6 +18,8 @@ FTS_TABLE = "portal_search_fts"
 # intersecting the long posting lists of common syllables (cấp, đổi, công, dân) in the body index is the costly
 # step at 200,000 documents.
 BODY_BELOW = 20
+# What a candidate carries (see Candidate), read in the same pass that finds it.
+COLUMNS = "d.id, d.origin_unit_id, d.doc_type, d.year, d.title_key"
 # Weights of title, places and body: a word in the title counts as much as ten in the body.
 WEIGHTS = (10.0, 4.0, 1.0)
 
@@ -67,6 +69,10 @@ class SqliteBackend:
             # bm25() is lower-is-better and negative; flip it so every backend ranks "higher is better".
             return [Candidate(r[0], r[1], r[2], r[3], -r[4], r[5]) for r in cur.fetchall()]
 
+    def match_many(self, asks, *, limit=1000) -> list[list[Candidate]]:
+        """Several queries ((groups, require_all) pairs); in-process, so one at a time costs nothing more."""
+        return [self.match(groups, require_all=require_all, limit=limit) for groups, require_all in asks]
+
     def plain_match(self, text: str, *, limit=1000) -> list[int]:
         """The baseline we measure against: FTS5 with its stock tokenizer over the unfolded text."""
         with connection.cursor() as cur:
@@ -91,45 +97,73 @@ class PostgresBackend:
     vendor = "postgresql"
 
     @staticmethod
-    def expression(groups: list[list[Phrase]], require_all: bool = True) -> str:
+    def expression(groups: list[list[Phrase]], require_all: bool = True, bigrams: bool = False) -> str:
+        """The tsquery text. With `bigrams`, a phrase is asked as its syllable bigrams ('can_cuoc' & 'cuoc_cong',
+        lexemes of migration 0006), which the GIN index answers without re-reading rows; without, as a phrase
+        ('can' <-> 'cuoc' <-> 'cong'), which ts_rank scores on positions."""
         parts = []
         for phrases in groups:
             alts = set()
             for phrase in phrases:
                 tokens = [_clean(t) for t in phrase if _clean(t)]
-                if tokens:
+                if bigrams and len(tokens) > 1:
+                    terms = sorted({f"'{a}_{b}'" for a, b in zip(tokens, tokens[1:], strict=False)})
+                    alts.add("(" + " & ".join(terms) + ")")
+                elif tokens:
                     alts.add("(" + " <-> ".join(f"'{t}'" for t in tokens) + ")")
             if alts:
                 parts.append("(" + " | ".join(sorted(alts)) + ")")
         return (" & " if require_all else " | ").join(parts)
 
     def match(self, groups, *, require_all=True, limit=1000) -> list[Candidate]:
-        """Documents holding the whole query in their head (title, places) first, ranked on the head; then, when
-        those are fewer than BODY_BELOW, documents holding it anywhere, ranked on everything. Each part reads at most
-        `limit` rows: ranking every match of a common query is what makes PostgreSQL full-text slow at scale
-        (tens of thousands of rows at 200,000 documents), so beyond `limit` matches the first found are ranked and
-        the total is reported as a lower bound."""
-        expr = self.expression(groups, require_all)
-        if not expr:
-            return []
+        return self.match_many([(groups, require_all)], limit=limit)[0]
+
+    def match_many(self, asks, *, limit=1000) -> list[list[Candidate]]:
+        """Several queries ((groups, require_all) pairs) in one statement: the wider tiers of one search cost one
+        round trip and one plan, not one each.
+
+        Each query: documents holding the whole query in their head (title, places) first, ranked on the head;
+        then, when those are fewer than BODY_BELOW, documents holding it anywhere, ranked on everything. Each part
+        reads at most `limit` rows: ranking every match of a common query is what makes PostgreSQL full-text slow
+        at scale (tens of thousands of rows at 200,000 documents), so beyond `limit` matches the first found are
+        ranked and the total is reported as a lower bound. Rows are found with the bigram query (index only) and
+        ranked with the phrase query."""
         # ts_rank's weight array is {D, C, B, A}: body is C, places B, title A (see migration 0002). Only module
-        # constants are formatted in; the user's words travel as the to_tsquery parameter.
+        # constants and tier numbers are formatted in; the user's words travel as parameters. Tokens are letters
+        # and digits (_clean), so the tsquery input syntax (::tsquery, which keeps 'can_cuoc' whole) reads them
+        # as written.
         weights = f"'{{0, {WEIGHTS[2] / 10}, {WEIGHTS[1] / 10}, {WEIGHTS[0] / 10}}}'"
+        ctes, parts, params = [], [], []
+        for n, (groups, require_all) in enumerate(asks):
+            found_by = self.expression(groups, require_all, bigrams=True)
+            if not found_by:
+                continue
+            ctes += [
+                f"q{n} AS (SELECT %s::tsquery AS m, %s::tsquery AS r)",
+                f"h{n} AS MATERIALIZED (SELECT {COLUMNS}, 1 + ts_rank({weights}, d.head_vector, q.r, 1) AS score "  # noqa: S608
+                f"FROM {DOC_TABLE} d, q{n} q WHERE d.head_vector @@ q.m LIMIT %s)",
+                f"b{n} AS (SELECT {COLUMNS}, ts_rank({weights}, d.search_vector, q.r, 1) AS score "  # noqa: S608
+                f"FROM {DOC_TABLE} d, q{n} q WHERE d.search_vector @@ q.m AND NOT d.head_vector @@ q.m "
+                f"LIMIT CASE WHEN (SELECT count(*) FROM h{n}) >= %s THEN 0 "
+                f"ELSE %s - (SELECT count(*) FROM h{n}) END)",
+            ]
+            parts += [f"SELECT {n} AS tier, * FROM h{n}", f"SELECT {n} AS tier, * FROM b{n}"]  # noqa: S608
+            params += [found_by, self.expression(groups, require_all), limit, BODY_BELOW, limit]
+        out: list[list[Candidate]] = [[] for _ in asks]
+        if not parts:
+            return out
+        # The rows were read once to be found; their few columns travel out with them rather than being fetched
+        # again by id.
         sql = (
-            f"WITH q AS (SELECT to_tsquery('simple', %s) AS q), "  # noqa: S608
-            f"head AS MATERIALIZED (SELECT d.id, 1 + ts_rank({weights}, d.head_vector, q.q, 1) AS score "
-            f"FROM {DOC_TABLE} d, q WHERE d.head_vector @@ q.q LIMIT %s), "
-            f"body AS (SELECT d.id, ts_rank({weights}, d.search_vector, q.q, 1) AS score FROM {DOC_TABLE} d, q "
-            f"WHERE d.search_vector @@ q.q AND NOT d.head_vector @@ q.q "
-            f"LIMIT CASE WHEN (SELECT count(*) FROM head) >= %s THEN 0 "
-            f"ELSE %s - (SELECT count(*) FROM head) END), "
-            f"found AS (SELECT * FROM head UNION ALL SELECT * FROM body) "
-            f"SELECT d.id, d.origin_unit_id, d.doc_type, d.year, found.score, d.title_key FROM found "
-            f"JOIN {DOC_TABLE} d ON d.id = found.id ORDER BY found.score DESC, d.id"
+            f"WITH {', '.join(ctes)}, found AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
+            f"SELECT tier, id, origin_unit_id, doc_type, year, score, title_key FROM found "
+            f"ORDER BY tier, score DESC, id"
         )
         with connection.cursor() as cur:
-            cur.execute(sql, [expr, limit, BODY_BELOW, limit])
-            return [Candidate(*r) for r in cur.fetchall()]
+            cur.execute(sql, params)
+            for row in cur.fetchall():
+                out[row[0]].append(Candidate(*row[1:]))
+        return out
 
     def plain_match(self, text: str, *, limit=1000) -> list[int]:
         """The baseline: PostgreSQL full-text ('simple' configuration) over the unfolded text."""

@@ -13,11 +13,12 @@ from dataclasses import asdict, dataclass, field
 from hopnhat.org.models import AdminUnit, Vintage
 
 from .backends import Candidate, get_backend
-from .models import BestBet, DocType, SearchDocument
+from .models import DocType, SearchDocument
 from .query import Group, ParsedQuery, parse
 from .snippets import highlight
 
 MAX_CANDIDATES = 500  # ranked matches considered for facets and paging; more is reported as "500+"
+RELATED_LIMIT = 100  # matches read from each wider tier (see _retrieve)
 MAX_PER_PAGE = 50
 MAX_QUERY_LENGTH = 200
 FACETS = ("unit", "type", "year")
@@ -108,22 +109,28 @@ def _clean_facets(facets: dict | None) -> dict[str, set]:
     return out
 
 
+_ATTRIBUTE = {"unit": "unit_id", "type": "doc_type", "year": "year"}
+
+
 def _value(candidate: Candidate, name: str):
-    return {"unit": candidate.unit_id, "type": candidate.doc_type, "year": candidate.year}[name]
+    return getattr(candidate, _ATTRIBUTE[name])
 
 
 def _passes(candidate: Candidate, chosen: dict[str, set], skip: str | None = None) -> bool:
-    return all(not values or _value(candidate, name) in values
+    return all(not values or getattr(candidate, _ATTRIBUTE[name]) in values
                for name, values in chosen.items() if name != skip)
 
 
 def _facet_counts(candidates: list[Candidate], chosen: dict[str, set]) -> dict[str, list[FacetValue]]:
-    counts = {name: Counter(_value(c, name) for c in candidates if _passes(c, chosen, skip=name))
-              for name in FACETS}
+    counts = {}
+    for name in FACETS:
+        others = {n: v for n, v in chosen.items() if n != name and v}
+        kept = [c for c in candidates if _passes(c, others)] if others else candidates
+        counts[name] = Counter(getattr(c, _ATTRIBUTE[name]) for c in kept)
     for counter in counts.values():
         counter.pop(None, None)
     unit_ids = [u for u, _ in counts["unit"].most_common(FACET_SIZE)]
-    units = {u.pk: u for u in AdminUnit.objects.filter(pk__in=unit_ids)}
+    units = {u.pk: u for u in AdminUnit.objects.filter(pk__in=unit_ids).only("name", "vintage")}
     type_labels = dict(DocType.choices)
 
     def unit_label(pk):
@@ -173,24 +180,40 @@ def _title_order(candidates: list[Candidate], groups: list[Group]) -> list[Candi
     return sorted(candidates, key=lambda c: (-coverage(c), -c.score))
 
 
-def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool]:
+def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, bool]:
     """Ranked candidates, tier by tier (see _tiers) until there are WIDEN_BELOW of them. Returns the candidates,
-    the ids that came from a wider tier than the first, and whether the "any group" tier was used."""
+    the ids that came from a wider tier than the first, whether the "any group" tier was used, and whether a
+    tier had more matches than it read (the total is then a lower bound).
+
+    The index is asked in at most three rounds: the strict tier; when that finds too few, every narrower-than-any
+    tier at once (one statement on PostgreSQL); the "any group" tier only when all of those found nothing. A
+    wider tier reads at most RELATED_LIMIT rows: its documents are shown after the strict ones as related, and
+    reading hundreds of them (the query without its place matches thousands) is most of a search's time."""
     backend = get_backend()
+    tiers = _tiers(parsed)
+    rounds = [(tiers[:1], MAX_CANDIDATES), ([t for t in tiers[1:] if t[1]], RELATED_LIMIT),
+              ([t for t in tiers[1:] if not t[1]], RELATED_LIMIT)]
     candidates: list[Candidate] = []
     related: set[int] = set()
-    relaxed = False
-    for n, (groups, require_all) in enumerate(_tiers(parsed)):
-        if (n and len(candidates) >= WIDEN_BELOW) or (candidates and not require_all):
+    relaxed = capped = False
+    n = 0
+    for asks, limit in rounds:
+        if not asks or (n and len(candidates) >= WIDEN_BELOW) or (candidates and not asks[0][1]):
             break
-        seen = {c.id for c in candidates}
-        found = backend.match([g.phrases for g in groups], require_all=require_all, limit=MAX_CANDIDATES)
-        more = _title_order([c for c in found if c.id not in seen], groups)
-        if n:
-            related |= {c.id for c in more}
-        relaxed = relaxed or (bool(more) and not require_all)
-        candidates += more[:MAX_CANDIDATES - len(candidates)]
-    return candidates, related, relaxed
+        answers = backend.match_many([([g.phrases for g in groups], require_all) for groups, require_all in asks],
+                                     limit=limit)
+        for (groups, require_all), found in zip(asks, answers, strict=True):
+            if (n and len(candidates) >= WIDEN_BELOW) or (candidates and not require_all):
+                break
+            capped = capped or len(found) >= limit
+            seen = {c.id for c in candidates}
+            more = _title_order([c for c in found if c.id not in seen], groups)
+            if n:
+                related |= {c.id for c in more}
+            relaxed = relaxed or (bool(more) and not require_all)
+            candidates += more[:MAX_CANDIDATES - len(candidates)]
+            n += 1
+    return candidates, related, relaxed, capped
 
 
 def _hit(doc: SearchDocument, tokens: set[str], score: float, pinned: bool, related: bool) -> Hit:
@@ -217,12 +240,12 @@ def search(query: str, *, facets: dict | None = None, page: int = 1, per_page: i
                       selected={k: sorted(map(str, v)) for k, v in chosen.items() if v})
     if not query:
         return results
-    parsed = results.parsed = parse(query)
+    parsed = results.parsed = parse(query, within=chosen["unit"])
     results.suggestion = parsed.suggestion
-    candidates, related, results.relaxed = _retrieve(parsed)
+    candidates, related, results.relaxed, capped = _retrieve(parsed)
     results.facets = _facet_counts(candidates, chosen)
-    results.total_is_lower_bound = len(candidates) >= MAX_CANDIDATES
-    pinned_ids = list(BestBet.objects.filter(query_key=parsed.key).values_list("document_id", flat=True))
+    results.total_is_lower_bound = capped or len(candidates) >= MAX_CANDIDATES
+    pinned_ids = list(parsed.pinned)
     organic = [c for c in candidates if c.id not in pinned_ids and _passes(c, chosen)]
     if any(chosen.values()):  # a best bet is for the plain query; a filtered view shows what the filter asks
         pinned_ids = []

@@ -16,7 +16,7 @@ from hopnhat.core.text import fold
 from hopnhat.org import lineage
 from hopnhat.org.models import AdminUnit, UnitAlias, Vintage
 
-from .models import ProtectedWord, SearchTerm, Synonym, is_unit_token, unit_token
+from .models import BestBet, ProtectedWord, SearchTerm, Synonym, is_unit_token, unit_token
 
 Phrase = tuple[str, ...]
 
@@ -50,6 +50,7 @@ class Group:
     correction: str | None = None  # the vocabulary word a typo was taken for
     doc_count: int = 0  # word groups: how many documents hold the word (the most common is dropped first)
     units: list[AdminUnit] = field(default_factory=list)  # place groups: resolved and lineage-expanded units
+    matches: list = field(default_factory=list, repr=False)  # place groups: (unit named, its reach) pairs
 
     def as_dict(self) -> dict:
         return {"text": self.text, "kind": self.kind, "phrases": [" ".join(p) for p in self.phrases],
@@ -62,6 +63,7 @@ class ParsedQuery:
     key: str
     groups: list[Group]
     suggestion: str | None = None  # "did you mean", only when a word was corrected
+    pinned: list[int] = field(default_factory=list)  # best bets for the query (BestBet), in their order
 
     @property
     def match_tokens(self) -> set[str]:
@@ -115,6 +117,33 @@ def graph_version() -> str:
     return "-".join(str(v) for v in row) + f"-{cache.get(GRAPH_BUMP_KEY, 0)}"
 
 
+def _look_up(tokens: list[str], key: str) -> tuple[str, dict[str, int], list[int]]:
+    """Everything parse needs from the database, in one round trip: the unit graph's version (see
+    graph_version), how many documents hold each token, and the documents staff pinned for the query in order.
+    Under load a round trip costs more than the little each of these reads."""
+    terms = SearchTerm._meta.db_table
+    sql = "SELECT 'v', NULL, " + _GRAPH_VERSION_SQL.removeprefix("SELECT ")
+    params: list = []
+    if tokens:
+        sql += (f" UNION ALL SELECT 't', term, doc_count, NULL, NULL FROM {terms} "  # noqa: S608 — model table
+                f"WHERE term IN ({', '.join(['%s'] * len(tokens))})")
+        params += tokens
+    sql += (f" UNION ALL SELECT 'b', NULL, document_id, position, id FROM {BestBet._meta.db_table} "  # noqa: S608
+            f"WHERE query_key = %s")
+    params.append(key)
+    version, known, pins = "", {}, []
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for kind, term, a, b, c in cur.fetchall():
+            if kind == "v":
+                version = "-".join(str(v) for v in (a, b, c)) + f"-{cache.get(GRAPH_BUMP_KEY, 0)}"
+            elif kind == "t":
+                known[term] = a
+            else:
+                pins.append((b, c, a))
+    return version, known, [doc for _, _, doc in sorted(pins)]
+
+
 def forget_places(**_kwargs) -> None:
     """Signal handler: a unit, alias or edge was saved or deleted one by one."""
     try:
@@ -141,30 +170,84 @@ def _strip_type(span: str) -> str:
     return span
 
 
-def expand_place(span: str) -> list[AdminUnit]:
-    """The units a place name means, then where each old one lives on today and what each new one was made of:
-    "huyện Gia Lâm" → the old district and the new communes its territory went to."""
-    units: dict[int, AdminUnit] = {}
+def place_matches(span: str) -> list[tuple[AdminUnit, list[AdminUnit]]]:
+    """Each unit a place name can mean, with where its territory lies across the reform: an old unit and the
+    units it lives on in today, a new one and the old units of its level it was made of."""
+    out = []
     for match in lineage.resolve(span):
         unit = match.unit
-        units[unit.pk] = unit
         if unit.vintage == Vintage.OLD:
-            for edge in lineage.current(unit):
-                units.setdefault(edge.unit.pk, edge.unit)
+            reach = [edge.unit for edge in lineage.current(unit)]
         else:
-            for edge in lineage.predecessors(unit, level=unit.level):  # its old wards, not whole old districts
-                units.setdefault(edge.unit.pk, edge.unit)
+            reach = [edge.unit for edge in lineage.predecessors(unit, level=unit.level)]  # not whole old districts
+        out.append((unit, [u for u in reach if u.pk != unit.pk]))
+    return out
+
+
+def _units(matches) -> list[AdminUnit]:
+    units: dict[int, AdminUnit] = {}
+    for unit, reach in matches:
+        units[unit.pk] = unit
+        for other in reach:
+            units.setdefault(other.pk, other)
     return list(units.values())
 
 
-def _place_group(span: str, version: str) -> Group:
-    key = f"portal_search:place:{version}:{span.replace(' ', '_')}"  # fold() output: letters, digits, spaces
-    units = cache.get_or_set(key, lambda: expand_place(span), PLACE_TTL)
+def expand_place(span: str) -> list[AdminUnit]:
+    """The units a place name means, then where each old one lives on today and what each new one was made of:
+    "huyện Gia Lâm" → the old district and the new communes its territory went to."""
+    return _units(place_matches(span))
+
+
+def _area(unit: AdminUnit, reach: list[AdminUnit]) -> set[int]:
+    """The ids a unit answers to when another place or a facet narrows it: itself, the units of the other
+    vintage its territory maps to, and the districts and provinces above all of them."""
+    ids = set()
+    for u in (unit, *reach):
+        ids |= {u.pk, u.parent_id, u.province_id}
+        if u.parent_id and u.parent.parent_id:
+            ids.add(u.parent.parent_id)
+    ids.discard(None)
+    return ids
+
+
+def _cached_matches(span: str, version: str):
+    key = f"portal_search:places:{version}:{span.replace(' ', '_')}"  # fold() output: letters, digits, spaces
+    return cache.get_or_set(key, lambda: place_matches(span), PLACE_TTL)
+
+
+def _place_group(span: str, version: str, matches=None) -> Group:
+    if matches is None:
+        matches = _cached_matches(span, version)
+    units = _units(matches)
     phrases = {tuple(span.split()), tuple(_strip_type(span).split())}
     # Content from the unit or anything inside it. Not their names: "Phường 1" or "Phú Lợi" name units in many
     # provinces, and the text mention of what the person typed is already the first phrase.
     phrases |= {(unit_token(unit),) for unit in units}
-    return Group(text=span, kind="place", phrases=sorted(phrases), units=units)
+    return Group(text=span, kind="place", phrases=sorted(phrases), units=units, matches=matches)
+
+
+def _narrow_places(groups: list[Group], within: set[int], version: str) -> list[Group]:
+    """An ambiguous place name ("Phường 1" names a ward in many districts) keeps only the units that lie in
+    another place of the query ("Phường 1 Quận 3") or in the unit the person filtered on; when nothing does,
+    it keeps them all."""
+    places = [g for g in groups if g.kind == "place"]
+    out = []
+    for group in groups:
+        if group.kind != "place" or len(group.matches) < 2:
+            out.append(group)
+            continue
+        context = set(within)
+        for other in places:
+            if other is not group:
+                context |= {unit.pk for unit, _ in other.matches}
+        for other in groups:  # "thành phố Hồ Chí Minh" is a synonym group (TP.HCM) as well as a place
+            if other.kind == "synonym":
+                names = {" ".join(p) for p in other.phrases} & _known_places["keys"]
+                context |= {unit.pk for name in names for unit, _ in _cached_matches(name, version)}
+        kept = [(unit, reach) for unit, reach in group.matches if _area(unit, reach) & context]
+        out.append(_place_group(group.text, version, kept) if kept and len(kept) < len(group.matches) else group)
+    return out
 
 
 def _edits1(word: str) -> set[str]:
@@ -202,13 +285,14 @@ def correct(token: str, known: dict[str, int]) -> str | None:
     return max(sorted(candidates), key=lambda t: (-_damerau(t, token), candidates[t]))
 
 
-def parse(raw: str) -> ParsedQuery:
+def parse(raw: str, within: set[int] | frozenset[int] = frozenset()) -> ParsedQuery:
+    """`within`: ids of units the person filtered on, which narrow an ambiguous place name."""
     key = fold(raw)
     tokens = key.split()[:MAX_TOKENS]
     synonyms = synonym_table()
     spans = {" ".join(tokens[i:j]) for i in range(len(tokens))
              for j in range(i + 2, min(len(tokens), i + MAX_PLACE_WORDS) + 1)}
-    version = graph_version() if spans else ""
+    version, known, pinned = _look_up(sorted(set(tokens)), key)
     places = _place_keys(spans, version) if spans else set()
 
     # Synonyms and place names may span several words: take the longest spans first, the later one of two
@@ -233,11 +317,11 @@ def parse(raw: str) -> ParsedQuery:
             spans_found.append((i, n, group))
             taken |= set(range(i, i + n))
     groups = _without_question_words([g for _, _, g in sorted(spans_found, key=lambda s: s[0])])
+    groups = _narrow_places(groups, set(within), version)
 
     words = [g for g in groups if g.kind == "word"]
     if any(g.text not in STOP_WORDS for g in groups):
         groups = [g for g in groups if g.text not in STOP_WORDS or g.kind != "word"]
-    known = dict(SearchTerm.objects.filter(term__in=[g.text for g in words]).values_list("term", "doc_count"))
     for group in words:
         group.doc_count = known.get(group.text, 0)
     protected = protected_tokens()
@@ -251,7 +335,7 @@ def parse(raw: str) -> ParsedQuery:
             suggestion_words[tokens.index(group.text)] = fix
             corrected = True
     suggestion = _suggestion(raw, tokens, suggestion_words) if corrected else None
-    return ParsedQuery(raw=raw, key=key, groups=groups, suggestion=suggestion)
+    return ParsedQuery(raw=raw, key=key, groups=groups, suggestion=suggestion, pinned=pinned)
 
 
 def _without_question_words(groups: list[Group]) -> list[Group]:

@@ -1,9 +1,19 @@
-"""hopnhat dossiers handover [--dry-run] | lookup CODE | procedures FILE | outbox"""
+"""hopnhat dossiers handover [--dry-run] | lookup CODE | procedures FILE |
+outbox send [--loop --interval S --rounds N] | outbox status | outbox requeue [--dossier CODE]"""
+
+import signal
+import threading
+import time
 
 from django.core.management.base import CommandError
+from django.db import close_old_connections, connection
 
 from hopnhat.core.json_output import HopnhatCommand
 from hopnhat.dossiers import catalogue, handover, lookup, outbox
+from hopnhat.dossiers.models import OutboxMessage, OutboxState
+
+ACTOR = "system:dossiers-cli"
+BATCH = 100   # messages per round of the worker
 
 
 class Command(HopnhatCommand):
@@ -18,7 +28,18 @@ class Command(HopnhatCommand):
         find.add_argument("code")
         procs = sub.add_parser("procedures", help="nạp danh mục thủ tục từ CSV/Excel / load the procedure catalogue")
         procs.add_argument("path")
-        sub.add_parser("outbox", help="gửi hàng đợi đồng bộ DVCQG / send what is due to DVCQG")
+        box = sub.add_parser("outbox", help="hàng đợi đồng bộ DVCQG / the DVCQG sync outbox")
+        box_sub = self.add_subcommands(box, dest="outbox_action")
+        send = box_sub.add_parser("send", help="gửi những gì đến hạn / send what is due")
+        send.add_argument("--loop", action="store_true",
+                          help="chạy liên tục như một worker (Ctrl-C / SIGTERM để dừng) / keep running as a worker")
+        send.add_argument("--interval", type=float, default=30.0,
+                          help="số giây nghỉ giữa hai vòng / seconds between rounds (30)")
+        send.add_argument("--rounds", type=int, default=0,
+                          help="dừng sau N vòng, 0 = không dừng / stop after N rounds, 0 = never")
+        box_sub.add_parser("status", help="đếm theo trạng thái, liệt kê thông điệp hỏng / counts and dead messages")
+        again = box_sub.add_parser("requeue", help="gửi lại các thông điệp hỏng / queue dead messages again")
+        again.add_argument("--dossier", default="", help="chỉ của hồ sơ này (mã bất kỳ) / only this dossier's")
 
     def handle(self, *args, **options):
         getattr(self, f"handle_{options['action']}")(**options)
@@ -55,9 +76,56 @@ class Command(HopnhatCommand):
             raise CommandError(str(exc)) from exc
         self.emit({"ok": True, **counts}, f"Danh mục thủ tục / catalogue: {counts}")
 
-    def handle_outbox(self, **options):
+    def handle_outbox(self, outbox_action, **options):
+        getattr(self, f"outbox_{outbox_action}")(**options)
+
+    def outbox_send(self, loop=False, interval=30.0, rounds=0, **options):
+        if not outbox.connected():
+            raise CommandError("HOPNHAT_DVCQG['url'] chưa đặt, không gửi được / is not set, nothing can be sent")
+        stop, previous = threading.Event(), None
+        if loop and threading.current_thread() is threading.main_thread():
+            # a service manager stops the worker with SIGTERM: finish the message in hand, then leave
+            previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        totals, done = {"sent": 0, "retry": 0, "dead": 0}, 0
         try:
-            counts = outbox.send_due()
+            while True:
+                if loop and not connection.in_atomic_block:
+                    close_old_connections()   # a worker outlives database restarts and idle timeouts
+                counts = outbox.send_due(limit=BATCH)
+                done += 1
+                totals = {k: totals[k] + counts[k] for k in totals}
+                if loop and not self.as_json and any(counts.values()):
+                    self.stdout.write(f"{time.strftime('%H:%M:%S')} DVCQG: {counts}")
+                if not loop or (rounds and done >= rounds):
+                    break
+                # a full batch means a backlog: go straight on with the next one
+                if stop.is_set() or (sum(counts.values()) < BATCH and stop.wait(interval)):
+                    break
+        except KeyboardInterrupt:
+            pass
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        self.emit({"ok": True, **counts}, f"DVCQG: {counts}")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+        self.emit({"ok": True, **totals, "rounds": done, "outbox": outbox.state_counts(OutboxMessage.objects)},
+                  f"DVCQG: {totals} qua {done} vòng / in {done} rounds")
+
+    def outbox_status(self, **options):
+        dead = [{"key": m.key, "dossier": m.dossier.code, "service": m.service, "attempts": m.attempts,
+                 "last_error": m.last_error}
+                for m in OutboxMessage.objects.filter(state=OutboxState.DEAD).select_related("dossier")[:200]]
+        counts = outbox.state_counts(OutboxMessage.objects)
+        lines = [f"DVCQG: {counts}"] + [f"  {d['dossier']} {d['service']} ×{d['attempts']}: {d['last_error']}"
+                                        for d in dead]
+        self.emit({"ok": True, "counts": counts, "dead": dead}, "\n".join(lines))
+
+    def outbox_requeue(self, dossier="", **options):
+        messages = OutboxMessage.objects.all()
+        if dossier:
+            found = lookup.find(dossier)
+            if not found:
+                raise CommandError(f"Không có hồ sơ nào mang mã “{dossier}” / no dossier has the code “{dossier}”")
+            messages = messages.filter(dossier__in=found)
+        count = outbox.requeue(ACTOR, messages)
+        self.emit({"ok": True, "requeued": count}, f"Đã xếp lại {count} thông điệp / {count} messages queued again")

@@ -2,6 +2,9 @@
 Tỉnh Tuyên Quang, 08) and the ward portal of Phường Trúc Bạch (00004, whole into Phường Ba Đình; Phường Đội
 Cấn split between Ba Đình and Ngọc Hà). Codes are the GSO ones."""
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
@@ -79,3 +82,29 @@ def portal_home(db):
     home = root.add_child(instance=Page(title="Cổng thông tin điện tử tỉnh Tuyên Quang", slug="tuyen-quang"))
     Site.objects.create(hostname="tuyenquang.gov.vn", port=443, root_page=home, site_name="Tuyên Quang")
     return home
+
+
+@pytest.fixture
+def new_api():
+    """A real HTTP server standing in for the new dossier API: it echoes what it received."""
+
+    class Echo(BaseHTTPRequestHandler):
+        def _answer(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+            data = json.dumps({"method": self.command, "path": self.path, "body": body,
+                               "authorization": self.headers.get("Authorization")}).encode()
+            self.send_response(201 if self.command == "POST" else 200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = _answer
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -2,8 +2,6 @@
 real HTTP server (the live server, and a stand-in for the new API)."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -55,32 +53,6 @@ def test_preview_route_answers_like_the_old_host_before_the_dns_switch(client, h
     r = client.get("/cong/xem-truoc/hagiang.gov.vn/Tin-Tuc/2024/lu-quet-hoang-su-phi")
     assert (r.status_code, r["Location"]) == (301, NEW + "/tin-tuc/2024/lu-quet-hoang-su-phi")
     assert client.get("/cong/xem-truoc/khong-co.gov.vn/x").status_code == 404
-
-
-@pytest.fixture
-def new_api():
-    """A real HTTP server standing in for the new dossier API: it echoes what it received."""
-
-    class Echo(BaseHTTPRequestHandler):
-        def _answer(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-            data = json.dumps({"method": self.command, "path": self.path, "body": body,
-                               "authorization": self.headers.get("Authorization")}).encode()
-            self.send_response(201 if self.command == "POST" else 200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = _answer
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.mark.parametrize("mode", ["307", "308"])

@@ -4,6 +4,7 @@
   hopnhat portal resolve OLD_URL
   hopnhat portal redirects import FILE.csv | export FILE.csv | nginx-map FILE
   hopnhat portal hits import LOGFILE [--site OLD_HOST]
+  hopnhat portal bouncer [--bind HOST:PORT] [--workers N]
   hopnhat portal site OLD_HOST [--alias HOST]… [--unit UNIT] [--significant-query id:cat] [--[no-]case-insensitive]
                                [--[no-]trailing-slash-significant] [--[no-]pass-query]
                                [--global-redirect URL [--append-path] | --global-archive | --no-global]
@@ -67,6 +68,10 @@ class Command(HopnhatCommand):
         whole.add_argument("--no-global", action="store_true")
         site.add_argument("--append-path", action=argparse.BooleanOptionalAction, default=None,
                           help="with --global-redirect: add the old path to the target")
+
+        bounce = sub.add_parser("bouncer", help="máy chủ riêng cho các máy chủ cũ / serve the old hosts (ASGI)")
+        bounce.add_argument("--bind", default="127.0.0.1:8001", help="HOST:PORT (default 127.0.0.1:8001)")
+        bounce.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
 
         allow = sub.add_parser("allow", help="cho phép chuyển hướng tới máy chủ / allow redirects to a host")
         allow.add_argument("pattern", help="host, or .domain for all its sub-domains")
@@ -141,6 +146,19 @@ class Command(HopnhatCommand):
         data = {"site": site.host, "hosts": list(site.hosts.order_by("host").values_list("host", flat=True)),
                 "changed": sorted(changes)}
         self.emit(data, f"{site.host}: {', '.join(data['changed']) or 'không đổi / unchanged'}")
+
+    def do_bouncer(self, bind, workers, **_):
+        from hopnhat.portal.crosswalk import bouncer
+
+        try:
+            bouncer.parse_bind(bind)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        info = {"bind": bind, "workers": workers, "server": "granian (asgi)", **bouncer.startup_info()}
+        self.emit(info, f"bouncer: http://{bind} — {info['workers']} workers, {info['old_hosts']} old hosts, "
+                        f"{info['mappings']} mappings, revision {info['revision']}")
+        self.stdout.flush()
+        bouncer.serve(bind, workers)
 
     def do_allow(self, pattern, note="", **_):
         allowed = allow_host(pattern, actor="system:portal-allow", note=note)

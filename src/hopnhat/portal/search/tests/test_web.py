@@ -54,6 +54,19 @@ def test_every_page_has_the_header_search_box(client, db):
     assert 'action="/tim-kiem/"' in html and 'name="q"' in html
 
 
+def _header_value(html: str) -> str:
+    box = html[html.index('id="header-search-q"'):]
+    return box[box.index('value="') + 7:box.index('"', box.index('value="') + 7)]
+
+
+def test_header_search_box_is_prefilled_only_on_the_search_page(client, db):
+    # Another page's ?q= (a dossier look-up code) is not a search query and must not show in the header box.
+    html = client.get("/ho-so/tra-cuu/", {"q": "HS-2025-000123"}).content.decode()
+    assert _header_value(html) == ""
+    assert _header_value(client.get("/don-vi/", {"q": "Gia Lâm"}).content.decode()) == ""
+    assert _header_value(client.get("/tim-kiem/", {"q": "căn cước"}).content.decode()) == "căn cước"
+
+
 def test_cli_search_human_and_json(docs):
     out = StringIO()
     call_command("search", "dang", "ky", "khai", "sinh", stdout=out)
