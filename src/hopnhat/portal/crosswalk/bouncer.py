@@ -200,10 +200,11 @@ def parse_bind(bind: str) -> tuple[str, int]:
 
 def serve(bind: str, workers: int) -> None:
     """Run the bouncer under Granian (Rust HTTP/1.1 server, one event loop per worker process) until stopped."""
-    from granian.constants import HTTPModes, Interfaces
+    from granian.constants import HTTPModes, Interfaces, Loops
     from granian.server import Server
 
     address, port = parse_bind(bind)
     connection.close()  # the supervising process serves nothing; each worker opens its own connections
     Server(TARGET, address=address, port=port, interface=Interfaces.ASGI, workers=workers, http=HTTPModes.http1,
+           loop=Loops.uvloop,  # named, not "auto": the measured event loop is the one every install gets
            websockets=False, backlog=2048, log_access=False).serve()
