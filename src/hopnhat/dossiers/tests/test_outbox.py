@@ -3,8 +3,6 @@ idempotent, sent in order with the adapter's session, retried with backoff, and 
 
 import datetime
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import override_settings
@@ -14,51 +12,15 @@ from hopnhat.dossiers import actions, outbox
 from hopnhat.dossiers.models import OutboxMessage, OutboxState
 
 from .conftest import at
+from .dvcqg_receiver import serving
 
 pytestmark = pytest.mark.django_db
 
 
-class FakeAdapter(BaseHTTPRequestHandler):
-    """A DVCQG adapter: POST /auth → session; POST /sync → error_code "0", or HTTP 503 while `down`."""
-
-    received: list = []
-    down = False
-
-    def do_POST(self):  # noqa: N802 — the name http.server calls
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.path == "/auth":
-            ok = body == {"username": "hopnhat-hanoi", "password": "bi-mat"}
-            answer = {"error_code": 0, "session": "phien-123"} if ok else {"error_code": 1}
-        elif FakeAdapter.down:
-            self.send_response(503)
-            self.end_headers()
-            return
-        else:
-            FakeAdapter.received.append(body)
-            answer = {"error_code": "0" if body.get("session") == "phien-123" else "401", "message": "OK"}
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def adapter():
-    FakeAdapter.received, FakeAdapter.down = [], False
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeAdapter)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    with override_settings(HOPNHAT_DVCQG={"url": f"{base}/sync", "auth_url": f"{base}/auth",
-                                          "username": "hopnhat-hanoi", "password": "bi-mat", "timeout": 5}):
-        yield FakeAdapter
-    server.shutdown()
-    server.server_close()
+    with serving() as receiver:
+        yield receiver
 
 
 def test_status_changes_are_sent_once_with_valid_payloads(hanoi, procedures, adapter):

@@ -4,8 +4,6 @@ staff page, requeued by a unit administrator, and a send task queued when each s
 
 import datetime
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
@@ -18,57 +16,16 @@ from hopnhat.dossiers import actions, outbox
 from hopnhat.dossiers.models import OutboxMessage, OutboxState
 from hopnhat.org.models import Role
 
+from .dvcqg_receiver import serving
 from .staffing import client_for, official
 
 pytestmark = pytest.mark.django_db
 
 
-class FlakyAdapter(BaseHTTPRequestHandler):
-    """A DVCQG adapter that answers HTTP 503 to the first `fail_first` sync posts, then error_code "0"."""
-
-    fail_first = 0
-    attempts: list = []
-    received: list = []
-    lock = threading.Lock()
-
-    def do_POST(self):  # noqa: N802 — the name http.server calls
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.path == "/auth":
-            return self._answer(200, {"error_code": 0, "session": "phien-456"})
-        with FlakyAdapter.lock:
-            FlakyAdapter.attempts.append(body["data"][0].get("MaHoSo"))
-            failing = len(FlakyAdapter.attempts) <= FlakyAdapter.fail_first
-            if not failing:
-                FlakyAdapter.received.append(body)
-        if failing:
-            return self._answer(503, {"error_code": "503", "message": "Cổng DVCQG đang bảo trì"})
-        return self._answer(200, {"error_code": "0", "message": "OK"})
-
-    def _answer(self, code, data):
-        raw = json.dumps(data, ensure_ascii=False).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def receiver():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FlakyAdapter)
-    FlakyAdapter.fail_first, FlakyAdapter.attempts, FlakyAdapter.received = 0, [], []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    settings = {"url": f"{base}/sync", "auth_url": f"{base}/auth", "username": "u", "password": "p", "timeout": 5,
-                "backoff_seconds": 0.05, "backoff_cap_seconds": 1, "max_attempts": 4}
-    with override_settings(HOPNHAT_DVCQG=settings):
-        yield FlakyAdapter
-    server.shutdown()
-    server.server_close()
+    with serving(backoff_seconds=0.05, backoff_cap_seconds=1, max_attempts=4) as receiver:
+        yield receiver
 
 
 def _receive(hanoi, procedures, name, agency=None):
