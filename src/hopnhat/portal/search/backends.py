@@ -8,6 +8,7 @@ A query reaches a backend already parsed: a list of groups, each a list of alter
 folded tokens). `match` returns ranked candidates (id, unit, type, year, score, higher is better).
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.db import connection
@@ -34,6 +35,8 @@ class Candidate:
     year: int | None
     score: float
     title_key: str = ""
+    flags: int = 0  # bit i set: the document holds probe i of its ask (see match_many)
+    head: bool = False  # PostgreSQL: found in the title or places, not only in the body
 
 
 def _clean(token: str) -> str:
@@ -70,8 +73,34 @@ class SqliteBackend:
             return [Candidate(r[0], r[1], r[2], r[3], -r[4], r[5]) for r in cur.fetchall()]
 
     def match_many(self, asks, *, limit=1000) -> list[list[Candidate]]:
-        """Several queries ((groups, require_all) pairs); in-process, so one at a time costs nothing more."""
-        return [self.match(groups, require_all=require_all, limit=limit) for groups, require_all in asks]
+        """Several queries ((groups, require_all[, probes]) tuples); in-process, so one at a time costs nothing
+        more. Probes: see PostgresBackend.match_many."""
+        out = []
+        for groups, require_all, *probes in asks:
+            found = self.match(groups, require_all=require_all, limit=limit)
+            if probes and probes[0] and found:
+                found = self._flag(found, probes[0])
+            out.append(found)
+        return out
+
+    def _flag(self, found: list[Candidate], probes: list[list[Phrase]]) -> list[Candidate]:
+        flags = dict.fromkeys((c.id for c in found), 0)
+        marks = ", ".join(["%s"] * len(flags))
+        with connection.cursor() as cur:
+            for bit, phrases in enumerate(probes):
+                if not self.expression([phrases]):  # nothing to ask: every document holds it
+                    flags = {pk: f | 1 << bit for pk, f in flags.items()}
+                    continue
+                cur.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
+                            f"AND rowid IN ({marks})", [self.expression([phrases]), *flags])
+                for (pk,) in cur.fetchall():
+                    flags[pk] |= 1 << bit
+        return [dataclasses.replace(c, flags=flags[c.id]) for c in found]
+
+    @staticmethod
+    def complete(found: list[Candidate], limit: int) -> bool:
+        """Whether an answer read every match (see PostgresBackend.complete)."""
+        return len(found) < limit
 
     def plain_match(self, text: str, *, limit=1000) -> list[int]:
         """The baseline we measure against: FTS5 with its stock tokenizer over the unfolded text."""
@@ -119,8 +148,9 @@ class PostgresBackend:
         return self.match_many([(groups, require_all)], limit=limit)[0]
 
     def match_many(self, asks, *, limit=1000) -> list[list[Candidate]]:
-        """Several queries ((groups, require_all) pairs) in one statement: the wider tiers of one search cost one
-        round trip and one plan, not one each.
+        """Several queries ((groups, require_all[, probes]) tuples) in one statement: the wider tiers of one
+        search cost one round trip and one plan, not one each. Probes are further groups (lists of phrases): bit
+        i of a candidate's `flags` says whether the document holds probe i, checked on the rows read only.
 
         Each query: documents holding the whole query in their head (title, places) first, ranked on the head;
         then, when those are fewer than BODY_BELOW, documents holding it anywhere, ranked on everything. Each part
@@ -134,21 +164,28 @@ class PostgresBackend:
         # as written.
         weights = f"'{{0, {WEIGHTS[2] / 10}, {WEIGHTS[1] / 10}, {WEIGHTS[0] / 10}}}'"
         ctes, parts, params = [], [], []
-        for n, (groups, require_all) in enumerate(asks):
+        for n, (groups, require_all, *probes) in enumerate(asks):
             found_by = self.expression(groups, require_all, bigrams=True)
             if not found_by:
                 continue
+            probe_sql = [self.expression([phrases], bigrams=True) for phrases in (probes[0] if probes else [])]
+            # An empty probe (nothing searchable in it) is held by every document, as an empty group is.
+            flags = " + ".join(f"(CASE WHEN d.search_vector @@ %s::tsquery THEN {1 << i} ELSE 0 END)" if sql
+                               else str(1 << i) for i, sql in enumerate(probe_sql)) or "0"
+            probe_sql = [sql for sql in probe_sql if sql]
             ctes += [
                 f"q{n} AS (SELECT %s::tsquery AS m, %s::tsquery AS r)",
-                f"h{n} AS MATERIALIZED (SELECT {COLUMNS}, 1 + ts_rank({weights}, d.head_vector, q.r, 1) AS score "  # noqa: S608
-                f"FROM {DOC_TABLE} d, q{n} q WHERE d.head_vector @@ q.m LIMIT %s)",
-                f"b{n} AS (SELECT {COLUMNS}, ts_rank({weights}, d.search_vector, q.r, 1) AS score "  # noqa: S608
+                f"h{n} AS MATERIALIZED (SELECT {COLUMNS}, 1 + ts_rank({weights}, d.head_vector, q.r, 1) AS score, "  # noqa: S608
+                f"{flags} AS flags, true AS head FROM {DOC_TABLE} d, q{n} q WHERE d.head_vector @@ q.m LIMIT %s)",
+                f"b{n} AS (SELECT {COLUMNS}, ts_rank({weights}, d.search_vector, q.r, 1) AS score, "  # noqa: S608
+                f"{flags} AS flags, false AS head "
                 f"FROM {DOC_TABLE} d, q{n} q WHERE d.search_vector @@ q.m AND NOT d.head_vector @@ q.m "
                 f"LIMIT CASE WHEN (SELECT count(*) FROM h{n}) >= %s THEN 0 "
                 f"ELSE %s - (SELECT count(*) FROM h{n}) END)",
             ]
             parts += [f"SELECT {n} AS tier, * FROM h{n}", f"SELECT {n} AS tier, * FROM b{n}"]  # noqa: S608
-            params += [found_by, self.expression(groups, require_all), limit, BODY_BELOW, limit]
+            params += [found_by, self.expression(groups, require_all), *probe_sql, limit, *probe_sql,
+                       BODY_BELOW, limit]
         out: list[list[Candidate]] = [[] for _ in asks]
         if not parts:
             return out
@@ -156,7 +193,7 @@ class PostgresBackend:
         # again by id.
         sql = (
             f"WITH {', '.join(ctes)}, found AS ({' UNION ALL '.join(parts)}) "  # noqa: S608
-            f"SELECT tier, id, origin_unit_id, doc_type, year, score, title_key FROM found "
+            f"SELECT tier, id, origin_unit_id, doc_type, year, score, title_key, flags, head FROM found "
             f"ORDER BY tier, score DESC, id"
         )
         with connection.cursor() as cur:
@@ -164,6 +201,12 @@ class PostgresBackend:
             for row in cur.fetchall():
                 out[row[0]].append(Candidate(*row[1:]))
         return out
+
+    @staticmethod
+    def complete(found: list[Candidate], limit: int) -> bool:
+        """Whether an answer read every match: fewer than `limit`, and the body was searched too (it is not when
+        BODY_BELOW documents already hold the query in their head)."""
+        return len(found) < limit and sum(c.head for c in found) < BODY_BELOW
 
     def plain_match(self, text: str, *, limit=1000) -> list[int]:
         """The baseline: PostgreSQL full-text ('simple' configuration) over the unfolded text."""

@@ -23,7 +23,7 @@ MAX_PER_PAGE = 50
 MAX_QUERY_LENGTH = 200
 FACETS = ("unit", "type", "year")
 FACET_SIZE = 15
-WIDEN_BELOW = 10  # fewer matches than this: ask again, less strictly (see _tiers)
+WIDEN_BELOW = 10  # fewer matches than this: ask again, less strictly (see _Plan)
 
 
 class SearchError(ValueError):
@@ -147,25 +147,33 @@ def _facet_counts(candidates: list[Candidate], chosen: dict[str, set]) -> dict[s
     }
 
 
-def _tiers(parsed: ParsedQuery) -> list[tuple[list[Group], bool]]:
-    """What to ask, strictest first: every group; then without the commonest words one by one (keeping at least
-    half of the query, and the place); then the query without its place (the same procedure elsewhere); then any
-    group. Each pair is (groups, require_all)."""
+@dataclass
+class _Plan:
+    """What to ask, strictest first: every group (`strict`); then without the commonest words one by one, keeping
+    at least half of the query and the place (`drops`, each tier holding the one before it); then the query
+    without its place (the same procedure elsewhere); then any group (`anyone`)."""
+
+    strict: list[Group]
+    drops: list[list[Group]]
+    dropped: list[Group]  # the word each tier of `drops` leaves out, in order
+    without_place: list[Group] | None
+    anyone: bool
+
+
+def _plan(parsed: ParsedQuery) -> _Plan:
     groups = parsed.groups
-    tiers = [(groups, True)]
     keep = -(-sum(g.kind != "place" for g in groups) // 2)
-    current = list(groups)
+    current, drops, dropped = list(groups), [], []
     for word in sorted((g for g in groups if g.kind == "word"), key=lambda g: -g.doc_count):
         if sum(g.kind != "place" for g in current) <= keep:
             break
         current = [g for g in current if g is not word]
-        tiers.append((current, True))
+        drops.append(current)
+        dropped.append(word)
     without_place = [g for g in groups if g.kind != "place"]
-    if without_place and len(without_place) < len(groups):
-        tiers.append((without_place, True))
-    if len(groups) > 1:
-        tiers.append((groups, False))
-    return tiers
+    if not without_place or len(without_place) == len(groups):
+        without_place = None
+    return _Plan(groups, drops, dropped, without_place, len(groups) > 1)
 
 
 def _title_order(candidates: list[Candidate], groups: list[Group]) -> list[Candidate]:
@@ -180,39 +188,70 @@ def _title_order(candidates: list[Candidate], groups: list[Group]) -> list[Candi
     return sorted(candidates, key=lambda c: (-coverage(c), -c.score))
 
 
+def _phrases(groups: list[Group]) -> list[list]:
+    return [g.phrases for g in groups]
+
+
+def _drop_tiers(backend, plan: _Plan, widest: list[Candidate]) -> list[list[Candidate]]:
+    """The matches of every tier of plan.drops. The widest tier holds all the others: when its answer is
+    complete, tier k is the part of it that also holds the words tier k keeps and the widest leaves out (the
+    probe flags); otherwise the narrower tiers are asked as well."""
+    if not backend.complete(widest, RELATED_LIMIT):
+        return [*backend.match_many([(_phrases(t), True) for t in plan.drops[:-1]], limit=RELATED_LIMIT), widest]
+    tiers = []
+    for k in range(len(plan.drops)):
+        # Tier k keeps dropped[k + 1:], which are probes k … (probe i is dropped[i + 1]).
+        need = sum(1 << i for i in range(k, len(plan.dropped) - 1))
+        tiers.append([c for c in widest if c.flags & need == need])
+    return tiers
+
+
 def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, bool]:
-    """Ranked candidates, tier by tier (see _tiers) until there are WIDEN_BELOW of them. Returns the candidates,
+    """Ranked candidates, tier by tier (see _Plan) until there are WIDEN_BELOW of them. Returns the candidates,
     the ids that came from a wider tier than the first, whether the "any group" tier was used, and whether a
     tier had more matches than it read (the total is then a lower bound).
 
-    The index is asked in at most three rounds: the strict tier; when that finds too few, every narrower-than-any
-    tier at once (one statement on PostgreSQL); the "any group" tier only when all of those found nothing. A
-    wider tier reads at most RELATED_LIMIT rows: its documents are shown after the strict ones as related, and
-    reading hundreds of them (the query without its place matches thousands) is most of a search's time."""
+    The index is asked in few rounds: the strict tier; when that finds too few, the widest of the drop-word
+    tiers (the narrower ones are read off its answer, see _drop_tiers) and the query without its place, in one
+    statement on PostgreSQL; the "any group" tier only when all of those found nothing. A wider tier reads at
+    most RELATED_LIMIT rows: its documents are shown after the strict ones as related, and reading hundreds of
+    them (the query without its place matches thousands) is most of a search's time."""
     backend = get_backend()
-    tiers = _tiers(parsed)
-    rounds = [(tiers[:1], MAX_CANDIDATES), ([t for t in tiers[1:] if t[1]], RELATED_LIMIT),
-              ([t for t in tiers[1:] if not t[1]], RELATED_LIMIT)]
+    plan = _plan(parsed)
     candidates: list[Candidate] = []
     related: set[int] = set()
     relaxed = capped = False
-    n = 0
-    for asks, limit in rounds:
-        if not asks or (n and len(candidates) >= WIDEN_BELOW) or (candidates and not asks[0][1]):
+
+    def take(groups: list[Group], require_all: bool, found: list[Candidate], limit: int, wider=True) -> None:
+        nonlocal relaxed, capped
+        capped = capped or len(found) >= limit
+        seen = {c.id for c in candidates}
+        more = _title_order([c for c in found if c.id not in seen], groups)
+        if wider:
+            related.update(c.id for c in more)
+        relaxed = relaxed or (bool(more) and not require_all)
+        candidates.extend(more[:MAX_CANDIDATES - len(candidates)])
+
+    [found] = backend.match_many([(_phrases(plan.strict), True)], limit=MAX_CANDIDATES)
+    take(plan.strict, True, found, MAX_CANDIDATES, wider=False)
+    if len(candidates) >= WIDEN_BELOW:
+        return candidates, related, relaxed, capped
+    asks = []
+    if plan.drops:
+        asks.append((_phrases(plan.drops[-1]), True, [g.phrases for g in plan.dropped[1:]]))
+    if plan.without_place:
+        asks.append((_phrases(plan.without_place), True))
+    answers = backend.match_many(asks, limit=RELATED_LIMIT) if asks else []
+    wider = list(zip(plan.drops, _drop_tiers(backend, plan, answers.pop(0)), strict=True)) if plan.drops else []
+    if plan.without_place:
+        wider.append((plan.without_place, answers.pop(0)))
+    for groups, found in wider:
+        if len(candidates) >= WIDEN_BELOW:
             break
-        answers = backend.match_many([([g.phrases for g in groups], require_all) for groups, require_all in asks],
-                                     limit=limit)
-        for (groups, require_all), found in zip(asks, answers, strict=True):
-            if (n and len(candidates) >= WIDEN_BELOW) or (candidates and not require_all):
-                break
-            capped = capped or len(found) >= limit
-            seen = {c.id for c in candidates}
-            more = _title_order([c for c in found if c.id not in seen], groups)
-            if n:
-                related |= {c.id for c in more}
-            relaxed = relaxed or (bool(more) and not require_all)
-            candidates += more[:MAX_CANDIDATES - len(candidates)]
-            n += 1
+        take(groups, True, found, RELATED_LIMIT)
+    if plan.anyone and not candidates:
+        [found] = backend.match_many([(_phrases(plan.strict), False)], limit=RELATED_LIMIT)
+        take(plan.strict, False, found, RELATED_LIMIT)
     return candidates, related, relaxed, capped
 
 

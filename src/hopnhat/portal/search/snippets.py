@@ -46,11 +46,13 @@ def highlight(text: str, tokens: set[str], window: int | None = WINDOW) -> str:
     if window is not None and len(words) > window:
         start = max(0, _best_start(keys, window) - 2)  # a little context before the first match
         end = min(len(words), start + window)
+    # Text between marks is escaped a run at a time (escaping is per character, so runs and words agree).
     out, pos = [], words[start].start()
     for m, key in zip(words[start:end], keys[start:end], strict=True):
-        out.append(escape(text[pos:m.start()]))
-        out.append(f"<mark>{escape(m.group())}</mark>" if key else escape(m.group()))
-        pos = m.end()
+        if key:
+            out.append(escape(text[pos:m.start()]))
+            out.append(f"<mark>{escape(m.group())}</mark>")
+            pos = m.end()
     tail_end = words[end - 1].end() if end < len(words) else len(text)
     out.append(escape(text[pos:tail_end]))
     html = "".join(out).strip()

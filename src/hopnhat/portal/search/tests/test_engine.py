@@ -188,3 +188,35 @@ def test_clear_index_empties_documents_best_bets_and_vocabulary(corpus):
     assert search("can cuoc").total == 0
     index_document(source_key="hn-011", title="Đăng ký tạm trú trực tuyến", url="/tin/tam-tru/")
     assert rebuild_vocabulary() == 6 and urls(search("tam tru")) == ["/tin/tam-tru/"]
+
+
+@pytest.mark.parametrize("in_title, n, often", [(False, 60, 0.35), (True, 300, 0.75)])
+def test_drop_tiers_read_off_the_widest_are_the_tiers_asked_one_by_one(db, in_title, n, often):
+    """The narrower drop-word tiers are taken from the widest tier's answer by its probe flags when that answer
+    is complete (words in the body of 60 notices); when it is not (300 notices holding them in the title: more
+    than RELATED_LIMIT, and on PostgreSQL more than BODY_BELOW in the head), they are asked. Either way each tier
+    holds exactly the documents asking it alone finds."""
+    import random
+
+    from hopnhat.portal.search import engine
+    from hopnhat.portal.search.backends import get_backend
+
+    words = ["thu gom", "rác thải", "cồng kềnh", "định kỳ", "miễn phí", "môi trường", "hẹn giờ", "vỉa hè"]
+    rng = random.Random(7)  # noqa: S311 — reproducible test data
+    for i in range(n):
+        chosen = [w for k, w in enumerate(words) if rng.random() < often + 0.03 * k] or words[:1]
+        text = ", ".join(chosen)
+        index_document(source_key=f"tb-{i}", url=f"/thong-bao/{i}/", doc_type="notice",
+                       title=f"Thông báo {text}" if in_title else f"Thông báo số {i}",
+                       body=f"Tổ dân phố thông báo: {text}.")
+    plan = engine._plan(parse(" ".join(words)))
+    assert len(plan.drops) >= 3
+    backend = get_backend()
+    widest = backend.match_many([(engine._phrases(plan.drops[-1]), True, [g.phrases for g in plan.dropped[1:]])],
+                                limit=engine.RELATED_LIMIT)[0]
+    assert backend.complete(widest, engine.RELATED_LIMIT) is not in_title
+    derived = engine._drop_tiers(backend, plan, widest)
+    asked = backend.match_many([(engine._phrases(t), True) for t in plan.drops], limit=engine.RELATED_LIMIT)
+    assert [sorted(c.id for c in t) for t in derived] == [sorted(c.id for c in t) for t in asked]
+    sizes = [len(t) for t in asked]
+    assert sizes == sorted(sizes) and len(set(sizes)) > 1  # nested and different: the comparison means something
