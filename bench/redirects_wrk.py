@@ -3,13 +3,17 @@ serving the exported map, with the Django path (gunicorn + middleware) for infor
 
     .venv/bin/python bench/redirects_wrk.py [--mappings 1000000] [--duration 15] [--connections 16]
         [--database postgres|sqlite] [--db-name bench_hopnhat_crosswalk] [--bouncer-workers 2] [--workers 5]
+        [--large-urls 200000] [--keep-db] [--reuse-db]
 
 Loads N exact redirect mappings spread over old commune portals into a throw-away database
 (PostgreSQL `--db-name`, or SQLite under bench/out/), exports the nginx map with
-`hopnhat portal redirects nginx-map`, then starts in turn nginx, the bouncer, the bouncer with its answer cache
-off (every request through canonicalisation, the database and Django's `respond`: the cost of a URL not seen
+`hopnhat portal redirects nginx-map`, then starts in turn nginx, the bouncer, the bouncer on asyncio's own
+tasks (Granian's Rust tasks are the default), the bouncer over a set of URLs larger than its cache (random
+order, so part of the requests hit and the rest take the miss path), the bouncer with its answer cache off
+(every request through canonicalisation, the database and Django's `respond`: the cost of a URL not seen
 before) and gunicorn with the Django middleware, on loopback ports. Each must answer the same Location for a
-sample before wrk runs against it with the same rotating set of old URLs.
+sample before wrk runs against it with the same rotating set of old URLs (the larger set for that one run).
+`--keep-db` then `--reuse-db` skips loading the mappings again.
 Prints one JSON document: requests/s and latency percentiles for each, the ratio bouncer/nginx, and whether the
 targets (bouncer ≥ 0.3 × nginx, bouncer p99 ≤ 10 ms) were met.
 """
@@ -39,9 +43,22 @@ for line in io.lines(os.getenv("BENCH_PATHS")) do
   local host, path = line:match("^(%S+) (%S+)$")
   paths[#paths + 1] = {host, path}
 end
+local random = os.getenv("BENCH_ORDER") == "random"
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+init = function(args)
+  math.randomseed(tonumber(os.getenv("BENCH_SEED")) + (thread_number or 0))
+end
 local i = 0
 request = function()
-  i = i % #paths + 1
+  if random then
+    i = math.random(#paths)
+  else
+    i = i % #paths + 1
+  end
   return wrk.format("GET", paths[i][2], {["Host"] = paths[i][1]})
 end
 done = function(summary, latency, requests)
@@ -114,8 +131,10 @@ def fresh_database(args, env) -> None:
     subprocess.run([str(VENV_BIN / "hopnhat"), "migrate", "--no-input", "-v", "0"], env=env, check=True)
 
 
-def load_mappings(n: int, sites: int) -> list[tuple[str, str, str]]:
-    """N exact redirects over `sites` old commune portals; returns a sample of (host, path, expected target)."""
+def load_mappings(n: int, sites: int, large: int, write: bool = True):
+    """N exact redirects over `sites` old commune portals; returns a sample of (host, path, expected target) and
+    `large` (host, path) spread over all of them. Without `write`, only the two lists of a database loaded
+    before (the same seed gives the same lists)."""
     from django.db import transaction
 
     from hopnhat.portal.crosswalk.api import ensure_site
@@ -124,7 +143,8 @@ def load_mappings(n: int, sites: int) -> list[tuple[str, str, str]]:
 
     rng = random.Random(20250701)
     site_objs = [ensure_site(f"xa{i:05d}.hagiang.gov.vn", actor="system:bench") for i in range(sites)]
-    sample, batch = [], []
+    sample, spread, batch = [], [], []
+    step = max(1, n // large) if large else 0
     for i in range(n):
         site = site_objs[i % sites]
         slug = SLUGS[i % len(SLUGS)]
@@ -134,19 +154,42 @@ def load_mappings(n: int, sites: int) -> list[tuple[str, str, str]]:
                              updated_by="system:bench"))
         if rng.random() < 20_000 / n:
             sample.append((site.host, path, target))
-        if len(batch) == 10_000:
+        if step and i % step == 0 and len(spread) < large:
+            spread.append((site.host, path))
+        if not write:
+            batch = []
+        elif len(batch) == 10_000:
             with transaction.atomic():
                 Mapping.objects.bulk_create(batch)
             batch = []
     Mapping.objects.bulk_create(batch)
-    return sample
+    return sample, spread
 
 
-def run_wrk(port: int, paths_file: Path, args) -> dict:
+def loaded_before(args, env) -> bool:
+    """--reuse-db: the database is there, migrated, with exactly the mappings this run would load."""
+    if args.database != "postgres" or not args.reuse_db:
+        return False
+    import psycopg
+
+    from hopnhat.portal.crosswalk.models import Mapping, OldSite
+
+    try:
+        with psycopg.connect(env["DATABASE_URL"]) as conn:
+            counts = [conn.execute(f'SELECT count(*) FROM "{model._meta.db_table}"').fetchone()[0]  # noqa: S608
+                      for model in (Mapping, OldSite)]
+    except psycopg.Error:
+        return False
+    return counts == [args.mappings, args.sites]
+
+
+def run_wrk(port: int, paths_file: Path, args, order: str = "rotate") -> dict:
     result = OUT / f"wrk-{port}.json"
     script = OUT / "rotate.lua"
     script.write_text(WRK_SCRIPT)
-    env = dict(os.environ, BENCH_PATHS=str(paths_file), BENCH_RESULT=str(result))
+    # A new seed every run: the same random sequence each time would hand a cache the URLs it kept last run.
+    env = dict(os.environ, BENCH_PATHS=str(paths_file), BENCH_RESULT=str(result), BENCH_ORDER=order,
+               BENCH_SEED=str(random.randrange(1 << 30)))
     subprocess.run(["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
                     "--timeout", "5s", "-s", str(script), f"http://127.0.0.1:{port}/"], env=env, check=True,
                    capture_output=True)
@@ -159,15 +202,20 @@ def run_wrk(port: int, paths_file: Path, args) -> dict:
             "errors": {k[7:]: v for k, v in raw.items() if k.startswith("errors_") and v}}
 
 
-def measure(port: int, paths_file: Path, args, steady: bool = False) -> dict:
-    """wrk after a 3 s warm-up; with `steady`, warm-ups go on (up to 10) until two in a row agree within 5 %:
-    a server with a per-worker answer cache is measured in its steady state, once each worker has met the
-    rotating set (the cold figure is the no-cache run)."""
+def measure(port: int, paths_file: Path, args, steady: bool = False, order: str = "rotate") -> dict:
+    """wrk after a 3 s warm-up; with `steady`, warm-ups go on (up to 15) until two in a row agree within 5 %
+    and the URLs have been sent twice per bouncer worker: a server with a per-worker answer cache is measured
+    in its steady state, once each worker has met the set (the cold figure is the no-cache run). A cache that
+    fills slowly rises by less than 5 % between two warm-ups, hence the second condition."""
     warm = argparse.Namespace(**{**vars(args), "duration": 3})
-    rates = [run_wrk(port, paths_file, warm)["requests_per_s"]]
-    while steady and len(rates) < 10 and (len(rates) < 2 or abs(rates[-1] - rates[-2]) > 0.05 * rates[-2]):
-        rates.append(run_wrk(port, paths_file, warm)["requests_per_s"])
-    return {**run_wrk(port, paths_file, args), "warm_up_requests_per_s": rates}
+    wanted = 2 * sum(1 for _ in paths_file.open()) * args.bouncer_workers if steady else 0
+    runs = [run_wrk(port, paths_file, warm, order)]
+    rates = [runs[-1]["requests_per_s"]]
+    while steady and len(rates) < 15 and (len(rates) < 2 or abs(rates[-1] - rates[-2]) > 0.05 * rates[-2]
+                                          or sum(r["requests"] for r in runs) < wanted):
+        runs.append(run_wrk(port, paths_file, warm, order))
+        rates.append(runs[-1]["requests_per_s"])
+    return {**run_wrk(port, paths_file, args, order), "warm_up_requests_per_s": rates}
 
 
 def against_nginx(figures: dict, name: str, nginx: dict) -> None:
@@ -177,13 +225,14 @@ def against_nginx(figures: dict, name: str, nginx: dict) -> None:
                                     f"p99 <= {TARGET_P99_MS} ms": figures[name]["p99_ms"] <= TARGET_P99_MS}
 
 
-def run_server(command: list[str], env: dict, port: int, sample, paths_file: Path, args, steady=False) -> dict:
+def run_server(command: list[str], env: dict, port: int, sample, paths_file: Path, args, steady=False,
+               order="rotate") -> dict:
     server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     try:
         wait_port(port)
         wait_healthy(port)
         checked = check_same_answers({" ".join(command[:3]): port}, sample)
-        return {**measure(port, paths_file, args, steady), "checked_same_location": checked}
+        return {**measure(port, paths_file, args, steady, order), "checked_same_location": checked}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -215,6 +264,10 @@ def main() -> None:
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--db-name", default="bench_hopnhat_crosswalk", help="PostgreSQL database to (re)create")
     parser.add_argument("--keep-db", action="store_true", help="leave the PostgreSQL database (dropped otherwise)")
+    parser.add_argument("--reuse-db", action="store_true",
+                        help="use the PostgreSQL database left by --keep-db when it holds the same mappings")
+    parser.add_argument("--large-urls", type=int, default=200_000,
+                        help="URLs of the run over a set larger than the bouncer's cache, in random order")
     parser.add_argument("--bouncer-workers", type=int, default=os.cpu_count() or 1,
                         help="bouncer worker processes (default one per core: each runs an event loop)")
     parser.add_argument("--duration", type=int, default=15)
@@ -239,12 +292,14 @@ def main() -> None:
                      "load_average_at_start": os.getloadavg()}
 
     started = time.monotonic()
-    fresh_database(args, env)
     import django
 
-    django.setup()
-    sample = load_mappings(args.mappings, args.sites)
-    figures["load_s"] = round(time.monotonic() - started, 1)
+    django.setup()  # touches no database: the models name their tables for loaded_before
+    reused = loaded_before(args, env)
+    if not reused:
+        fresh_database(args, env)
+    sample, spread = load_mappings(args.mappings, args.sites, args.large_urls, write=not reused)
+    figures["load_s" if not reused else "reused_db_s"] = round(time.monotonic() - started, 1)
 
     from django.db import connection
 
@@ -261,6 +316,8 @@ def main() -> None:
     paths_file = OUT / "paths.txt"
     paths_file.write_text("".join(f"{h} {p}\n" for h, p, _ in sample), encoding="utf-8")
     figures["rotating_urls"] = len(sample)
+    large_file = OUT / "paths-large.txt"
+    large_file.write_text("".join(f"{h} {p}\n" for h, p in spread), encoding="utf-8")
 
     nginx_dir = OUT / "nginx"
     shutil.rmtree(nginx_dir, ignore_errors=True)
@@ -283,7 +340,20 @@ def main() -> None:
                "--workers", str(args.bouncer_workers), "--json"]
     figures["bouncer"] = run_server(bouncer, env, ports["app"], sample, paths_file, args, steady=True)
     against_nginx(figures, "bouncer", figures["nginx"])
-    # For information: every request a miss (canonicalise, two indexed queries, Django's respond).
+    # For information: the same with asyncio's own tasks instead of Granian's Rust ones (bouncer.TASK_IMPL).
+    figures["bouncer_asyncio_tasks"] = run_server(bouncer, {**env, "HOPNHAT_BOUNCER_TASK_IMPL": "asyncio"},
+                                                  ports["app"], sample, paths_file, args, steady=True)
+    against_nginx(figures, "bouncer_asyncio_tasks", figures["nginx"])
+    # More URLs than a worker's cache holds, in random order: each worker keeps about cache/URLs of them, the
+    # rest take the miss path (a rotating set larger than an LRU would never hit at all).
+    from hopnhat.portal.crosswalk.bouncer import CACHE_SIZE
+
+    figures["bouncer_large_set"] = run_server(bouncer, env, ports["app"], sample, large_file, args, steady=True,
+                                              order="random")
+    figures["bouncer_large_set"].update(urls=len(spread), cache_per_worker=CACHE_SIZE,
+                                        cached_share_expected=round(min(1.0, CACHE_SIZE / max(1, len(spread))), 3))
+    against_nginx(figures, "bouncer_large_set", figures["nginx"])
+    # For information: every request a miss (canonicalise, one prepared query, Django's respond).
     figures["bouncer_no_cache"] = run_server(bouncer, {**env, "HOPNHAT_BOUNCER_CACHE": "0"}, ports["app"], sample,
                                              paths_file, args)
     against_nginx(figures, "bouncer_no_cache", figures["nginx"])

@@ -49,6 +49,10 @@ class Source:
 
     # True when records() yields in cursor order, so the engine may commit the cursor after every batch.
     ordered_by_cursor: ClassVar[bool] = False
+    # True when records() may run in a process of its own: it keeps no state that the importer reads later
+    # (a fetcher's per-host pacing, an index of media) and its records pickle. The engine then reads it on
+    # another core; otherwise in a thread.
+    separate_process: ClassVar[bool] = False
 
     def estimate(self) -> int | None:
         """How many records there are, for the progress bar; None when unknown."""
@@ -64,7 +68,10 @@ class MappingError(ValueError):
 
     def __init__(self, field: str, message: str):
         super().__init__(f"trường “{field}”: {message}")
-        self.field = field
+        self.field, self.message = field, message
+
+    def __reduce__(self):  # pickled by the reader process (engine._ProcessReader) with both arguments
+        return MappingError, (self.field, self.message)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 _JSON = (models.JSONField,)
 
@@ -41,7 +41,10 @@ def is_postgresql() -> bool:
 
 def pg_cursor():
     """A server-binding psycopg cursor on Django's connection (inside its transaction): array parameters go
-    over as one value instead of being quoted into the SQL text."""
+    over as one value instead of being quoted into the SQL text. Pass large arrays as %b (binary): psycopg
+    writes a text array element by element in Python, ten times slower (12 ms for 2,000 keys, against 2).
+    A statement run once per batch is worth `execute(..., prepare=True)`: parsed and planned once per
+    connection instead of every time (Django's own connections never prepare)."""
     import psycopg
 
     connection.ensure_connection()
@@ -65,11 +68,13 @@ def _pg_value(value: Any, json_field: bool) -> Any:
 
 def _copy(table: str, columns: list[str], is_json: list[bool], rows: Iterable[Sequence[Any]], cursor) -> None:
     names = ", ".join(f'"{c}"' for c in columns)
-    any_json = any(is_json)
+    json_at = [i for i, j in enumerate(is_json) if j]  # only those columns are touched per row
     with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            if any_json:
-                row = [_pg_value(v, j) for v, j in zip(row, is_json, strict=True)]
+            if json_at:
+                row = list(row)
+                for i in json_at:
+                    row[i] = _pg_value(row[i], True)
             copy.write_row(row)
 
 
@@ -83,8 +88,9 @@ def next_ids(model: type[models.Model], n: int) -> list[int]:
     if n == 0:
         return []
     with pg_cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [model._meta.db_table, model._meta.pk.column, n])
+        # The sequence's name is looked up once, not once per id as a call in the select list would be.
+        cur.execute("SELECT nextval(s) FROM CAST(pg_get_serial_sequence(%s, %s) AS regclass) AS s, "
+                    "generate_series(1, %s)", [model._meta.db_table, model._meta.pk.column, n], prepare=True)
         return sorted(row[0] for row in cur.fetchall())
 
 
@@ -132,3 +138,22 @@ def upsert_rows(model: type[models.Model], fields: Sequence[str], rows: list[Seq
         _copy(temp, columns, is_json, rows, cur)
         cur.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM "{temp}" '  # noqa: S608 — our names
                     f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}")
+
+
+def insert_or_upsert_rows(model: type[models.Model], fields: Sequence[str], rows: list[Sequence[Any]], *,
+                          unique: Sequence[str], update: Sequence[str]) -> None:
+    """upsert_rows for rows that are nearly always new (PostgreSQL): a plain COPY, without the temporary table
+    and the conflict check; should one of them clash with a row already there after all, the COPY is undone
+    (a savepoint) and the rows go through upsert_rows."""
+    if not rows:
+        return
+    if not is_postgresql():
+        upsert_rows(model, fields, rows, unique=unique, update=update)
+        return
+    import psycopg
+
+    try:
+        with transaction.atomic():
+            insert_rows(model, fields, rows)
+    except psycopg.errors.UniqueViolation:
+        upsert_rows(model, fields, rows, unique=unique, update=update)

@@ -50,8 +50,9 @@ def _look_alikes(pairs: set[tuple[str, datetime.date]]) -> list[Person]:
     pairs = sorted(pairs)
     if bulk.is_postgresql():
         with bulk.pg_cursor() as cur:
-            cur.execute(f'SELECT p.id FROM "{table}" p JOIN unnest(%s::text[], %s::date[]) AS v(k, d) '  # noqa: S608
-                        "ON p.name_key = v.k AND p.birth_date = v.d", [[k for k, _ in pairs], [d for _, d in pairs]])
+            cur.execute(f'SELECT p.id FROM "{table}" p JOIN unnest(%b::text[], %b::date[]) AS v(k, d) '  # noqa: S608
+                        "ON p.name_key = v.k AND p.birth_date = v.d", [[k for k, _ in pairs], [d for _, d in pairs]],
+                        prepare=True)
             ids = [row[0] for row in cur.fetchall()]
         return list(Person.objects.filter(pk__in=ids).order_by("pk")) if ids else []
     values = ", ".join(["(%s, %s)"] * len(pairs))
@@ -65,9 +66,9 @@ def _same_id_number(hashes: set[str]) -> list[Person]:
     if not hashes:
         return []
     if bulk.is_postgresql():
-        with bulk.pg_cursor() as cur:
-            cur.execute(f'SELECT id FROM "{Person._meta.db_table}" WHERE national_id_hash = ANY(%s)',  # noqa: S608
-                        [list(hashes)])
+        with bulk.pg_cursor() as cur:  # a join, like _look_alikes: one index probe per hash, never a table scan
+            cur.execute(f'SELECT p.id FROM "{Person._meta.db_table}" p '  # noqa: S608 — our own names
+                        "JOIN unnest(%b::text[]) AS v(h) ON p.national_id_hash = v.h", [list(hashes)], prepare=True)
             ids = [row[0] for row in cur.fetchall()]
         return list(Person.objects.filter(pk__in=ids).order_by("pk")) if ids else []
     return list(Person.objects.filter(national_id_hash__in=hashes).order_by("pk"))
@@ -79,8 +80,8 @@ def _imported_keys(system: str, keys: list[str]) -> set[str]:
     if bulk.is_postgresql():
         with bulk.pg_cursor() as cur:
             cur.execute(f'SELECT source_key FROM "{Provenance._meta.db_table}" '  # noqa: S608 — our names
-                        "WHERE content_type_id = %s AND source_system = %s AND source_key = ANY(%s)",
-                        [person_type, system, keys])
+                        "WHERE content_type_id = %s AND source_system = %s AND source_key = ANY(%b::text[])",
+                        [person_type, system, keys], prepare=True)
             return {row[0] for row in cur.fetchall()}
     return set(Provenance.objects.filter(content_type_id=person_type, source_system=system,
                                          source_key__in=keys).values_list("source_key", flat=True))
@@ -187,6 +188,12 @@ class PeopleImporter(DomainImporter):
             defaults={"title": nfc(mapped.get("title")), "end": mapped.get("end")})
 
     @staticmethod
+    def _positions(mapped_items: list[dict[str, Any]]) -> dict[str, Position]:
+        """The positions a batch names that exist already, in one query (a handful of names, many records)."""
+        names = {nfc(mapped.get("position")) for mapped in mapped_items} - {""}
+        return {p.name: p for p in Position.objects.filter(name__in=names)} if names else {}
+
+    @staticmethod
     def _position(mapped: dict[str, Any], cache: dict[str, Position]) -> Position | None:
         name = nfc(mapped.get("position"))
         if not name:
@@ -282,7 +289,7 @@ class PeopleImporter(DomainImporter):
                                                         for _, p, _, _, _ in pending], return_ids=True)
         for (_, person, _, _, _), pk in zip(pending, ids, strict=True):
             person.pk = pk
-        positions: dict[str, Position] = {}
+        positions = self._positions([p[2] for p in prepared])
         memberships = []
         for index, person, mapped, agency, record in pending:
             if agency is not None:
@@ -307,8 +314,9 @@ class PeopleImporter(DomainImporter):
         """_merge_into for a batch: fill what our copies lack (never overwrite), then add or update each
         membership (person, agency, position, start), reading the people and their memberships once."""
         people = Person.objects.in_bulk([same.pk for _, same, _, _, _ in merges])
+        # No ordering: Membership's default (by person, so by Person.name_key) joins the whole person table.
         held = {(m.person_id, m.agency_id, m.position_id, m.start): m
-                for m in Membership.objects.filter(person_id__in=list(people))}
+                for m in Membership.objects.filter(person_id__in=list(people)).order_by()}
         changed_people, changed_memberships, new_memberships = {}, {}, {}
         for index, same, values, mapped, agency in merges:
             person = people[same.pk]

@@ -207,11 +207,11 @@ class Person(models.Model):
     """A member of staff. The national ID number (CCCD) is never stored: only a keyed hash for look-up."""
 
     full_name = models.CharField(max_length=200)
-    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    name_key = models.CharField(max_length=200, editable=False, default="")
     birth_date = models.DateField(null=True, blank=True)
-    email = models.EmailField(blank=True, db_index=True)
+    email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
-    national_id_hash = models.CharField(max_length=64, blank=True, db_index=True,
+    national_id_hash = models.CharField(max_length=64, blank=True,
                                         help_text="HMAC-SHA256 of the CCCD number under PII_HASH_KEY")
     user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="person")
@@ -219,8 +219,12 @@ class Person(models.Model):
     class Meta:
         ordering = ["name_key"]
         # The people importer's look-alike check (same folded name and birth date): name_key alone matches
-        # hundreds of rows per common name in a provincial HR database.
-        indexes = [models.Index(fields=["name_key", "birth_date"], name="person_name_birth")]
+        # hundreds of rows per common name in a provincial HR database. The same index serves name_key alone
+        # (the ordering). Plain btree indexes rather than db_index=True, which on PostgreSQL adds a LIKE-prefix
+        # twin per text column that no query uses and every imported person pays for.
+        indexes = [models.Index(fields=["name_key", "birth_date"], name="person_name_birth"),
+                   models.Index(fields=["email"], name="person_email"),
+                   models.Index(fields=["national_id_hash"], name="person_id_hash")]
         verbose_name = "cán bộ (person)"
         verbose_name_plural = "cán bộ (people)"
 

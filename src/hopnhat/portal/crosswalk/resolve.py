@@ -135,13 +135,25 @@ def _execute(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+_SQL: dict[tuple[str, int, int], str] = {}
+
+
+def _sql(exact: int, prefixes: int) -> str:
+    """The look-up for `exact` exact and `prefixes` prefix candidates, built once per shape rather than quoting
+    seventeen names for every request."""
+    key = (connection.vendor, exact, prefixes)
+    if key not in _SQL:
+        quote = connection.ops.quote_name
+        columns, table = ", ".join(map(quote, _COLUMNS)), quote(Mapping._meta.db_table)
+        exact_marks, prefix_marks = ", ".join(["%s"] * exact), ", ".join(["%s"] * prefixes)
+        where = (f"{quote('site_id')} = %s AND (({quote('match')} = %s AND {quote('path')} IN ({exact_marks})) "
+                 f"OR ({quote('match')} = %s AND {quote('path')} IN ({prefix_marks})))")
+        _SQL[key] = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608  (names are ours; values are parameters)
+    return _SQL[key]
+
+
 def _rows(site: OldSite, exact: list[str], prefixes: list[str]) -> list[Mapping]:
-    quote = connection.ops.quote_name
-    columns, table = ", ".join(map(quote, _COLUMNS)), quote(Mapping._meta.db_table)
-    exact_marks, prefix_marks = ", ".join(["%s"] * len(exact)), ", ".join(["%s"] * len(prefixes))
-    where = (f"{quote('site_id')} = %s AND (({quote('match')} = %s AND {quote('path')} IN ({exact_marks})) "
-             f"OR ({quote('match')} = %s AND {quote('path')} IN ({prefix_marks})))")
-    sql = f"SELECT {columns} FROM {table} WHERE {where}"  # noqa: S608  (names are ours; values are parameters)
+    sql = _sql(len(exact), len(prefixes))
     found = []
     for row in _execute(sql, [site.pk, Match.EXACT, *exact, Match.PREFIX, *prefixes]):
         mapping = Mapping.from_db(connection.alias, _COLUMNS, row)

@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from django.db import connection
+
 from hopnhat.org.models import AdminUnit, Vintage
 
 from .backends import Candidate, get_backend
@@ -121,7 +123,7 @@ def _passes(candidate: Candidate, chosen: dict[str, set], skip: str | None = Non
                for name, values in chosen.items() if name != skip)
 
 
-def _facet_counts(candidates: list[Candidate], chosen: dict[str, set]) -> dict[str, list[FacetValue]]:
+def _facet_tally(candidates: list[Candidate], chosen: dict[str, set]) -> dict[str, Counter]:
     counts = {}
     for name in FACETS:
         others = {n: v for n, v in chosen.items() if n != name and v}
@@ -129,13 +131,17 @@ def _facet_counts(candidates: list[Candidate], chosen: dict[str, set]) -> dict[s
         counts[name] = Counter(getattr(c, _ATTRIBUTE[name]) for c in kept)
     for counter in counts.values():
         counter.pop(None, None)
-    unit_ids = [u for u, _ in counts["unit"].most_common(FACET_SIZE)]
-    units = {u.pk: u for u in AdminUnit.objects.filter(pk__in=unit_ids).only("name", "vintage")}
+    return counts
+
+
+def _facet_values(counts: dict[str, Counter], chosen: dict[str, set],
+                  units: dict[int, tuple[str, str]]) -> dict[str, list[FacetValue]]:
+    """`units`: id → (name, vintage) of the units the tally names most (see _page_rows)."""
     type_labels = dict(DocType.choices)
 
     def unit_label(pk):
-        unit = units[pk]
-        return f"{unit.name} (trước 7/2025)" if unit.vintage == Vintage.OLD else unit.name
+        name, vintage = units[pk]
+        return f"{name} (trước 7/2025)" if vintage == Vintage.OLD else name
 
     return {
         "unit": [FacetValue(str(pk), unit_label(pk), n, pk in chosen["unit"])
@@ -145,6 +151,49 @@ def _facet_counts(candidates: list[Candidate], chosen: dict[str, set]) -> dict[s
         "year": [FacetValue(str(y), str(y), n, y in chosen["year"])
                  for y, n in sorted(counts["year"].items(), reverse=True)[:FACET_SIZE]],
     }
+
+
+@dataclass
+class _Shown:
+    """What a hit shows of its document (see _page_rows)."""
+
+    id: int
+    title: str
+    url: str
+    body: str
+    doc_type: str
+    date: str | None
+    unit: str | None
+    unit_id: int | None
+
+
+def _page_rows(doc_ids: list[int], unit_ids: list[int]) -> tuple[dict[int, _Shown], dict[int, tuple[str, str]]]:
+    """The shown documents (with their unit's name) and the facet's unit labels in one statement: after the
+    index, a search's remaining round trips and ORM model building were a few milliseconds of every query."""
+    docs, units = SearchDocument._meta.db_table, AdminUnit._meta.db_table
+    parts, params = [], []
+    if doc_ids:
+        parts.append(f"SELECT 'd', d.id, d.title, d.url, d.body, d.doc_type, d.date, u.name, d.origin_unit_id "  # noqa: S608 — model tables
+                     f"FROM {docs} d LEFT JOIN {units} u ON u.id = d.origin_unit_id "
+                     f"WHERE d.id IN ({', '.join(['%s'] * len(doc_ids))})")
+        params += doc_ids
+    if unit_ids:
+        parts.append(f"SELECT 'u', id, name, vintage, NULL, NULL, NULL, NULL, NULL FROM {units} "  # noqa: S608
+                     f"WHERE id IN ({', '.join(['%s'] * len(unit_ids))})")
+        params += unit_ids
+    shown: dict[int, _Shown] = {}
+    labels: dict[int, tuple[str, str]] = {}
+    if not parts:
+        return shown, labels
+    with connection.cursor() as cur:
+        cur.execute(" UNION ALL ".join(parts), params)
+        for kind, pk, a, b, body, doc_type, date, unit, unit_id in cur.fetchall():
+            if kind == "u":
+                labels[pk] = (a, b)
+            else:  # SQLite returns the date as its ISO text, PostgreSQL as a date
+                day = date.isoformat() if hasattr(date, "isoformat") else date
+                shown[pk] = _Shown(pk, a, b, body or "", doc_type, day, unit, unit_id)
+    return shown, labels
 
 
 @dataclass
@@ -182,8 +231,15 @@ def _title_order(candidates: list[Candidate], groups: list[Group]) -> list[Candi
     phrases = [[f" {' '.join(p)} " for p in g.phrases] for g in groups]
 
     def coverage(c: Candidate) -> int:
-        title = f" {c.title_key} "
-        return sum(any(p in title for p in alts) for alts in phrases)
+        # Plain loops: a common query orders 500 candidates, and generators in any()/sum() made this several
+        # times slower (milliseconds of the search).
+        title, n = f" {c.title_key} ", 0
+        for alts in phrases:
+            for p in alts:
+                if p in title:
+                    n += 1
+                    break
+        return n
 
     return sorted(candidates, key=lambda c: (-coverage(c), -c.score))
 
@@ -213,9 +269,10 @@ def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, boo
 
     The index is asked in few rounds: the strict tier; when that finds too few, the widest of the drop-word
     tiers (the narrower ones are read off its answer, see _drop_tiers) and the query without its place, in one
-    statement on PostgreSQL; the "any group" tier only when all of those found nothing. A wider tier reads at
-    most RELATED_LIMIT rows: its documents are shown after the strict ones as related, and reading hundreds of
-    them (the query without its place matches thousands) is most of a search's time."""
+    statement on PostgreSQL, the latter scanned only when the widest found fewer than WIDEN_BELOW; the "any
+    group" tier only when all of those found nothing. A wider tier reads at most RELATED_LIMIT rows: its
+    documents are shown after the strict ones as related, and reading hundreds of them (the query without its
+    place matches thousands) is most of a search's time."""
     backend = get_backend()
     plan = _plan(parsed)
     candidates: list[Candidate] = []
@@ -241,7 +298,9 @@ def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, boo
         asks.append((_phrases(plan.drops[-1]), True, [g.phrases for g in plan.dropped[1:]]))
     if plan.without_place:
         asks.append((_phrases(plan.without_place), True))
-    answers = backend.match_many(asks, limit=RELATED_LIMIT) if asks else []
+    # The drop-word tiers together hold every document of the widest one, so when that finds WIDEN_BELOW the
+    # query without its place is never taken: its scans run only when the widest finds fewer.
+    answers = backend.match_many(asks, limit=RELATED_LIMIT, enough=WIDEN_BELOW if plan.drops else None) if asks else []
     wider = list(zip(plan.drops, _drop_tiers(backend, plan, answers.pop(0)), strict=True)) if plan.drops else []
     if plan.without_place:
         wider.append((plan.without_place, answers.pop(0)))
@@ -255,12 +314,15 @@ def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, boo
     return candidates, related, relaxed, capped
 
 
-def _hit(doc: SearchDocument, tokens: set[str], score: float, pinned: bool, related: bool) -> Hit:
+_TYPE_LABELS = dict(DocType.choices)
+
+
+def _hit(doc: _Shown, tokens: set[str], score: float, pinned: bool, related: bool) -> Hit:
     return Hit(
-        id=doc.pk, title=doc.title, url=doc.url, title_html=highlight(doc.title, tokens, window=None),
-        snippet_html=highlight(doc.body, tokens), doc_type=doc.doc_type, doc_type_label=doc.get_doc_type_display(),
-        unit=doc.origin_unit.name if doc.origin_unit_id else None, unit_id=doc.origin_unit_id,
-        date=doc.date.isoformat() if doc.date else None, score=round(score, 6), pinned=pinned, related=related,
+        id=doc.id, title=doc.title, url=doc.url, title_html=highlight(doc.title, tokens, window=None),
+        snippet_html=highlight(doc.body, tokens), doc_type=doc.doc_type,
+        doc_type_label=str(_TYPE_LABELS.get(doc.doc_type, doc.doc_type)), unit=doc.unit, unit_id=doc.unit_id,
+        date=doc.date, score=round(score, 6), pinned=pinned, related=related,
     )
 
 
@@ -282,16 +344,18 @@ def search(query: str, *, facets: dict | None = None, page: int = 1, per_page: i
     parsed = results.parsed = parse(query, within=chosen["unit"])
     results.suggestion = parsed.suggestion
     candidates, related, results.relaxed, capped = _retrieve(parsed)
-    results.facets = _facet_counts(candidates, chosen)
+    counts = _facet_tally(candidates, chosen)
     results.total_is_lower_bound = capped or len(candidates) >= MAX_CANDIDATES
     pinned_ids = list(parsed.pinned)
-    organic = [c for c in candidates if c.id not in pinned_ids and _passes(c, chosen)]
-    if any(chosen.values()):  # a best bet is for the plain query; a filtered view shows what the filter asks
+    filtered = any(chosen.values())
+    organic = [c for c in candidates if c.id not in pinned_ids and (not filtered or _passes(c, chosen))]
+    if filtered:  # a best bet is for the plain query; a filtered view shows what the filter asks
         pinned_ids = []
     ranked = [(pk, 0.0, True) for pk in pinned_ids] + [(c.id, c.score, False) for c in organic]
     results.total = len(ranked)
     window = ranked[(page - 1) * per_page: page * per_page]
-    docs = SearchDocument.objects.select_related("origin_unit").in_bulk([pk for pk, _, _ in window])
+    docs, units = _page_rows([pk for pk, _, _ in window], [u for u, _ in counts["unit"].most_common(FACET_SIZE)])
+    results.facets = _facet_values(counts, chosen, units)
     tokens = parsed.match_tokens
     results.hits = [_hit(docs[pk], tokens, score, pinned, pk in related) for pk, score, pinned in window
                     if pk in docs]

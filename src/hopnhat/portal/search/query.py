@@ -273,6 +273,12 @@ def _damerau(a: str, b: str) -> int:
 
 def correct(token: str, known: dict[str, int]) -> str | None:
     """The most frequent vocabulary word one typo away (two for long words on PostgreSQL), or None."""
+    found = _correct(token, known)
+    return found[0] if found else None
+
+
+def _correct(token: str, known: dict[str, int]) -> tuple[str, int] | None:
+    """correct() with the word's document count, which the look-up has already read."""
     if token in known or len(token) < MIN_TYPO_LENGTH or token.isdigit():
         return None
     candidates = dict(SearchTerm.objects.filter(term__in=_edits1(token)).values_list("term", "doc_count"))
@@ -282,7 +288,8 @@ def correct(token: str, known: dict[str, int]) -> str | None:
         candidates.update((t, n) for t, n in PostgresBackend().similar_terms(token) if _damerau(t, token) <= 2)
     if not candidates:
         return None
-    return max(sorted(candidates), key=lambda t: (-_damerau(t, token), candidates[t]))
+    best = max(sorted(candidates), key=lambda t: (-_damerau(t, token), candidates[t]))
+    return best, candidates[best]
 
 
 def parse(raw: str, within: set[int] | frozenset[int] = frozenset()) -> ParsedQuery:
@@ -328,10 +335,10 @@ def parse(raw: str, within: set[int] | frozenset[int] = frozenset()) -> ParsedQu
     suggestion_words = list(tokens)
     corrected = False
     for group in groups:
-        if group.kind == "word" and group.text not in protected and (fix := correct(group.text, known)):
+        if group.kind == "word" and group.text not in protected and (found := _correct(group.text, known)):
+            fix, group.doc_count = found
             group.correction = fix
             group.phrases.append((fix,))
-            group.doc_count = SearchTerm.objects.filter(term=fix).values_list("doc_count", flat=True).first() or 0
             suggestion_words[tokens.index(group.text)] = fix
             corrected = True
     suggestion = _suggestion(raw, tokens, suggestion_words) if corrected else None

@@ -160,9 +160,20 @@ TABLE = [
 ]
 
 
+def _until_registered(port: int, hosts: list[str]) -> None:
+    """The bouncer started before these old sites were registered; it learns of them when it next reads the
+    revision. Asked with a path no test compares, so nothing is cached on the way."""
+    deadline = time.monotonic() + 10
+    for host in hosts:
+        while "không phải trang cũ đã đăng ký".encode() in _send(port, host, "GET", "/chua-co-trang-nay")[2]:
+            assert time.monotonic() < deadline, f"the bouncer still does not know {host}"
+            time.sleep(0.05)
+
+
 def test_bouncer_and_django_give_identical_answers(bouncer, live_server, units, hagiang, new_api):
     _old_sites(units, hagiang, new_api)
     port, info = bouncer
+    _until_registered(port, ["hagiang.gov.vn", "phuongtrucbach.hanoi.gov.vn", "phuongdoican.hanoi.gov.vn"])
     assert info["workers"] == 1 and info["database"] == connection.vendor and "revision" in info
     seen = set()
     for attempt in range(2):  # the second pass answers from the bouncer's cache where it may

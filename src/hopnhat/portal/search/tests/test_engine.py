@@ -220,3 +220,39 @@ def test_drop_tiers_read_off_the_widest_are_the_tiers_asked_one_by_one(db, in_ti
     assert [sorted(c.id for c in t) for t in derived] == [sorted(c.id for c in t) for t in asked]
     sizes = [len(t) for t in asked]
     assert sizes == sorted(sizes) and len(set(sizes)) > 1  # nested and different: the comparison means something
+
+
+def test_a_hit_shows_its_document_and_the_unit_facet_names_old_units(corpus, hanoi):
+    """The shown fields come from one statement with the facet's unit names (engine._page_rows), on both
+    databases: the date as ISO text, the type's label, the origin unit; an old unit is marked as such."""
+    [hit] = search("giao dat trau quy").hits
+    doc = corpus["dat_trau_quy"]
+    assert (hit.id, hit.url, hit.title, hit.doc_type, hit.doc_type_label) == (
+        doc.pk, "/tin/giao-dat/", doc.title, "news", "Tin tức (news)")
+    assert (hit.unit, hit.unit_id, hit.date) == (hanoi["trau_quy"].name, hanoi["trau_quy"].pk, "2024-03-12")
+    assert "<mark>Trâu</mark> <mark>Quỳ</mark>" in hit.title_html and "<mark>" in hit.snippet_html
+    [unit] = search("giao dat trau quy").facets["unit"]
+    old_label = f"{hanoi['trau_quy'].name} (trước 7/2025)"
+    assert (unit.value, unit.label, unit.count) == (str(hanoi["trau_quy"].pk), old_label, 1)
+    no_unit = next(h for h in search("phong chay chua chay").hits if h.url == "/tin/pccc/")
+    assert (no_unit.unit, no_unit.unit_id, no_unit.date) == (None, None, "2024-11-02")
+
+
+@pytest.mark.parametrize("enough, first_found", [(3, 4), (5, 4)])
+def test_fallback_asks_are_read_only_when_the_first_finds_too_few(db, enough, first_found):
+    """match_many(enough=…): an ask after the first is answered (exactly as asked alone) only when the first ask
+    found fewer than `enough` rows; otherwise its answer is empty."""
+    from hopnhat.portal.search.backends import get_backend
+
+    for i in range(first_found):
+        index_document(source_key=f"rt-{i}", url=f"/rac/{i}/", title=f"Thu gom rác thải cồng kềnh đợt {i}")
+    for i in range(6):
+        index_document(source_key=f"rk-{i}", url=f"/rac-khac/{i}/", title=f"Thu gom rác thải đợt {i}")
+    backend = get_backend()
+    narrow = [g.phrases for g in parse("thu gom rac thai cong kenh").groups]
+    wide = [g.phrases for g in parse("thu gom rac thai").groups]
+    first, fallback = backend.match_many([(narrow, True), (wide, True)], limit=100, enough=enough)
+    assert len(first) == first_found
+    alone = backend.match_many([(wide, True)], limit=100)[0]
+    assert len(alone) == first_found + 6
+    assert sorted(c.id for c in fallback) == ([] if first_found >= enough else sorted(c.id for c in alone))
