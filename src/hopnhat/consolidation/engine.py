@@ -215,7 +215,7 @@ class Engine:
         try:
             self.progress.start(self.source.estimate() if since is None else None,
                                 f"{m.system}/{m.stream}")
-            with _Reader(self.source, since, m) as reader:
+            with _reader(self.source, since, m) as reader:
                 for batch in reader:
                     self._batch(batch)
             if self.run_row.full_scan:
@@ -340,7 +340,8 @@ class Engine:
             SyncState.objects.filter(system=m.system, stream=m.stream).update(cursor=self.cursor, run=run)
 
     def _import(self, todo, now) -> None:
-        """Filter, map and import new and changed records, then write staging and provenance in bulk."""
+        """Import new and changed records (the reader has filtered and mapped them: _prepare), then write staging
+        and provenance in bulk."""
         if not todo:
             return
         outcomes: dict[int, api.Outcome] = {}
@@ -348,20 +349,12 @@ class Engine:
         for index, (record, _digest, staged, _raw, mapped) in enumerate(todo):
             if record.deleted:
                 outcomes[index] = self._deleted(record, staged)
-                continue
-            problem = record.data.get("_problem") or record.data.get("_pii_problems")
-            if problem:
-                outcomes[index] = api.quarantined(_problem_text(problem))
-                continue
-            if rule := self.mapping.filter_rule(record.data):
-                outcomes[index] = api.filtered(rule)
-                continue
-            if mapped is None:  # mapped by the reader (_prepare) unless it had no need to
-                mapped = _map(self.mapping, record)
-            if isinstance(mapped, api.MappingError):
+            elif isinstance(mapped, api.Outcome):  # quarantined for its problem, or filtered (see _prepare)
+                outcomes[index] = mapped
+            elif isinstance(mapped, api.MappingError):
                 outcomes[index] = api.quarantined(str(mapped), field=mapped.field)
-                continue
-            mapped_items.append((index, record, mapped))
+            else:
+                mapped_items.append((index, record, mapped))
         outcomes.update(self._call_importer(mapped_items))
         self._write(todo, outcomes, now)
         self._check_fields(todo, outcomes, mapped_items)
@@ -532,8 +525,8 @@ def _batch_settings() -> None:
     nothing more than before. Other transactions keep the server's setting."""
     if bulk.is_postgresql():
         with bulk.pg_cursor() as cur:
-            cur.execute("SET LOCAL random_page_cost = 1.1")
-            cur.execute("SET LOCAL synchronous_commit = off")
+            cur.execute("SELECT set_config('random_page_cost', '1.1', true), "
+                        "set_config('synchronous_commit', 'off', true)")
 
 
 _FULL_GC_EVERY = 50
@@ -541,14 +534,15 @@ _FULL_GC_EVERY = 50
 
 class Prepared(NamedTuple):
     """A source record ready for a batch: personal ID numbers hashed, its canonical JSON (the text staging
-    stores), that text's sha256 (the checksum), and its fields mapped for the importer (a dict, the
-    MappingError that quarantines it, or None for a record that will not be mapped: deleted, carrying a
-    problem, or filtered). Mapping is pure Python too; a record found unchanged just drops it."""
+    stores), that text's sha256 (the checksum), and what its fields say: mapped for the importer (a dict), the
+    MappingError or the Outcome (a problem the source reported, a filter rule) that decides it without the
+    importer, or None for a deleted record. All of it is pure Python, done by the reader; a record found
+    unchanged just drops it."""
 
     record: api.SourceRecord
     raw: bytes
     digest: str
-    mapped: dict[str, Any] | api.MappingError | None
+    mapped: dict[str, Any] | api.MappingError | api.Outcome | None
 
 
 def _prepare(record: api.SourceRecord, mapping: Mapping) -> Prepared:
@@ -556,20 +550,22 @@ def _prepare(record: api.SourceRecord, mapping: Mapping) -> Prepared:
         record.data = _hash_pii(mapping, record.data)
     raw = canonical_json(record.data)
     data = record.data
-    mapped = None
-    if not (record.deleted or data.get("_problem") or data.get("_pii_problems") or mapping.filter_rule(data)):
-        mapped = _map(mapping, record)
+    mapped: dict[str, Any] | api.MappingError | api.Outcome | None = None
+    if record.deleted:
+        pass
+    elif problem := data.get("_problem") or data.get("_pii_problems"):
+        mapped = api.quarantined(_problem_text(problem))
+    elif rule := mapping.filter_rule(data):
+        mapped = api.filtered(rule)
+    else:
+        try:
+            mapped = mapping.map_fields(data)
+        except api.MappingError as exc:
+            mapped = exc
     return Prepared(record, raw, hashlib.sha256(raw).hexdigest(), mapped)
 
 
-def _map(mapping: Mapping, record: api.SourceRecord) -> dict[str, Any] | api.MappingError:
-    try:
-        return mapping.map_fields(record.data)
-    except api.MappingError as exc:
-        return exc
-
-
-_END = object()
+_END = "end"  # a string, so that it survives the reader process's pipe as it is
 _SWITCH_INTERVAL = 0.0005  # seconds
 _AHEAD = 2  # batches read ahead: enough to keep the reader busy while a batch is written, and memory flat
 
@@ -615,18 +611,13 @@ class _Reader:
     others (old portals, whose fetcher paces requests per host for the importer too) in a thread, up to _AHEAD
     batches ahead."""
 
-    def __new__(cls, source: api.Source, since, mapping: Mapping):
-        if cls is _Reader:
-            cls = _ProcessReader if source.separate_process and _can_fork() else _ThreadReader
-        return super().__new__(cls)
-
     def __init__(self, source: api.Source, since, mapping: Mapping):
         self.source, self.since, self.mapping = source, since, mapping
 
     def __iter__(self):
         while True:
             item = self._get()
-            if item is _END:
+            if item == _END:  # the others are lists (batches) and _Failed tuples
                 return
             if isinstance(item, _Failed):
                 raise item.error
@@ -671,10 +662,6 @@ class _ThreadReader(_Reader):
         return False
 
 
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
 class _ProcessReader(_Reader):
     """The reader in a forked child, batches pickled through a pipe. The pipe holds less than a batch, so the
     child is at most about one batch ahead (memory stays flat). The engine closing its end — done, failed, or
@@ -698,11 +685,16 @@ class _ProcessReader(_Reader):
 
     def _get(self):
         try:
-            return _END if (item := self.receiving.recv()) == "end" else item
+            return self.receiving.recv()
         except EOFError:
             code = self.process.exitcode if not self.process.is_alive() else None
             raise RuntimeError(f"tiến trình đọc nguồn dừng bất thường (mã {code}) "
                                f"/ the source reader process ended unexpectedly (exit code {code})") from None
+
+
+def _reader(source: api.Source, since, mapping: Mapping) -> _Reader:
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    return (_ProcessReader if source.separate_process and forks else _ThreadReader)(source, since, mapping)
 
 
 def _child_reads(source, since, mapping, receiving, sending) -> None:
@@ -712,9 +704,7 @@ def _child_reads(source, since, mapping, receiving, sending) -> None:
     gc.enable()  # the engine paused automatic collection (_batch_gc); this process makes its own garbage
 
     def put(item) -> bool:
-        if item is _END:
-            item = "end"
-        elif isinstance(item, _Failed):
+        if isinstance(item, _Failed):
             item = _Failed(_picklable(item.error))
         try:
             sending.send(item)
