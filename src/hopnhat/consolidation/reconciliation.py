@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 
 from hopnhat.core.text import nfc
 
-from .models import OUTCOMES, MigrationRun, StagedRecord
+from .models import OUTCOMES, MigrationRun, Outcome, StagedRecord
 
 MISSING = object()
 _MOD = 2**128
@@ -219,19 +219,26 @@ _COLOURS = {"loaded": "#2e7d32", "merged": "#1565c0", "quarantined": "#c62828", 
             "deleted": "#5d4037"}
 
 
+# What each bar is called on the report: Vietnamese first (the outcomes' own labels), English second.
+_BAR_LABELS = {**{o.value: o.label.replace(" (", " / ").rstrip(")") for o in Outcome},
+               "new": "Mới / new", "changed": "Thay đổi / changed", "unchanged": "Không đổi / unchanged",
+               "repeated": "Đọc lại / repeated", "deleted": "Đã xóa ở nguồn / deleted"}
+
+
 def bar_chart(values: dict[str, int], title: str) -> str:
     """A horizontal bar chart as inline SVG (no script, no outside asset)."""
     from django.utils.html import escape
 
-    width, row, label_w = 560, 26, 130
+    width, row, label_w = 640, 26, 250
     top = max(values.values() or [0]) or 1
     bars = []
     for i, (name, value) in enumerate(values.items()):
         y = 28 + i * row
         w = round((width - label_w - 80) * value / top)
-        bars.append(f'<text x="0" y="{y + 15}" font-size="13">{escape(name)}</text>'
+        label = escape(_BAR_LABELS.get(name, name))
+        bars.append(f'<text x="0" y="{y + 15}" font-size="13">{label}</text>'
                     f'<rect x="{label_w}" y="{y}" width="{w}" height="{row - 8}" '
-                    f'fill="{_COLOURS.get(name, "#455a64")}"><title>{escape(name)}: {value}</title></rect>'
+                    f'fill="{_COLOURS.get(name, "#455a64")}"><title>{label}: {value:,}</title></rect>'
                     f'<text x="{label_w + w + 6}" y="{y + 15}" font-size="13">{value:,}</text>')
     height = 36 + len(values) * row
     return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
