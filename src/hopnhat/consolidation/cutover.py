@@ -12,12 +12,18 @@ is audited in the same transaction as the state change. Modules register what sw
 
     register_cutover_hook("portal", on_switch=point_dns_to_platform, on_route_back=point_dns_back)
     register_cutover_hook("hr-hagiang", on_switch=…, on_route_back=…)     # by system code or system type
+
+A hook runs inside that transaction; what it returns (when not None, JSON-able) goes into the step's audit entry.
+System types are the inventory's (inventory.models.SystemType: portal, tthc, documents, email, reporting, other).
+Modules that only need to know whether the old system is still in charge read the state instead
+(`selectors.old_systems_in_charge`, as dossiers.actions does).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 
 from hopnhat.core import audit
@@ -72,8 +78,14 @@ def _latest_mappings(system: str) -> list[Mapping]:
 
 
 def system_type(system: str) -> str:
+    """The type the latest run's mapping declares, else the inventory's record of the system (same codes)."""
     run = MigrationRun.objects.filter(system=system).order_by("-id").first()
-    return (run.mapping.get("system_type") or "") if run else ""
+    declared = (run.mapping.get("system_type") or "") if run else ""
+    if declared or not apps.is_installed("hopnhat.consolidation.inventory"):
+        return declared
+    from .inventory.models import OldSystem
+
+    return OldSystem.objects.filter(code=system).values_list("system_type", flat=True).first() or ""
 
 
 def verify(system: str) -> dict[str, Any]:
@@ -118,8 +130,9 @@ def step(system: str, name: str, actor, *, progress_factory=None) -> dict[str, A
         if name in {"switch", "route-back"}:
             hooks = _hooks.get(system, []) + _hooks.get(system_type(system), [])
             detail["hooks"] = len(hooks)
-            for hook in hooks:
-                (hook.on_switch if name == "switch" else hook.on_route_back)(system)
+            results = [(hook.on_switch if name == "switch" else hook.on_route_back)(system) for hook in hooks]
+            if said := [result for result in results if result is not None]:
+                detail["hook_results"] = said
         cutover.state = name
         cutover.detail = {**cutover.detail, name: {k: v for k, v in detail.items() if k != "verify"}}
         cutover.save()

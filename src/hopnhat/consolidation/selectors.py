@@ -26,6 +26,18 @@ def system_totals(system_code: str) -> dict[str, Any]:
     }
 
 
+# A system's cutover has begun (pre-sync) but its users have not been switched to the platform, or were routed
+# back: the old system is still where its records are worked on, and final sync will copy them here again.
+OLD_SYSTEM_IN_CHARGE = frozenset({"pre-sync", "freeze", "final-sync", "verify", "route-back"})
+
+
+def old_systems_in_charge() -> dict[str, str]:
+    """{system code: cutover state} of every system whose old system is still in charge (OLD_SYSTEM_IN_CHARGE).
+    One query on the Cutover table (a row per old system), so callers ask once per request and pass it on.
+    A system without a Cutover row (a one-off import of a retired system) is not in charge of anything."""
+    return dict(Cutover.objects.filter(state__in=OLD_SYSTEM_IN_CHARGE).values_list("system", "state"))
+
+
 def cutover_state(system_code: str) -> str:
     """The last cutover step the system took: "not-started", "pre-sync", "freeze", "final-sync", "verify",
     "switch", "monitor", "route-back" or "done" (models.CutoverStep)."""

@@ -5,7 +5,12 @@ receipt slip and the hand-over call these functions; nothing else writes Dossier
 Who may take a step: the one-door desk (dossier_receiver) receives, forwards and returns the result; the official
 the dossier is assigned to (dossier_processor) processes it; a leader (dossier_approver) assigns, approves or stops
 it. A unit administrator of the agency's subtree may take every step. Under the agency's four-eyes rule (on unless
-its AgencyPolicy says otherwise) whoever processed a dossier may not approve it. Jobs act as "system:<job>"."""
+its AgencyPolicy says otherwise) whoever processed a dossier may not approve it. Jobs act as "system:<job>".
+
+During a parallel run the old one-door system stays the system of record for the dossiers it holds: a dossier
+imported from a system whose cutover has begun but not switched (or was routed back) is worked on there, and
+pre-sync keeps copying it here, so no person may take a step on it here until that system switches (the
+Cutover state is the one source of truth: consolidation.selectors.old_systems_in_charge)."""
 
 import datetime
 from typing import Any
@@ -14,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from hopnhat.consolidation.selectors import old_systems_in_charge
 from hopnhat.core import audit
 from hopnhat.core.pii import keyed_hash, normalise_id_number
 from hopnhat.org.access import can_act_on
@@ -98,9 +104,44 @@ def _denied(action: str, what: str, vi: str, en: str) -> str:
     return f"Không được “{label.partition(' (')[0]}” {what}: {vi} / you may not {action} {en}"
 
 
-def refusal(actor: Any, action: str, agency: Agency, dossier: Dossier | None = None) -> str | None:
+Held = list[tuple[str, str]]   # [(old system code, its cutover state)]
+
+
+def held_by_old_systems(dossier_ids, in_charge: dict[str, str] | None = None) -> dict[int, Held]:
+    """{dossier id: [(system, cutover state), …]} for those of `dossier_ids` that an old system still handles:
+    one of their codes came from a system in `in_charge` (selectors.old_systems_in_charge; a merged dossier may
+    come from several). One query on the tiny Cutover table unless `in_charge` is given, and one on the aliases
+    only when some system is in charge: the same two queries for one dossier or a page of the worklist."""
+    in_charge = old_systems_in_charge() if in_charge is None else in_charge
+    if not in_charge:
+        return {}
+    held: dict[int, Held] = {}
+    for dossier_id, system in (DossierAlias.objects.filter(dossier_id__in=list(dossier_ids),
+                                                           source_system__in=list(in_charge))
+                               .values_list("dossier_id", "source_system").order_by("source_system")):
+        if (system, in_charge[system]) not in held.setdefault(dossier_id, []):
+            held[dossier_id].append((system, in_charge[system]))
+    return held
+
+
+def held_clause(held: Held) -> tuple[str, str]:
+    """(Vietnamese, English) predicate for a dossier the old systems `held` still handle."""
+    if len(held) == 1:
+        [(system, state)] = held
+        return (f"vẫn do hệ thống cũ “{system}” xử lý cho đến khi chuyển hẳn (đang ở bước “{state}”)",
+                f"is still handled by the old system {system} until it switches to the platform (cutover step "
+                f"{state})")
+    return ("vẫn do các hệ thống cũ " + ", ".join(f"“{s}” (đang ở bước “{st}”)" for s, st in held)
+            + " xử lý cho đến khi chuyển hẳn",
+            "is still handled by the old systems " + ", ".join(f"{s} (cutover step {st})" for s, st in held)
+            + " until they switch to the platform")
+
+
+def refusal(actor: Any, action: str, agency: Agency, dossier: Dossier | None = None, *,
+            held: Held | None = None) -> str | None:
     """Why `actor` may not take `action` (already effective_action) now, or None when they may. The views hide the
-    buttons this refuses and actions.py raises PermissionDenied with the same text."""
+    buttons this refuses and actions.py raises PermissionDenied with the same text. `held`: the dossier's entry of
+    held_by_old_systems when the caller has it ([] for none), so a page asking about many steps asks once."""
     if _is_system(actor):
         return None
     code = dossier.code if dossier is not None else ""
@@ -114,6 +155,12 @@ def refusal(actor: Any, action: str, agency: Agency, dossier: Dossier | None = N
                        f"{en}: it needs the role {' or '.join(sorted(roles | ADMIN_ROLES))} over that agency")
     if dossier is None:
         return None
+    if held is None:
+        held = held_by_old_systems([dossier.pk]).get(dossier.pk, [])
+    if held:
+        vi, en_held = held_clause(held)
+        return _denied(action, what, f"hồ sơ {vi}; hãy thao tác trên hệ thống cũ",
+                       f"{en}: it {en_held}; act on it in the old system")
     if action in ASSIGNEE_ONLY and not is_admin and dossier.assignee_id != actor.pk:
         if dossier.assignee_id is None:
             return _denied(action, what, "hồ sơ chưa được phân công cho ai",

@@ -68,6 +68,10 @@ def worklist_view(request):
                    "agency": data["agency"].pk if data["agency"] else None}
     page = Paginator(worklist(request.user, **filters), PER_PAGE).get_page(request.GET.get("page"))
     today = timezone.localdate()
+    # Dossiers an old one-door system still handles say so (two queries for the page, none per row).
+    held = actions.held_by_old_systems([d.pk for d in page])
+    for d in page:
+        d.old_systems = [system for system, _state in held.get(d.pk, [])]
     rows = [(d, d.is_overdue(today)) for d in page]
     query = request.GET.copy()
     query.pop("page", None)
@@ -85,11 +89,12 @@ def _dossier(request, pk):
 
 
 def _dossier_page(request, dossier, error: str = "", status: int = 200):
+    held = actions.held_by_old_systems([dossier.pk]).get(dossier.pk, [])
     steps = [{"action": a, "label": action_label(a, dossier), "needs": REQUIRED_TEXT.get(a, ""),
               "url": reverse("dossiers:staff-act", args=[dossier.pk, a]),
               "assignees": [(u.pk, actions.display_name(u)) for u in actions.processors_of(dossier.agency)]
               if a == Action.ASSIGN else None}
-             for a in allowed_actions(dossier, request.user)]
+             for a in allowed_actions(dossier, request.user, held=held)]
     # What was just done (?xong=<step>, ?moi=1 after reception) comes back in the address rather than through
     # django.contrib.messages, so the notice sits in this page's own role="status" box.
     done = request.GET.get("xong", "")
@@ -98,6 +103,7 @@ def _dossier_page(request, dossier, error: str = "", status: int = 200):
         row["when"] = datetime.datetime.fromisoformat(row["at"]).strftime("%d/%m/%Y %H:%M")
     return render(request, "dossiers/staff/dossier.html", {
         "dossier": dossier, "info": info, "steps": steps, "error": error,
+        "held": actions.held_clause(held) if held else None,
         "assignee": actions.display_name(dossier.assignee) if dossier.assignee_id else "",
         "done": action_label(done, dossier) if done in STAFF_ACTIONS else None,
         "new": request.GET.get("moi") == "1"}, status=status)

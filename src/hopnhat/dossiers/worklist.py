@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from hopnhat.org.access import filter_visible
 
-from .actions import RULES, effective_action, refusal
+from .actions import RULES, Held, effective_action, held_by_old_systems, refusal
 from .models import IN_PROGRESS, Action, Dossier, Status
 
 # Still to act on: every open dossier, and decided ones whose result is waiting to be handed to the applicant.
@@ -66,11 +66,15 @@ def worklist(user, *, status: str = "", overdue: bool = False, procedure: str = 
     return qs.order_by(F("due_date").asc(nulls_last=True), "received_at", "pk")
 
 
-def allowed_actions(dossier: Dossier, user) -> list[str]:
+def allowed_actions(dossier: Dossier, user, held: Held | None = None) -> list[str]:
     """The steps offered on the dossier page: those actions.RULES allows from its status and actions.refusal lets
-    this user take (role, assignee, four-eyes); actions.py checks both again when the form is posted."""
+    this user take (role, old system still in charge, assignee, four-eyes); actions.py checks both again when the
+    form is posted. Whether an old system holds the dossier is asked once for all the steps (`held` when the
+    caller already knows)."""
+    if held is None:
+        held = held_by_old_systems([dossier.pk]).get(dossier.pk, [])
     return [a for a in STAFF_ACTIONS if dossier.status in RULES[a][0]
-            and refusal(user, effective_action(dossier, a), dossier.agency, dossier) is None]
+            and refusal(user, effective_action(dossier, a), dossier.agency, dossier, held=held) is None]
 
 
 def action_label(action: str, dossier: Dossier | None = None) -> tuple[str, str]:

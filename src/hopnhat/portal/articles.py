@@ -62,8 +62,9 @@ def _attach(page: ArticlePage, files: media.Files) -> None:
 
 @transaction.atomic
 def import_article(item: dict, *, source, parent, unit: AdminUnit | None, actor, checksum: str = "",
-                   fetch_files: bool = True) -> Outcome:
-    """Load, merge or refuse one item (the dict a portal source yields). Idempotent on the old URL.
+                   fetch_files: bool = True, system: str = "") -> Outcome:
+    """Load, merge or refuse one item (the dict a portal source yields). Idempotent on the old URL. `system`: the
+    migration system importing it, which an old site met for the first time is tied to (its cutover).
 
     The engine records provenance (system, old URL) for the outcome's target; a dry run passes
     fetch_files=False, since downloaded files would outlive the rolled-back transaction."""
@@ -127,7 +128,7 @@ def import_article(item: dict, *, source, parent, unit: AdminUnit | None, actor,
     audit.record(actor, action, page, url=url, site=origin.old_site, similarity=round(score, 3),
                  files=len(files.kept), refused=len(files.refused))
     for old in [url, *item.get("aliases", [])]:
-        map_url(old, page=page, kind="redirect", unit=unit, actor=actor)    # every old URL answers
+        map_url(old, page=page, kind="redirect", unit=unit, actor=actor, system=system)   # every old URL answers
     if unit is not None:
         tree.historic_page(unit)
     return outcome

@@ -29,7 +29,8 @@ def mapping_for(kind: str, source: str | dict, *, site: str, unit=None) -> Mappi
     if unit is not None:
         config["unit"] = unit.node_id
     return Mapping.from_dict({
-        "system": f"portal-{slugify(site)}"[:100], "stream": f"articles-{kind}", "importer": "portal.article",
+        "system": f"portal-{slugify(site)}"[:100], "system_type": "portal",   # the crosswalk's cutover hook
+        "stream": f"articles-{kind}", "importer": "portal.article",
         "source": config, "options": {"batch_size": BATCH_SIZE},
     })
 

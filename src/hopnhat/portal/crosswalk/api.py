@@ -31,8 +31,9 @@ def actor_name(actor) -> str:
     return actor if isinstance(actor, str) else actor.get_username()
 
 
-def ensure_site(host: str, *, actor, unit=None, name: str = "") -> OldSite:
-    """The old site answering on `host`, created (audited) the first time an import or a person names it."""
+def ensure_site(host: str, *, actor, unit=None, name: str = "", system: str = "") -> OldSite:
+    """The old site answering on `host`, created (audited) the first time an import or a person names it. An
+    import names its migration `system`: the site then follows that system's cutover (`cutover.py`)."""
     host = host.strip().lower().rstrip(".")
     known = OldHost.objects.select_related("site").filter(host=host).first()
     if known:
@@ -42,10 +43,14 @@ def ensure_site(host: str, *, actor, unit=None, name: str = "") -> OldSite:
             site.save(update_fields=["unit"])
             audit.record(actor, "crosswalk.site.unit", site, host=host, unit=unit.node_id)
         return site
+    from .cutover import starts_live
+
     with transaction.atomic():
-        site = OldSite.objects.create(host=host, name=name or host, unit=unit)
+        site = OldSite.objects.create(host=host, name=name or host, unit=unit, system=system,
+                                      live=starts_live(system))
         OldHost.objects.create(site=site, host=host)
-        audit.record(actor, "crosswalk.site.create", site, host=host, unit=unit.node_id if unit else None)
+        audit.record(actor, "crosswalk.site.create", site, host=host, unit=unit.node_id if unit else None,
+                     **({"system": system, "live": site.live} if system else {}))
     return site
 
 
@@ -151,19 +156,20 @@ def delete(mapping: Mapping, *, actor) -> None:
 
 
 def map_url(old_url: str, *, page=None, url: str | None = None, kind: str = "redirect", unit=None,
-            actor) -> Mapping:
+            actor, system: str = "") -> Mapping:
     """Say what an imported old page's URL answers from now on.
 
     kind="redirect": 301 to `page` (a Wagtail page) or `url`.
     kind="archive": 410 page showing our archived copy (`page` or `url`) and the successor of `unit`.
-    The site is created on first use; calling again with the same values changes nothing."""
+    The site is created on first use (tied to the importing migration `system`); calling again with the same
+    values changes nothing."""
     if kind not in {MappingType.REDIRECT, MappingType.ARCHIVE}:
         raise MappingError(f"kind “{kind}” phải là redirect hoặc archive / must be redirect or archive")
     try:
         host, path, query = split_url(old_url)
     except BadOldUrl as exc:
         raise MappingError(str(exc)) from exc
-    site = ensure_site(host, actor=actor, unit=unit)
+    site = ensure_site(host, actor=actor, unit=unit, system=system)
     pattern = f"{path}?{query}" if query else path
     if kind == MappingType.REDIRECT:
         fields = {"target_page": page, "target_url": "" if page is not None else (url or "")}
@@ -185,7 +191,7 @@ def successors_for(outcome) -> list:
 
 
 SITE_OPTIONS = ("name", "unit", "agency", "case_insensitive", "trailing_slash_significant", "normalise_encoding",
-                "significant_query", "pass_query", "global_type", "global_url", "global_append_path")
+                "significant_query", "pass_query", "global_type", "global_url", "global_append_path", "system")
 
 
 def configure_site(site: OldSite, *, actor, aliases=(), **options) -> dict:

@@ -7,8 +7,11 @@ class PortalCrosswalkConfig(AppConfig):
     verbose_name = "Địa chỉ cũ (URL crosswalk)"
 
     def ready(self):
+        from hopnhat.consolidation.cutover import register_cutover_hook
         from hopnhat.core.navigation import NavItem, register
 
-        from . import resolve, revision  # noqa: F401  (connect the cache-forgetting signals)
+        from . import cutover, resolve, revision  # noqa: F401  (connect the cache-forgetting signals)
+
+        register_cutover_hook(cutover.SYSTEM_TYPE, on_switch=cutover.on_switch, on_route_back=cutover.on_route_back)
 
         register(NavItem("crosswalk:queue", "Địa chỉ cũ", "Old addresses", staff_only=True, order=60))

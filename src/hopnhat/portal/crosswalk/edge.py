@@ -9,7 +9,8 @@ and not be set again elsewhere (nginx refuses a duplicate).
 What the edge cannot do is left to the app and counted in the returned report: prefix, archive, API and
 unresolved mappings, paths with significant query parameters, sites that pass the query string on, and
 paths that are not UTF-8. nginx matches map strings case-insensitively and the file treats a trailing slash
-as insignificant (the `$hopnhat_uri` map strips it).
+as insignificant (the `$hopnhat_uri` map strips it). Sites that are not live (OldSite.live: their system has not
+switched, or routed back) are not in the file at all; the report names them.
 """
 
 from urllib.parse import unquote_to_bytes, urljoin
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.db.models import Max
 from django.db.models.functions import Length
 
-from .models import Mapping, MappingType, Match, OldHost
+from .models import Mapping, MappingType, Match, OldHost, OldSite
 from .resolve import page_url
 
 VARIABLE = "$hopnhat_redirect"
@@ -38,11 +39,14 @@ def _key_path(canon: str) -> str | None:
 
 def write_nginx_map(out) -> dict:
     """Write the map to the text stream `out`; return what was written and what was left to the app."""
-    report = {"entries": 0, "mappings": 0, "left_to_app": 0}
+    # Sites that are not live (their system has not switched, or routed back) are left out altogether.
+    report = {"entries": 0, "mappings": 0, "left_to_app": 0,
+              "not_live": sorted(OldSite.objects.filter(live=False).values_list("host", flat=True))}
     hosts_of: dict[int, list[str]] = {}
-    for host in OldHost.objects.order_by("host"):
+    for host in OldHost.objects.filter(site__live=True).order_by("host"):
         hosts_of.setdefault(host.site_id, []).append(host.host)
-    rows = (Mapping.objects.filter(match=Match.EXACT, type=MappingType.REDIRECT, site__pass_query=False)
+    rows = (Mapping.objects.filter(match=Match.EXACT, type=MappingType.REDIRECT, site__pass_query=False,
+                                   site__live=True)
             .exclude(path__contains="?"))
     # Sized before writing so the file streams: the encoded path is never shorter than the decoded key.
     longest = (rows.aggregate(n=Max(Length("path")))["n"] or 0) + max(map(len, (h for hs in hosts_of.values()
@@ -71,7 +75,7 @@ def write_nginx_map(out) -> dict:
             out.write(f"    {_quote(host + path)} {target};\n")
             report["entries"] += 1
     out.write("}\n")
-    report["left_to_app"] = Mapping.objects.count() - report["mappings"]
+    report["left_to_app"] = Mapping.objects.filter(site__live=True).count() - report["mappings"]
     return report
 
 

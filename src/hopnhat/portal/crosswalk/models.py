@@ -1,5 +1,8 @@
 """Old sites and what becomes of each of their URLs (GOV.UK Transition's Site → Host → Mapping, as data).
 
+A site is live (GOV.UK's "live" as against "pre-transition") when its old hosts are answered; a site tied to a
+migration system follows that system's cutover (`cutover.py`): live on switch, not live after a route-back.
+
 A mapping is keyed by the *canonical* old path (see `canonical.py`), so every spelling users typed meets one
 row. Precedence when a request arrives (`resolve.py`): exact path (with its significant query, then without)
 > longest prefix rule > the site's global rule > 404.
@@ -51,6 +54,12 @@ class OldSite(models.Model):
     global_type = models.CharField(max_length=10, choices=GlobalType.choices, blank=True, default="")
     global_url = models.CharField(max_length=2048, blank=True)
     global_append_path = models.BooleanField(default=False)
+    system = models.CharField(max_length=100, blank=True, db_index=True,
+                              help_text="the migration system code whose cutover decides when the site goes live "
+                                        "(portal-hagianggovvn); blank for a site made by hand")
+    live = models.BooleanField(default=True, help_text="its old hosts are answered (middleware, bouncer, nginx "
+                                                       "map); its system's cutover turns it on at the switch and "
+                                                       "off at a route-back")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

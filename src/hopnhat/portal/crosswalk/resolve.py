@@ -8,7 +8,8 @@ Precedence (documented, tested):
   4. the site's global rule (redirect or archive the whole host),
   5. 404 — and the hits import turns such paths into `unresolved` mappings to decide.
 Redirect targets are re-checked against the allow-list when served: a target that is no longer allowed
-answers 501 "refusing to redirect", as Bouncer does.
+answers 501 "refusing to redirect", as Bouncer does. The hosts of a site that is not live (OldSite.live: its
+system has not switched, or routed back) are not answered, as for an unknown host; the preview still shows them.
 """
 
 import time
@@ -30,7 +31,8 @@ TTL = 30.0
 @dataclass
 class _Directory:
     loaded_at: float = -TTL
-    sites: dict[str, OldSite] = field(default_factory=dict)
+    sites: dict[str, OldSite] = field(default_factory=dict)   # the hosts answered: those of live sites
+    every_site: dict[str, OldSite] = field(default_factory=dict)   # every old host (preview, the allow-list)
     patterns: set[str] = field(default_factory=set)
     # Counts `forget` calls: a load that was already reading when one came must not count as fresh.
     epoch: int = 0
@@ -53,14 +55,17 @@ def _fresh_directory() -> _Directory:
     now = time.monotonic()
     if now - _directory.loaded_at > TTL:
         epoch = _directory.epoch
-        _directory.sites = {h.host: h.site for h in OldHost.objects.select_related("site")}
+        # Whether a site is live is read here, with the hosts (TTL or revision), never per request.
+        _directory.every_site = {h.host: h.site for h in OldHost.objects.select_related("site")}
+        _directory.sites = {host: site for host, site in _directory.every_site.items() if site.live}
         _directory.patterns = set(AllowedHost.objects.values_list("pattern", flat=True))
         _directory.loaded_at = now if epoch == _directory.epoch else -TTL
     return _directory
 
 
 def site_for_host(host: str) -> OldSite | None:
-    return _fresh_directory().sites.get(host.lower().rstrip("."))
+    """The old site of `host`, live or not (the staff preview shows a site before it goes live)."""
+    return _fresh_directory().every_site.get(host.lower().rstrip("."))
 
 
 def strip_port(http_host: str) -> str:
@@ -206,20 +211,21 @@ def _checked(outcome: Outcome, patterns: set[str] | None) -> Outcome:
     if not outcome.target:
         return Outcome("unresolved", 410, outcome.site, outcome.path, outcome.rule, outcome.mapping)
     host = urlsplit(outcome.target).hostname
-    if host and patterns is not None and not allowed(host, patterns, _directory.sites):
+    if host and patterns is not None and not allowed(host, patterns, _directory.every_site):
         return Outcome("refused", 501, outcome.site, outcome.path, outcome.rule, outcome.mapping, outcome.target)
     return outcome
 
 
-def resolve(host: str, path: str, query: str = "") -> Outcome | None:
-    """The answer for a request to an old host, or None when `host` is not one of ours."""
+def resolve(host: str, path: str, query: str = "", *, not_live_too: bool = False) -> Outcome | None:
+    """The answer for a request to an old host, or None when `host` is not one of ours — or belongs to a site that
+    is not live (not switched yet, or routed back), unless `not_live_too` (staff tools asking what it will answer)."""
     directory = _fresh_directory()
-    site = directory.sites.get(host.lower().rstrip("."))
+    site = (directory.every_site if not_live_too else directory.sites).get(host.lower().rstrip("."))
     if site is None:
         return None
     return outcome_for(site, path, query, patterns=directory.patterns)
 
 
-def resolve_url(old_url: str) -> Outcome | None:
+def resolve_url(old_url: str, *, not_live_too: bool = False) -> Outcome | None:
     host, path, query = split_url(old_url)
-    return resolve(host, path, query)
+    return resolve(host, path, query, not_live_too=not_live_too)

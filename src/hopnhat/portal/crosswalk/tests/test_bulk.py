@@ -122,7 +122,7 @@ def test_resolve_command(hagiang):
     assert _run("resolve", "http://www.hagiang.gov.vn/Gioi-Thieu/")[1] == {
         "type": "redirect", "status": 301, "target": NEW + "/gioi-thieu", "rule": "exact",
         "canonical_path": "/gioi-thieu", "mapping_id": Mapping.objects.get().pk, "archive_copy": "",
-        "site": "hagiang.gov.vn"}
+        "site": "hagiang.gov.vn", "live": True}
     code, err = _run("resolve", "http://khong-co.gov.vn/")
     assert code == 1 and "khong-co.gov.vn" in err["error"]
 

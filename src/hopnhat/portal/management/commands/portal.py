@@ -5,7 +5,8 @@
   hopnhat portal redirects import FILE.csv | export FILE.csv | nginx-map FILE
   hopnhat portal hits import LOGFILE [--site OLD_HOST]
   hopnhat portal bouncer [--bind HOST:PORT] [--workers N]
-  hopnhat portal site OLD_HOST [--alias HOST]… [--unit UNIT] [--significant-query id:cat] [--[no-]case-insensitive]
+  hopnhat portal site OLD_HOST [--alias HOST]… [--unit UNIT] [--system CODE] [--significant-query id:cat]
+                               [--[no-]case-insensitive]
                                [--[no-]trailing-slash-significant] [--[no-]pass-query]
                                [--global-redirect URL [--append-path] | --global-archive | --no-global]
   hopnhat portal allow HOST_OR_.DOMAIN [--note TEXT]
@@ -59,6 +60,8 @@ class Command(HopnhatCommand):
         site.add_argument("--name")
         site.add_argument("--unit", help="old unit: node id VN/2025-06-30/ward/00004 or old code 00004")
         site.add_argument("--alias", action="append", default=[], help="another host of the same site")
+        site.add_argument("--system", help="migration system whose cutover switches the site live (portal-…); "
+                                           "'' for none")
         site.add_argument("--significant-query", help="query parameters that pick a page, e.g. id:cat")
         for flag in ("case-insensitive", "trailing-slash-significant", "normalise-encoding", "pass-query"):
             site.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, default=None)
@@ -92,14 +95,15 @@ class Command(HopnhatCommand):
 
     def do_resolve(self, old_url, **_):
         try:
-            outcome = resolve_url(old_url)
+            outcome = resolve_url(old_url, not_live_too=True)   # what it answers, or will once live
         except BadOldUrl as exc:
             raise CommandError(str(exc)) from exc
         if outcome is None:
             raise CommandError(f"“{old_url}”: máy chủ không phải trang cũ đã đăng ký / host is not a known old site")
-        data = outcome.as_dict()
+        data = {**outcome.as_dict(), "live": outcome.site.live}
+        note = "" if outcome.site.live else " [chưa phục vụ: hệ thống chưa chuyển hẳn / not live yet]"
         self.emit(data, f"{data['status'] or 'proxy'} {data['type']} ({data['rule'] or '—'}) "
-                        f"{data['target'] or data['archive_copy']}".rstrip())
+                        f"{data['target'] or data['archive_copy']}".rstrip() + note)
 
     def do_redirects(self, redirects_action, file, **_):
         path = Path(file)
@@ -125,13 +129,13 @@ class Command(HopnhatCommand):
         self.emit(report, "\n".join(f"{k}: {v}" for k, v in report.items()))
 
     def do_site(self, host, name=None, unit=None, alias=(), significant_query=None, global_redirect=None,
-                global_archive=False, no_global=False, append_path=None, **flags):
+                global_archive=False, no_global=False, append_path=None, system=None, **flags):
         actor = "system:portal-site"
         try:
             old_unit = csv_io.unit_from_text(unit) if unit else None
             site = ensure_site(host, actor=actor, unit=old_unit)
             options = {k: v for k, v in {
-                "name": name, "unit": old_unit, "significant_query": significant_query,
+                "name": name, "unit": old_unit, "significant_query": significant_query, "system": system,
                 "global_append_path": append_path,
                 **{k: flags.get(k) for k in ("case_insensitive", "trailing_slash_significant", "normalise_encoding",
                                              "pass_query")},
@@ -144,7 +148,7 @@ class Command(HopnhatCommand):
         except MappingError as exc:
             raise CommandError(f"{host}: {exc}") from exc
         data = {"site": site.host, "hosts": list(site.hosts.order_by("host").values_list("host", flat=True)),
-                "changed": sorted(changes)}
+                "system": site.system, "live": site.live, "changed": sorted(changes)}
         self.emit(data, f"{site.host}: {', '.join(data['changed']) or 'không đổi / unchanged'}")
 
     def do_bouncer(self, bind, workers, **_):
