@@ -215,12 +215,13 @@ class Engine:
         try:
             self.progress.start(self.source.estimate() if since is None else None,
                                 f"{m.system}/{m.stream}")
-            with _reader(self.source, since, m) as reader:
-                for batch in reader:
-                    self._batch(batch)
-            if self.run_row.full_scan:
-                self._detect_deletions()
-            self.importer.finish(self.ctx)
+            with _rolled_back(self.dry_run):
+                with _reader(self.source, since, m) as reader:
+                    for batch in reader:
+                        self._batch(batch)
+                if self.run_row.full_scan:
+                    self._detect_deletions()
+                self.importer.finish(self.ctx)
             self.progress.finish()
         except Exception as exc:
             self.run_row.status, self.run_row.error = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
@@ -252,11 +253,9 @@ class Engine:
     # -- one batch: one transaction ----------------------------------------------------------------------------
 
     def _batch(self, records: list["Prepared"]) -> None:
-        with transaction.atomic():
+        with transaction.atomic():  # a savepoint inside a dry run's transaction
             _batch_settings()
             self._handle(records)
-            if self.dry_run:
-                transaction.set_rollback(True)
         self.batches += 1
         self._refresh_statistics(len(records))
         if not gc.isenabled():  # see _batch_gc: the batch is garbage now, so collecting is cheap
@@ -452,6 +451,10 @@ class Engine:
         if not expected:
             return
         differing = reconciliation.read_back(self.target_model, list(spec), {pk: v for pk, (_, v) in expected.items()})
+        # Targets that a later record of this batch merged into: the importer may have filled what they lacked
+        # (never overwritten). A field that was blank in the loaded record's source lost nothing when it was
+        # filled, as it would not be flagged had the merge come in the next batch.
+        filled = {str(o.target.pk) for o in outcomes.values() if o.status == "merged" and o.target is not None}
         checks = [self.field_checks.setdefault(target, reconciliation.new_field_check(source))
                   for target, source in spec.items()]
         matching = [kv for pk, kv in expected.items() if pk not in differing]
@@ -462,9 +465,10 @@ class Engine:
                 continue
             row = differing[pk]
             for check, target, value in zip(checks, spec, values, strict=True):
-                found = row[target] if row is not None else reconciliation.MISSING
-                reconciliation.compare_normal(check, key, value, reconciliation.normal(found),
-                                              missing=row is None)
+                found = reconciliation.normal(row[target]) if row is not None else ""
+                if value == "" and pk in filled:
+                    found = value
+                reconciliation.compare_normal(check, key, value, found, missing=row is None)
 
     def _detect_deletions(self) -> None:
         """After a complete scan, staged records the source no longer holds are marked deleted (kept, never
@@ -744,6 +748,18 @@ def _batch_gc():
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+@contextlib.contextmanager
+def _rolled_back(dry_run: bool):
+    """A dry run's batches in one transaction rolled back at the end: each batch sees what the ones before it
+    would have written (a duplicate across batches counts as merged, as in the real run), and nothing stays."""
+    if not dry_run:
+        yield
+        return
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 def _gt(a, b) -> bool:

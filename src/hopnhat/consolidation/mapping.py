@@ -148,7 +148,8 @@ class Mapping:
             rules.append(FieldRule(target=target, source=spec.get("from", target), type=spec.get("type", "str"),
                                    map=spec.get("map"), default=spec.get("default"),
                                    required=bool(spec.get("required"))))
-        value_maps = {name: {str(k): v for k, v in table.items()}
+        # keys compared in NFC: a map typed (or a value stored) in decomposed form still matches
+        value_maps = {name: {nfc(str(k)): v for k, v in table.items()}
                       for name, table in (data.get("value_maps") or {}).items()}
         for rule in rules:
             if rule.map and rule.map not in value_maps:
@@ -222,11 +223,11 @@ class Mapping:
             if isinstance(value, str):
                 value = value.strip()
             if rule.map and value not in (None, ""):
-                table = self.value_maps[rule.map]
-                if str(value) not in table:
+                table, found = self.value_maps[rule.map], nfc(str(value))
+                if found not in table:
                     raise MappingError(rule.target, f"giá trị “{value}” không có trong bảng “{rule.map}” "
                                                     f"/ value not in value map {rule.map!r}")
-                value = table[str(value)]
+                value = table[found]
             if value in (None, "") and rule.default is not None:
                 value = rule.default
             if rule.required and value in (None, ""):

@@ -138,13 +138,13 @@ class LegacyHr:
         }
 
 
-def tuyenquang_workbook(path):
+def tuyenquang_workbook(path, staff=TUYENQUANG_STAFF):
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Cán bộ"
     sheet.append(["Danh sách cán bộ Sở Nội vụ tỉnh Tuyên Quang"])
     sheet.append(["Mã CB", "Họ và tên", "Ngày sinh", "Số CCCD", "Email", "Mã đơn vị", "Chức vụ"])
-    for row in TUYENQUANG_STAFF:
+    for row in staff:
         sheet.append(list(row))
     book.save(path)
     return path

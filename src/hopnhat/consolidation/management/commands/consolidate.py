@@ -166,9 +166,10 @@ class Command(HopnhatCommand):
             return
         if len(options["decision"]) != 2:
             raise CommandError("cần: review decide ID merge|separate / usage: review decide ID merge|separate")
-        item = ReviewItem.objects.filter(pk=options["decision"][0]).first()
+        ident = options["decision"][0].lstrip("#")
+        item = ReviewItem.objects.filter(pk=int(ident)).first() if ident.isascii() and ident.isdigit() else None
         if item is None:
-            raise CommandError(f"không có cặp #{options['args'][0]} / no review item #{options['args'][0]}")
+            raise CommandError(f"không có cặp nghi trùng #{ident} / no review item #{ident}")
         try:
             item = review.decide(item, options["decision"][1], _actor(options))
         except review.ReviewError as exc:
