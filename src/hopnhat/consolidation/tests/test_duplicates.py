@@ -23,6 +23,7 @@ SPELLINGS = {
     "nfd": unicodedata.normalize("NFD", THANG),                  # decomposed, as macOS writes it
     "upper-case": "BÙI ĐỨC THẮNG",
     "lower-case-spaced": " bùi  đức thắng ",
+    "eth-look-alike": "Bùi \u00d0ức Thắng",                       # Ð (U+00D0) for Đ, as old converters left it
 }
 # The batch path (default rules) and the record-by-record path (any other rule set) decide alike.
 RULES = {"batch": None, "per-record": {"exact": [["national_id_hash"], ["email"]],
