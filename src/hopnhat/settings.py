@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django_tasks",
+    "django_tasks_db",   # the worker backend for production: HOPNHAT_TASK_BACKEND=django_tasks_db.DatabaseBackend
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.embeds",
@@ -174,7 +175,8 @@ if os.environ.get("HOPNHAT_BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
 
-# In-process by default (the embedded setup); production points this at a worker backend.
+# In-process by default (the embedded setup); production sets django_tasks_db.DatabaseBackend and runs
+# `hopnhat db_worker` on each worker machine (tasks queue in PostgreSQL, claimed with SKIP LOCKED).
 TASKS = {"default": {"BACKEND": os.environ.get("HOPNHAT_TASK_BACKEND",
                                                "django_tasks.backends.immediate.ImmediateBackend")}}
 
