@@ -259,6 +259,8 @@ def write_report(run: MigrationRun, result: dict[str, Any]) -> dict[str, str]:
         "outcome_chart": bar_chart(t.get("outcomes", {}), "Kết quả trong lượt / outcomes in this run"),
         "cumulative_chart": bar_chart(result["cumulative"]["outcomes"],
                                       "Kết quả lũy kế / cumulative outcomes"),
+        "cumulative_outcomes": [(_BAR_LABELS.get(name, name), n)
+                                for name, n in result["cumulative"]["outcomes"].items()],
     })
     html_path.write_text(html, encoding="utf-8")
     return {"json": str(json_path), "html": str(html_path)}

@@ -150,6 +150,7 @@ def test_report_is_self_contained_html_with_svg_charts_and_json(legacy_hr, org):
     data = json.loads((reconciliation.report_dir() / f"run-{run.pk}.json").read_text(encoding="utf-8"))
     assert html.count("<svg") == 3 and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "Cân đối" in html and "bảng nhan_su, khóa 7" in html
-    assert "Cách ly / quarantined" in html and "Đã nạp / loaded" in html  # the bars: Vietnamese first
+    # the bars and the cumulative table: Vietnamese first
+    assert "Cách ly / quarantined" in html and '<th>Đã nạp / loaded</th><td class="num">' in html
     assert data["balanced"] is True and data["cumulative"]["outcomes"]["quarantined"] == len(HAGIANG_BAD)
     assert all(check["ok"] for check in data["checks"])
