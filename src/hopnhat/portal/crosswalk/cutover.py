@@ -10,7 +10,7 @@ which is what makes the bouncer and the other workers read the hosts again.
 
 from django.db import transaction
 
-from hopnhat.consolidation.selectors import OLD_SYSTEM_IN_CHARGE
+from hopnhat.consolidation.selectors import OLD_SYSTEM_IN_CHARGE, cutover_state
 
 from . import resolve, revision
 from .models import OldSite
@@ -21,11 +21,7 @@ SYSTEM_TYPE = "portal"   # hopnhat.consolidation.inventory.models.SystemType.POR
 def starts_live(system: str) -> bool:
     """Whether a site first met in a run of `system` is answered at once: yes, unless the system's cutover is
     under way and not switched (a pre-sync or a run after a route-back finding a new site)."""
-    if not system:
-        return True
-    from hopnhat.consolidation.models import Cutover
-
-    return not Cutover.objects.filter(system=system, state__in=OLD_SYSTEM_IN_CHARGE).exists()
+    return not system or cutover_state(system) not in OLD_SYSTEM_IN_CHARGE
 
 
 def set_live(system: str, live: bool) -> dict | None:
