@@ -5,7 +5,7 @@ _apt_updated=0
 apt_install() {
   command -v apt-get >/dev/null || { echo "cannot install $* (no apt-get)" >&2; return 1; }
   if [ "$_apt_updated" = 0 ]; then apt-get update -qq >/dev/null; _apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "$@" >/dev/null
 }
 
 wait_for() {  # wait_for NAME CMD...: up to 30 s for CMD to succeed

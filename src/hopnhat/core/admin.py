@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import AuditEntry, Provenance
+from .models import AuditEntry, CalendarDay, Provenance
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,3 +29,10 @@ class ProvenanceAdmin(ReadOnlyAdmin):
     list_display = ["source_system", "source_key", "content_type", "object_pk", "imported_at"]
     list_filter = ["source_system"]
     search_fields = ["source_key", "object_pk"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "kind", "note"]
+    list_filter = ["kind"]
+    date_hierarchy = "date"

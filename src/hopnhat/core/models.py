@@ -74,3 +74,25 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class CalendarKind(models.TextChoices):
+    DAY_OFF = "off", "Ngày nghỉ (day off)"
+    WORKING = "working", "Ngày làm việc (working day)"
+
+
+class CalendarDay(models.Model):
+    """The platform's one working-day calendar (dossiers, documents, reports): a staff-kept exception to the statutory calendar: a compensatory day off (nghỉ bù) or a make-up
+    working Saturday (làm bù) that the `holidays` data does not know."""
+
+    date = models.DateField(unique=True)
+    kind = models.CharField(max_length=10, choices=CalendarKind.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "ngày nghỉ bù / làm bù (calendar exception)"
+        verbose_name_plural = "ngày nghỉ bù / làm bù (calendar exceptions)"
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"

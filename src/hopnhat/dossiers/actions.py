@@ -28,7 +28,7 @@ from hopnhat.org.models import Agency, Role
 from . import outbox
 from .codes import next_code
 from .models import Action, AgencyPolicy, Channel, Dossier, DossierAlias, DossierEvent, Procedure, Status
-from .workdays import add_working_days
+from hopnhat.core.workdays import add_working_days
 
 
 class TransitionError(ValueError):

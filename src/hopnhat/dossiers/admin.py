@@ -26,13 +26,6 @@ class ProcedureAdmin(admin.ModelAdmin):
     search_fields = ["code", "name_key"]
 
 
-@admin.register(models.CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "kind", "note"]
-    list_filter = ["kind"]
-    date_hierarchy = "date"
-
-
 @admin.register(models.AgencyPolicy)
 class AgencyPolicyAdmin(admin.ModelAdmin):
     list_display = ["agency", "four_eyes"]

@@ -45,7 +45,7 @@ from hopnhat.org.models import Agency
 
 from .codes import CODE_PATTERN, next_code, normalise_code
 from .models import CLOSED, Action, Dossier, DossierAlias, DossierEvent, Procedure, Status
-from .workdays import add_working_days
+from hopnhat.core.workdays import add_working_days
 
 _STATUSES = frozenset(Status.values)
 _ACTIONS = frozenset(Action.values)

@@ -15,7 +15,7 @@ from hopnhat.core.pii import keyed_hash, normalise_id_number
 
 from .codes import normalise_code
 from .models import Action, Dossier, DossierAlias, DossierEvent, Status
-from .workdays import working_days_between
+from hopnhat.core.workdays import working_days_between
 
 
 def find(code: str) -> list[Dossier]:

@@ -214,27 +214,6 @@ class DailyCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["unit_code", "day"], name="dossier_counter_once")]
 
 
-class CalendarKind(models.TextChoices):
-    DAY_OFF = "off", "Ngày nghỉ (day off)"
-    WORKING = "working", "Ngày làm việc (working day)"
-
-
-class CalendarDay(models.Model):
-    """A staff-kept exception to the statutory calendar: a compensatory day off (nghỉ bù) or a make-up
-    working Saturday (làm bù) that the `holidays` data does not know."""
-
-    date = models.DateField(unique=True)
-    kind = models.CharField(max_length=10, choices=CalendarKind.choices)
-    note = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = "ngày nghỉ bù / làm bù (calendar exception)"
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.kind}"
-
-
 class ReviewState(models.TextChoices):
     OPEN = "open", "Chờ xử lý (open)"
     DONE = "done", "Đã xử lý (resolved)"

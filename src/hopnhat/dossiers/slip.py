@@ -33,7 +33,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from hopnhat.org.models import Membership
 
 from .models import Action, Dossier, DossierEvent
-from .workdays import working_days_between
+from hopnhat.core.workdays import working_days_between
 
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONTS = {"Slip": "DejaVuSans.ttf", "Slip-Bold": "DejaVuSans-Bold.ttf"}

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from hopnhat.dossiers import dashboard
 from hopnhat.dossiers.models import Dossier, Status
-from hopnhat.dossiers.workdays import add_working_days
+from hopnhat.core.workdays import add_working_days
 from hopnhat.org.models import Role
 
 from .conftest import at, close_old_agencies
