@@ -82,8 +82,9 @@ class CalendarKind(models.TextChoices):
 
 
 class CalendarDay(models.Model):
-    """The platform's one working-day calendar (dossiers, documents, reports): a staff-kept exception to the statutory calendar: a compensatory day off (nghỉ bù) or a make-up
-    working Saturday (làm bù) that the `holidays` data does not know."""
+    """The platform's one working-day calendar (dossiers, documents, reports) is the statutory one plus these
+    staff-kept exceptions: a compensatory day off (nghỉ bù) or a make-up working Saturday (làm bù) that the
+    `holidays` data does not know."""
 
     date = models.DateField(unique=True)
     kind = models.CharField(max_length=10, choices=CalendarKind.choices)

@@ -22,13 +22,13 @@ from django.utils import timezone
 from hopnhat.consolidation.selectors import old_systems_in_charge
 from hopnhat.core import audit
 from hopnhat.core.pii import keyed_hash, normalise_id_number
+from hopnhat.core.workdays import add_working_days
 from hopnhat.org.access import can_act_on
 from hopnhat.org.models import Agency, Role
 
 from . import outbox
 from .codes import next_code
 from .models import Action, AgencyPolicy, Channel, Dossier, DossierAlias, DossierEvent, Procedure, Status
-from hopnhat.core.workdays import add_working_days
 
 
 class TransitionError(ValueError):

@@ -40,12 +40,12 @@ from hopnhat.consolidation.api import (
 from hopnhat.core.models import Provenance
 from hopnhat.core.pii import keyed_hash, normalise_id_number
 from hopnhat.core.text import fold, nfc
+from hopnhat.core.workdays import add_working_days
 from hopnhat.org.agencies import resolve_agency
 from hopnhat.org.models import Agency
 
 from .codes import CODE_PATTERN, next_code, normalise_code
 from .models import CLOSED, Action, Dossier, DossierAlias, DossierEvent, Procedure, Status
-from hopnhat.core.workdays import add_working_days
 
 _STATUSES = frozenset(Status.values)
 _ACTIONS = frozenset(Action.values)

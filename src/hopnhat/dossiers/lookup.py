@@ -12,10 +12,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from hopnhat.core.pii import keyed_hash, normalise_id_number
+from hopnhat.core.workdays import working_days_between
 
 from .codes import normalise_code
 from .models import Action, Dossier, DossierAlias, DossierEvent, Status
-from hopnhat.core.workdays import working_days_between
 
 
 def find(code: str) -> list[Dossier]:

@@ -30,10 +30,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from hopnhat.core.workdays import working_days_between
 from hopnhat.org.models import Membership
 
 from .models import Action, Dossier, DossierEvent
-from hopnhat.core.workdays import working_days_between
 
 FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 FONTS = {"Slip": "DejaVuSans.ttf", "Slip-Bold": "DejaVuSans-Bold.ttf"}

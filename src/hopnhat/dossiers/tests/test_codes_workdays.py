@@ -6,11 +6,11 @@ import threading
 import pytest
 from django.db import connection
 
+from hopnhat.core.models import CalendarDay, CalendarKind
+from hopnhat.core.workdays import add_working_days, is_working_day, working_days_between
 from hopnhat.dossiers import actions
 from hopnhat.dossiers.codes import CODE_PATTERN, next_code
-from hopnhat.core.models import CalendarDay, CalendarKind
 from hopnhat.dossiers.models import DailyCounter, Dossier, DossierAlias
-from hopnhat.core.workdays import add_working_days, is_working_day, working_days_between
 
 from .conftest import at, build_hanoi, build_procedures
 

@@ -8,9 +8,9 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from hopnhat.core.workdays import add_working_days
 from hopnhat.dossiers import dashboard
 from hopnhat.dossiers.models import Dossier, Status
-from hopnhat.core.workdays import add_working_days
 from hopnhat.org.models import Role
 
 from .conftest import at, close_old_agencies
