@@ -62,7 +62,7 @@ ensure_nginx() {
 
 ensure_oidc_provider() {
   # A real OpenID Connect provider (npm oidc-provider) for the VNeID sign-in tests; they start it themselves
-  # (src/hopnhat/core/tests/oidc_provider.mjs) on a loopback port.
+  # (src/hopnhat/shell/tests/oidc_provider.mjs) on a loopback port.
   local home=${HOPNHAT_OIDC_PROVIDER_HOME:-$PWD/var/oidc-provider}
   command -v node >/dev/null || apt_install nodejs npm
   if [ ! -d "$home/node_modules/oidc-provider" ]; then

@@ -46,6 +46,7 @@ if TESTING:
 
 INSTALLED_APPS = [
     "hopnhat.core",
+    "hopnhat.shell",   # the one interface over the apps below it, and the demo
     "hopnhat.org",
     "hopnhat.consolidation",
     "hopnhat.consolidation.inventory",
@@ -106,7 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "hopnhat.core.context_processors.site_shell",
+                "hopnhat.shell.context_processors.site_shell",
             ],
         },
     },
@@ -146,9 +147,9 @@ HOPNHAT_OIDC = {
     "scope": os.environ.get("HOPNHAT_OIDC_SCOPE", "openid profile"),
     "acr_values": os.environ.get("HOPNHAT_OIDC_ACR_VALUES", ""),
 }
-LOGIN_URL = "core:login"
-LOGIN_REDIRECT_URL = "core:staff-home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGIN_URL = "shell:login"
+LOGIN_REDIRECT_URL = "shell:staff-home"
+LOGOUT_REDIRECT_URL = "shell:home"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

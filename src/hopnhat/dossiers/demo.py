@@ -5,7 +5,7 @@ The district's land dossier 000.00.01.H26-250612-0007 (phone ending 4321) then a
 its old code, with the hand-over to UBND phường Ba Đình in its timeline. Loading twice changes nothing: the
 engine skips unchanged records, closed agencies stay closed, and a hand-over only moves what is still open.
 
-UBND phường Ba Đình then has a one-door team (password core.demo.DEMO_PASSWORD): the desk officer who receives
+UBND phường Ba Đình then has a one-door team (password org.demo.DEMO_PASSWORD): the desk officer who receives
 and returns results, an official who processes what is assigned to her, and the vice-chairman who approves; with
 fresh dossiers in each of their queues (one waiting for assignment, one assigned, one processed and waiting for
 approval) beside the handed-over ones."""
@@ -16,7 +16,7 @@ from django.db import transaction
 
 from hopnhat.consolidation.engine import run_mapping
 from hopnhat.consolidation.mapping import Mapping
-from hopnhat.core.demo import DEMO_PASSWORD
+from hopnhat.org.demo import DEMO_PASSWORD
 from hopnhat.org.models import Membership, Person, Role, RoleAssignment
 
 from . import actions, handover, samples

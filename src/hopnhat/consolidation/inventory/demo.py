@@ -3,7 +3,7 @@
 imports it, then records the decisions for the one-door (TTHC) systems.
 
 Figures are realistic orders of magnitude, not official numbers. The owning agencies are the organisation demo's
-(hopnhat.core.demo), named by their mã định danh: H22 Hà Giang (closed), H60 Tuyên Quang.
+(hopnhat.org.demo), named by their mã định danh: H22 Hà Giang (closed), H60 Tuyên Quang.
 """
 
 import datetime
@@ -96,7 +96,7 @@ def filled_template(rows: list[dict]) -> io.BytesIO:
 
 
 def load_demo(stdout) -> dict:
-    """Runs after the organisation demo (hopnhat.core.demo), whose agencies the register names by code."""
+    """Runs after the organisation demo (hopnhat.org.demo), whose agencies the register names by code."""
     report = spreadsheet.import_register(filled_template(SYSTEMS), actor="system:demo", name="demo-ra-soat.xlsx")
     if not report.ok:
         raise RuntimeError(report.summary())

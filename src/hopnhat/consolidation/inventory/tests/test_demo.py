@@ -4,7 +4,7 @@ import pytest
 
 from hopnhat.consolidation.inventory import demo
 from hopnhat.consolidation.inventory.models import Decision, OldSystem
-from hopnhat.core import demo as org_demo
+from hopnhat.org import demo as org_demo
 from hopnhat.org.models import Level, Vintage
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ def as_user(client):
 
 
 def test_staff_nav_lists_the_inventory(register, tq_admin, as_user):
-    page = as_user(tq_admin).get(reverse("core:staff-home")).content.decode()
+    page = as_user(tq_admin).get(reverse("shell:staff-home")).content.decode()
     assert reverse("inventory:list") in page and "Rà soát hệ thống cũ" in page
 
 

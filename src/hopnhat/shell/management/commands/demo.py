@@ -10,15 +10,19 @@ import io
 from django.conf import settings
 from django.core.management import call_command
 
-from hopnhat.core import demo
 from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.org import demo
 
-# Order matters: org → consolidation → portal → dossiers (docs/contributing.md). A module not written yet is skipped.
+# Order matters: org → consolidation → portal → dossiers → documents → mail → reports (docs/contributing.md).
+# A module not written yet is skipped.
 MODULE_DEMOS = [
     "hopnhat.consolidation.inventory.demo",
     "hopnhat.consolidation.demo",
     "hopnhat.portal.demo",
     "hopnhat.dossiers.demo",
+    "hopnhat.documents.demo",
+    "hopnhat.mail.demo",
+    "hopnhat.reports.demo",
 ]
 
 
@@ -26,7 +30,8 @@ def _module_demo(name: str):
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name == name:  # only a missing demo module is skipped; a broken import inside one is an error
+        # Only a missing demo module (or its missing app) is skipped; a broken import inside one is an error.
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
             return None
         raise
 

@@ -3,7 +3,9 @@
 
 from django.urls import path
 
-from . import navigation, oidc, oidc_views
+from hopnhat.core import navigation
+
+from . import oidc, oidc_views
 
 app_name = "oidc"
 urlpatterns = [

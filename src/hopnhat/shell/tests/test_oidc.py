@@ -18,9 +18,9 @@ from django.contrib.auth import get_user_model
 from django.urls import clear_url_caches
 
 from hopnhat.core.models import AuditEntry
-from hopnhat.core.oidc import USERNAME_PREFIX
 from hopnhat.core.pii import keyed_hash
 from hopnhat.org.models import Role, RoleAssignment
+from hopnhat.shell.oidc import USERNAME_PREFIX
 
 ROOT = Path(__file__).resolve().parents[4]
 PROVIDER_HOME = Path(os.environ.get("HOPNHAT_OIDC_PROVIDER_HOME", ROOT / "var" / "oidc-provider"))
@@ -76,7 +76,7 @@ def provider(live_server):
 
 def _reload_urls():
     from hopnhat import urls
-    from hopnhat.core import oidc, oidc_urls
+    from hopnhat.shell import oidc, oidc_urls
 
     oidc._client.cache_clear()
     importlib.reload(oidc_urls)

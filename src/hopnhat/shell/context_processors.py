@@ -2,16 +2,16 @@
 
 from django.conf import settings
 
-from . import navigation
+from hopnhat.core import navigation
+from hopnhat.org.access import is_staff_member
 
 
 def site_shell(request):
-    from hopnhat.org.access import is_staff_member
-
     user = getattr(request, "user", None)
+    staff = is_staff_member(user)
     return {
         "site_name": getattr(settings, "WAGTAIL_SITE_NAME", "hopnhat"),
         "public_nav": navigation.public_items(),
-        "staff_nav": navigation.staff_items(request),
-        "is_staff_member": is_staff_member(user),
+        "staff_nav": navigation.staff_items() if staff else [],
+        "is_staff_member": staff,
     }

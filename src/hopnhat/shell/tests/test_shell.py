@@ -46,7 +46,7 @@ def test_the_english_switch_changes_the_shell(client):
 
 
 def test_home_lists_the_registered_modules_in_both_languages(client, settings):
-    item = navigation.NavItem("core:healthz", "Tình trạng hệ thống", "System status", order=1,
+    item = navigation.NavItem("shell:healthz", "Tình trạng hệ thống", "System status", order=1,
                               description_vi="Máy chủ có trả lời không", description_en="Is the server up")
     navigation.register(item)
     try:
@@ -85,7 +85,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 def test_a_registered_provider_appears_on_the_sign_in_page(client):
     assert "VNeID" not in client.get("/dang-nhap/").content.decode()
-    option = navigation.SignInOption("core:healthz", "Đăng nhập bằng VNeID", "Sign in with VNeID")
+    option = navigation.SignInOption("shell:healthz", "Đăng nhập bằng VNeID", "Sign in with VNeID")
     navigation.register_sign_in(option)
     try:
         page = client.get("/dang-nhap/?next=/can-bo/").content.decode()

@@ -6,9 +6,10 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from hopnhat.core import navigation
 from hopnhat.org.access import is_staff_member, roles_of, visible_agencies
 
-from . import navigation, oidc
+from . import oidc
 
 
 def home(request):
@@ -29,7 +30,7 @@ class SignInView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         # Citizens have no staff area: send them home rather than to a page that refuses them.
-        return reverse("core:staff-home" if is_staff_member(self.request.user) else "core:home")
+        return reverse("shell:staff-home" if is_staff_member(self.request.user) else "shell:home")
 
 
 class SignOutView(auth_views.LogoutView):

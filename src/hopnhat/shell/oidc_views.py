@@ -26,7 +26,7 @@ def callback(request):
         token = oidc.client().authorize_access_token(request)
         user = oidc.citizen_from_claims(oidc.claims_of(token))
     except (OAuthError, oidc.ClaimsError) as exc:
-        return TemplateResponse(request, "core/oidc_error.html", {"reason": str(exc)}, status=400)
+        return TemplateResponse(request, "shell/oidc_error.html", {"reason": str(exc)}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[oidc.SESSION_FLAG] = True
     return redirect(request.session.pop(NEXT_KEY, "") or settings.LOGOUT_REDIRECT_URL)

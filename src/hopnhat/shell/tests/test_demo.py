@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from hopnhat.core.demo import DEMO_PASSWORD
 from hopnhat.core.models import AuditEntry
 from hopnhat.org import access, agencies
+from hopnhat.org.demo import DEMO_PASSWORD
 from hopnhat.org.models import Agency, AgencySuccession, RoleAssignment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]

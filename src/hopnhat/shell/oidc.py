@@ -18,11 +18,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from hopnhat.core import audit
+from hopnhat.core.pii import keyed_hash
+from hopnhat.core.text import nfc
 from hopnhat.org.models import Role, RoleAssignment
-
-from . import audit
-from .pii import keyed_hash
-from .text import nfc
 
 USERNAME_PREFIX = "vneid-"
 CITIZEN_ACCOUNT = "1"  # LoaiTaiKhoan: 1 citizen, 2 enterprise
