@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from hopnhat.core.outbox import OutboxMessageBase, OutboxState  # noqa: F401 — OutboxState re-exported
 from hopnhat.core.text import fold, nfc
 from hopnhat.org.models import Agency
 
@@ -233,30 +234,14 @@ class HandoverReview(models.Model):
         constraints = [models.UniqueConstraint(fields=["dossier", "from_agency"], name="handover_review_once")]
 
 
-class OutboxState(models.TextChoices):
-    PENDING = "pending", "Chờ gửi (pending)"
-    SENT = "sent", "Đã gửi (sent)"
-    DEAD = "dead", "Hỏng, ngừng gửi (dead)"
+class OutboxMessage(OutboxMessageBase):
+    """One payload for DVCQG (core.outbox: retry, back-off, order per dossier, idempotency)."""
 
-
-class OutboxMessage(models.Model):
-    """One payload for DVCQG, written in the same transaction as the change it reports."""
-
-    key = models.CharField(max_length=200, unique=True, help_text="idempotency key: the same change, once")
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="outbox")
     service = models.CharField(max_length=40, help_text="DongBoHoSoMC | CapNhatTienDoHoSoMC")
-    payload = models.JSONField()
-    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    response = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+    class Meta(OutboxMessageBase.Meta):
+        pass
 
 
 class AgencyPolicy(models.Model):
