@@ -74,9 +74,22 @@ ensure_oidc_provider() {
 }
 
 ensure_fonts() {
-  # The dossier receipt slip (dossiers/slip.py) embeds DejaVu Sans for its Vietnamese text.
+  # The dossier receipt slip (dossiers/slip.py) embeds DejaVu Sans for its Vietnamese text; the visible digital
+  # signature (documents/signing.py) GNU FreeSerif, a Times-like face with 1000 units per em.
   [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf ] || apt_install fonts-dejavu-core
+  [ -f /usr/share/fonts/truetype/freefont/FreeSerif.ttf ] || apt_install fonts-freefont-ttf
   wait_for "DejaVu fonts" test -f /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+  wait_for "FreeSerif font" test -f /usr/share/fonts/truetype/freefont/FreeSerif.ttf
+}
+
+ensure_softhsm() {
+  # Officials sign with USB tokens: the signing tests use a real PKCS#11 token (SoftHSM2, initialised by the tests
+  # in their own directory with OpenSC's pkcs11-tool) and poppler's pdfsig as an independent verifier.
+  command -v softhsm2-util >/dev/null || apt_install softhsm2
+  command -v pkcs11-tool >/dev/null || apt_install opensc
+  command -v pdfsig >/dev/null || apt_install poppler-utils
+  wait_for SoftHSM2 test -f /usr/lib/softhsm/libsofthsm2.so
+  wait_for pdfsig pdfsig -v
 }
 
 ensure_services() {
@@ -88,4 +101,5 @@ ensure_services() {
   ensure_oidc_provider
   ensure_chromium
   ensure_fonts
+  ensure_softhsm
 }

@@ -204,3 +204,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HOPNHAT_LOG_LEVEL", "WARNING")},
 }
+
+# documents.signing: a timestamp authority for PAdES B-T (B-B without one) and the roots a signature must chain to
+# to be reported "valid" (PEM/DER files or directories, comma-separated).
+HOPNHAT_SIGNING = {
+    "tsa_url": os.environ.get("HOPNHAT_SIGNING_TSA_URL", ""),
+    "trust_roots": [p for p in os.environ.get("HOPNHAT_SIGNING_TRUST_ROOTS", "").split(",") if p],
+}

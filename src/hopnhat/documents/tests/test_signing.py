@@ -1,0 +1,117 @@
+"""Signing and verifying outgoing documents: PAdES with a PKCS#12 key and with a real SoftHSM2 token, the visible
+signature where Decree 30 puts it, and verification that poppler's pdfsig, an independent verifier, agrees with."""
+
+import io
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from hopnhat.documents import signing
+from hopnhat.documents.tests import pki as testpki
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return testpki.make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def p12_key(pki):
+    return signing.KeySpec(pkcs12=str(pki.signer_p12), passphrase=testpki.PASSPHRASE)
+
+
+def pdfsig(data: bytes, tmp_path, name="signed.pdf") -> str:
+    assert shutil.which("pdfsig"), "pdfsig (poppler-utils) is installed by scripts/services.sh (ensure_softhsm)"
+    path = tmp_path / name
+    path.write_bytes(data)
+    # -nocert: pdfsig checks the cryptography against our own CA-free trust store; certificate trust is ours
+    done = subprocess.run(["pdfsig", "-nocert", str(path)], capture_output=True, text=True, timeout=60)
+    return done.stdout + done.stderr
+
+
+def test_signed_with_a_pkcs12_key_is_valid_for_us_and_for_pdfsig(pki, p12_key, tmp_path):
+    signed = signing.sign_pdf(testpki.sample_pdf(), p12_key, signer_name="Nguyễn Văn An", position="CHỦ TỊCH",
+                              reason="Ban hành quyết định", location="Tuyên Quang")
+    (report,) = signing.verify_pdf(signed, roots=signing.trusted_roots([pki.root_pem]))
+    assert report.status == "valid" and report.intact and report.trusted
+    assert "Nguyễn Văn An" in report.signer
+    assert report.signing_time is not None and report.signing_time.utcoffset().total_seconds() == 7 * 3600
+    out = pdfsig(signed, tmp_path)
+    assert "Signature is Valid" in out and "Total document signed" in out, out
+
+
+def test_the_visible_signature_sits_where_decree_30_puts_it(p12_key):
+    from pypdf import PdfReader
+
+    signed = signing.sign_pdf(testpki.sample_pdf(pages=2), p12_key, signer_name="Nguyễn Văn An",
+                              position="CHỦ TỊCH")
+    signed = signing.sign_pdf(signed, p12_key, role="organisation", number="15/QĐ-UBND")
+    reader = PdfReader(io.BytesIO(signed))
+    widgets = {}
+    for index, page in enumerate(reader.pages):
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/FT") == "/Sig" or annot.get("/Parent", {}).get("/FT") == "/Sig":
+                widgets[str(annot.get("/T"))] = (index, [float(v) for v in annot["/Rect"]])
+    signer_page, signer_rect = widgets["signer-1"]
+    org_page, org_rect = widgets["organisation-1"]
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert signer_page == 1 and signer_rect[0] > width / 2 and signer_rect[3] < height / 3   # last page, lower right
+    assert org_page == 0 and org_rect[0] > width / 2 and org_rect[1] > height * 0.85      # first page, top right
+
+
+def test_a_signer_outside_the_trusted_roots_is_reported_untrusted(pki, p12_key):
+    signed = signing.sign_pdf(testpki.sample_pdf(), p12_key, signer_name="Nguyễn Văn An")
+    (report,) = signing.verify_pdf(signed, roots=signing.trusted_roots([pki.other_root_pem]))
+    assert report.status == "untrusted" and report.intact and not report.trusted
+
+
+def test_a_pdf_changed_after_signing_is_reported_altered_or_invalid(pki, p12_key, tmp_path):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    signed = signing.sign_pdf(testpki.sample_pdf(), p12_key, signer_name="Nguyễn Văn An")
+    roots = signing.trusted_roots([pki.root_pem])
+    # 1. a later revision that rewrites the page's text (what a forger appends after the signature)
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    page = writer.find_page_for_modification(0)[0].get_object()
+    stream = generic.StreamObject(stream_data=b"BT /F1 24 Tf 90 500 Td (SO 99/QD-UBND) Tj ET")
+    page["/Contents"] = writer.add_object(stream)
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    (report,) = signing.verify_pdf(out.getvalue(), roots=roots)
+    assert report.status == "altered", report
+    assert "Not total document signed" in pdfsig(out.getvalue(), tmp_path, "appended.pdf")
+    # 2. a byte changed inside the signed range
+    at = signed.index(b"stream") + 20   # inside page 1's content stream, which the signature covers
+    tampered = signed[:at] + bytes([signed[at] ^ 0x01]) + signed[at + 1:]
+    (report,) = signing.verify_pdf(tampered, roots=roots)
+    assert report.status == "invalid" and not report.intact
+    answer = pdfsig(tampered, tmp_path, "tampered.pdf")
+    assert "Signature is Valid" not in answer and ("Invalid" in answer or "Mismatch" in answer), answer
+
+
+def test_signed_with_a_softhsm2_token(pki, tmp_path, monkeypatch):
+    token = testpki.make_token(tmp_path / "hsm", pki)
+    monkeypatch.setenv("SOFTHSM2_CONF", token["SOFTHSM2_CONF"])
+    key = signing.KeySpec.parse(f"pkcs11:{testpki.SOFTHSM_MODULE}?token={token['label']}&key=signer",
+                                secret=testpki.PIN)
+    signed = signing.sign_pdf(testpki.sample_pdf(), key, signer_name="Nguyễn Văn An", position="CHỦ TỊCH")
+    (report,) = signing.verify_pdf(signed, roots=signing.trusted_roots([pki.root_pem]))
+    assert report.status == "valid" and "Nguyễn Văn An" in report.signer
+    assert "Signature is Valid" in pdfsig(signed, tmp_path)
+    wrong = signing.KeySpec.parse(f"pkcs11:{testpki.SOFTHSM_MODULE}?token={token['label']}", secret="000000")
+    with pytest.raises(signing.SigningError, match=token["label"]):
+        signing.sign_pdf(testpki.sample_pdf(), wrong)
+
+
+def test_bad_inputs_get_named_errors(p12_key, tmp_path):
+    with pytest.raises(signing.SigningError, match="PDF"):
+        signing.sign_pdf(b"%PDF-1.4 not really", p12_key)
+    with pytest.raises(signing.SigningError, match="không thấy tệp khóa"):
+        signing.sign_pdf(testpki.sample_pdf(), signing.KeySpec(pkcs12=str(tmp_path / "none.p12")))
+    assert signing.verify_pdf(testpki.sample_pdf()) == []
+    assert os.path.exists(testpki.SOFTHSM_MODULE)
