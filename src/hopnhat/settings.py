@@ -8,6 +8,7 @@ HOPNHAT_ALLOWED_HOSTS  comma-separated
 HOPNHAT_TEST_DB_NAME  name of the throw-away PostgreSQL test database (lets parallel runs coexist)
 """
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -77,6 +78,11 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
 ]
+
+# The CI check that migrations roll (docs/contributing.md): `hopnhat lintmigrations`, a test dependency.
+if importlib.util.find_spec("django_migration_linter"):
+    INSTALLED_APPS.append("django_migration_linter")
+MIGRATION_LINTER_OPTIONS = {"no_cache": True}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

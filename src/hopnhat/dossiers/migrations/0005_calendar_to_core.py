@@ -1,4 +1,8 @@
-"""The working-day calendar's exceptions move to core (one calendar for dossiers, documents and reports)."""
+"""The working-day calendar's exceptions move to core (one calendar for dossiers, documents and reports).
+
+Expand, then contract: the rows are copied and the model leaves this app's state, but its table stays in the
+database for one release, so the previous release's code, still serving during a rolling update, keeps reading it
+(docs/contributing.md, "Migrations that roll"). A later release drops `dossiers_calendarday`."""
 
 from django.db import migrations
 
@@ -25,5 +29,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(copy_days, copy_back),
-        migrations.DeleteModel(name="CalendarDay"),
+        migrations.SeparateDatabaseAndState(state_operations=[migrations.DeleteModel(name="CalendarDay")],
+                                            database_operations=[]),
     ]
