@@ -5,24 +5,45 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
+import vn_text
 from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
 from hopnhat.consolidation.api import Outcome, filtered, loaded, merged, quarantined
 from hopnhat.core import audit, provenance
-from hopnhat.core.text import fold, nfc
+from hopnhat.core.text import nfc
 from hopnhat.org.models import AdminUnit
 from hopnhat.portal.crosswalk.api import map_url
+from hopnhat.portal.crosswalk.canonical import split_url
+from hopnhat.portal.crosswalk.resolve import page_url
 
-from . import fingerprint, media, tree
+from . import addresses, fingerprint, media, tree
 from .cleaning import parse_when, plain_text, sanitise
 from .models import ArticleBand, ArticleFile, ArticleOrigin, ArticlePage
 from .sources.base import MAX_BODY_BYTES
 
+# A dot between digit groups of three is a thousands separator (9.000, 2.400.000); a comma between digits is a
+# decimal point (1,5). fold() drops both as punctuation and then strips leading zeros ("9 000" → "9 0").
+_THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(?!\d))")
+_DECIMAL = re.compile(r"(?<=\d),(?=\d)")
+
+
+def slug_of(title: str) -> str:
+    """The URL slug of a title: no diacritics, digits kept whole ("Hơn 9.000 thí sinh" → hon-9000-thi-sinh)."""
+    text = _DECIMAL.sub("-", _THOUSANDS.sub("", nfc(title)))
+    text = vn_text.fold(text).translate(_D)
+    return slugify(text)
+
+
+_D = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
+
 
 def _unique_slug(parent, title: str) -> str:
-    base = slugify(fold(title))[:70].strip("-") or "tin"
+    base = slug_of(title)[:70].strip("-") or "tin"
     slug, n = base, 1
     while parent.get_children().filter(slug=slug).exists():
         n += 1
@@ -127,8 +148,24 @@ def import_article(item: dict, *, source, parent, unit: AdminUnit | None, actor,
     _attach(page, files)
     audit.record(actor, action, page, url=url, site=origin.old_site, similarity=round(score, 3),
                  files=len(files.kept), refused=len(files.refused))
-    for old in [url, *item.get("aliases", [])]:
+    old_urls = [url, *item.get("aliases", [])]
+    site = addresses.prepare_site(old_urls, unit=unit, system=system, actor=actor)  # ?p=… before mapping it
+    for old in old_urls:
         map_url(old, page=page, kind="redirect", unit=unit, actor=actor, system=system)   # every old URL answers
-    if unit is not None:
-        tree.historic_page(unit)
+    unit_page = tree.historic_page(unit) if unit is not None else None
+    _land_index_pages(site, url, item, source, unit_page, actor)
     return outcome
+
+
+def _land_index_pages(site, url: str, item: dict, source, unit_page, actor) -> None:
+    """The old site's home and section pages above this article, and its category pages, land on the old unit's
+    page (or the new home), unless the source config says `index_pages: home | none` (see addresses.py)."""
+    rule = (getattr(source, "config", None) or {}).get("index_pages", "unit")
+    if site is None or rule == "none":
+        return
+    target = unit_page if rule == "unit" and unit_page is not None else tree.home()
+    extra = {}
+    for old, name in (item.get("index_pages") or {}).items():
+        host, path, query = split_url(old)
+        extra[f"{path}?{query}" if query else path] = f"{page_url(target)}?chuyen-muc={quote(name)}"
+    addresses.land_index_pages(site, [url], target=target, actor=actor, extra=extra)

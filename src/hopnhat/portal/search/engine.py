@@ -14,6 +14,7 @@ from django.db import connection
 
 from hopnhat.org.models import AdminUnit, Vintage
 
+from . import accents
 from .backends import Candidate, get_backend
 from .models import DocType, SearchDocument
 from .query import Group, ParsedQuery, parse
@@ -344,6 +345,7 @@ def search(query: str, *, facets: dict | None = None, page: int = 1, per_page: i
     parsed = results.parsed = parse(query, within=chosen["unit"])
     results.suggestion = parsed.suggestion
     candidates, related, results.relaxed, capped = _retrieve(parsed)
+    candidates = accents.rerank(query, candidates, related)
     counts = _facet_tally(candidates, chosen)
     results.total_is_lower_bound = capped or len(candidates) >= MAX_CANDIDATES
     pinned_ids = list(parsed.pinned)

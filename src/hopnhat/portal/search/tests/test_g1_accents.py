@@ -1,0 +1,54 @@
+"""Issue 19: accent-aware ranking. A query typed with diacritics ranks the words it holds exactly above the words
+that only fold to the same letters; an unaccented query keeps today's order."""
+
+import pytest
+
+from hopnhat.portal.search.accents import exact_score, words
+from hopnhat.portal.search.engine import search
+from hopnhat.portal.search.indexing import index_document
+
+pytestmark = pytest.mark.django_db
+
+FILLER = ("Bộ phận một cửa tiếp nhận hồ sơ của người dân và doanh nghiệp trong giờ hành chính, trả kết quả "
+          "qua dịch vụ bưu chính công ích khi người dân có yêu cầu. ")
+
+
+@pytest.fixture
+def lookalikes(db):
+    """Short articles whose words fold onto the query's, and longer ones that hold them exactly."""
+    return {
+        "thi_sinh": index_document(source_key="a1", url="/a1/", doc_type="news",
+                                   title="Hơn 9.000 thí sinh đăng ký, kết thúc kỳ thi",
+                                   body="Hơn 9.000 thí sinh đăng ký dự thi; kỳ thi kết thúc an toàn."),
+        "ket_hon": index_document(source_key="a2", url="/a2/", doc_type="procedure",
+                                  title="Hướng dẫn thủ tục đăng ký kết hôn cho công dân tại bộ phận một cửa xã",
+                                  body="Hai bên nam, nữ có mặt khi đăng ký kết hôn. " + FILLER * 3),
+        "khai_mac": index_document(source_key="a3", url="/a3/", doc_type="news",
+                                   title="Khai mạc kỳ thi thứ nhất, tiếp tục sinh hoạt",
+                                   body="Khai mạc kỳ thi; các đội thi thứ nhất tiếp tục sinh hoạt chuyên đề."),
+        "khai_sinh": index_document(source_key="a4", url="/a4/", doc_type="procedure",
+                                    title="Hướng dẫn người dân làm thủ tục đăng ký khai sinh cho trẻ tại xã",
+                                    body="Cha mẹ đăng ký khai sinh cho con trong 60 ngày. " + FILLER * 3),
+    }
+
+
+def _ids(query):
+    return [h.id for h in search(query).hits]
+
+
+def test_accented_words_rank_above_words_that_only_fold_to_them(lookalikes):
+    assert _ids("đăng ký kết hôn")[0] == lookalikes["ket_hon"].pk
+    assert _ids("thủ tục khai sinh")[0] == lookalikes["khai_sinh"].pk
+
+
+def test_an_unaccented_query_keeps_the_index_order(lookalikes):
+    # Without marks both readings are equally meant: the short, dense article still wins on the index's score.
+    assert _ids("dang ky ket hon")[0] == lookalikes["thi_sinh"].pk
+    assert set(_ids("dang ky ket hon")) == {lookalikes["thi_sinh"].pk, lookalikes["ket_hon"].pk}
+
+
+def test_exact_score_counts_marked_words_and_pairs():
+    query = words("đăng ký kết hôn")
+    assert exact_score(query, "Hơn 9.000 thí sinh đăng ký", "") < exact_score(query, "Đăng ký kết hôn", "")
+    assert exact_score(words("dang ky"), "đăng ký", "dang ky") == 0     # nothing marked: nothing to tell apart
+    assert words("Hòa bình") == words("HOÀ BÌNH")                        # one tone placement
