@@ -51,25 +51,40 @@ def _unique_slug(parent, title: str) -> str:
     return slug
 
 
-def _find_duplicate(content_hash: str, sig: list[int]) -> tuple[ArticlePage | None, float]:
+def _find_duplicate(content_hash: str, sig: list[int], text: str) -> tuple[ArticlePage | None, float, list]:
+    """The page this text duplicates (exact, or near with the same facts), its similarity, and the uncertain
+    pairs to queue for review: (page, score, why). Posts that differ in place, date or number are different
+    documents (fingerprint.verdict), however alike their wording."""
     exact = ArticleOrigin.objects.filter(content_hash=content_hash).select_related("page").first()
     if exact:
-        return exact.page, 1.0
-    best, best_score = None, 0.0
+        return exact.page, 1.0, []
     bands = fingerprint.bands(sig)
     if not bands:
-        return None, 0.0
+        return None, 0.0, []
     query = Q()
     for band, value in bands:
         query |= Q(band=band, value=value)
     origin_ids = ArticleBand.objects.filter(query).values_list("origin_id", flat=True).distinct()
+    scored = []
     for origin in ArticleOrigin.objects.filter(pk__in=list(origin_ids)).select_related("page"):
         score = fingerprint.similarity(sig, origin.signature)
-        if score > best_score:
+        if score >= fingerprint.REVIEW_FLOOR:
+            scored.append((score, origin.pk, origin))
+    if not scored:
+        return None, 0.0, []
+    mine = fingerprint.facts(text)
+    best, best_score, uncertain = None, 0.0, {}
+    for score, _, origin in sorted(scored, key=lambda s: (-s[0], s[1])):
+        theirs = fingerprint.facts(f"{origin.title} {plain_text(origin.body)}")
+        decision = fingerprint.verdict(score, mine, theirs)
+        if decision == "merge" and best is None:
             best, best_score = origin.page, score
-    if best_score >= fingerprint.THRESHOLD:
-        return best, best_score
-    return None, best_score
+        elif decision == "review" and origin.page_id not in uncertain:
+            differ = sorted(" ".join(f) for f in fingerprint.facts_differ(mine, theirs))
+            uncertain[origin.page_id] = (origin.page, score, differ)
+    if best is not None:
+        return best, best_score, []
+    return None, max(s for s, _, _ in scored), list(uncertain.values())
 
 
 def _publish(page: ArticlePage, actor) -> None:
@@ -83,9 +98,10 @@ def _attach(page: ArticlePage, files: media.Files) -> None:
 
 @transaction.atomic
 def import_article(item: dict, *, source, parent, unit: AdminUnit | None, actor, checksum: str = "",
-                   fetch_files: bool = True, system: str = "") -> Outcome:
+                   fetch_files: bool = True, system: str = "", review=None) -> Outcome:
     """Load, merge or refuse one item (the dict a portal source yields). Idempotent on the old URL. `system`: the
-    migration system importing it, which an old site met for the first time is tied to (its cutover).
+    migration system importing it, which an old site met for the first time is tied to (its cutover). `review`:
+    the engine's ImportContext.review, which queues a pair that may be one article (kept apart meanwhile).
 
     The engine records provenance (system, old URL) for the outcome's target; a dry run passes
     fetch_files=False, since downloaded files would outlive the rolled-back transaction."""
@@ -115,7 +131,7 @@ def import_article(item: dict, *, source, parent, unit: AdminUnit | None, actor,
 
     full_text = f"{title} {text}"
     digest, sig = fingerprint.content_hash(full_text), fingerprint.signature(full_text)
-    page, score = _find_duplicate(digest, sig)
+    page, score, uncertain = _find_duplicate(digest, sig, full_text)
     files = (media.collect(source, body, url, images=item.get("images", ()), attachments=item.get("attachments", ()))
              if fetch_files else media.Files(body=body))
     if page is None:
@@ -152,6 +168,10 @@ def import_article(item: dict, *, source, parent, unit: AdminUnit | None, actor,
     site = addresses.prepare_site(old_urls, unit=unit, system=system, actor=actor)  # ?p=… before mapping it
     for old in old_urls:
         map_url(old, page=page, kind="redirect", unit=unit, actor=actor, system=system)   # every old URL answers
+    if review is not None:
+        for other, other_score, differ in uncertain:
+            review("portal.near-duplicate", other, page, round(other_score, 3), url=url,
+                   reason="gần trùng nhưng chưa chắc / alike, not surely the same", differ=differ[:10])
     unit_page = tree.historic_page(unit) if unit is not None else None
     _land_index_pages(site, url, item, source, unit_page, actor)
     return outcome
