@@ -80,7 +80,7 @@ def _find_duplicate(content_hash: str, sig: list[int], text: str) -> tuple[Artic
         if decision == "merge" and best is None:
             best, best_score = origin.page, score
         elif decision == "review" and origin.page_id not in uncertain:
-            differ = sorted(" ".join(f) for f in fingerprint.facts_differ(mine, theirs))
+            differ = sorted(" ".join(f) for f in fingerprint.facts_differ(mine, theirs))  # kind slot value
             uncertain[origin.page_id] = (origin.page, score, differ)
     if best is not None:
         return best, best_score, []

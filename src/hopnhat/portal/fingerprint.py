@@ -83,36 +83,43 @@ _NUMBER = re.compile(r"\d+(?:[.,/:-]\d+)*")
 _DATE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?|\d{1,2}/\d{4}|\d{1,2}-\d{1,2}-\d{4}")
 
 
-def facts(text: str) -> set[tuple[str, str]]:
-    """("place", folded name), ("date", as written) and ("number", digits, thousands separators dropped)."""
+def facts(text: str) -> set[tuple[str, str, str]]:
+    """(kind, slot, value): ("place", type word, folded name), ("date" or "number", the word before it, the value
+    with thousands separators dropped). The slot says where a fact stands, so "lệ phí 50.000" against "lệ phí
+    30.000" is a substitution while "Thông báo 215" against "năm 2025" is not."""
     text = unicodedata.normalize("NFC", text or "")
     found = set()
     for match in _PLACE.finditer(text):
-        words = match.group(1).split()
         # A name is its capitalised words: "xã Minh Tân tổ chức" keeps "Minh Tân".
         name = []
-        for word in words:
+        for word in match.group(1).split():
             if not (word[0].isupper() or word.isdigit()):
                 break
             name.append(word)
         if name:
-            found.add(("place", fold(" ".join(name))))
+            found.add(("place", fold(_type_of(match)), fold(" ".join(name))))
     for match in _NUMBER.finditer(text):
         value = match.group(0)
         kind = "date" if _DATE.fullmatch(value) else "number"
-        found.add((kind, re.sub(r"(?<=\d)[.,](?=\d{3}\b)", "", value)))
+        before = fold(text[max(0, match.start() - 30):match.start()]).split()
+        found.add((kind, before[-1] if before else "", re.sub(r"(?<=\d)[.,](?=\d{3}\b)", "", value)))
     return found
 
 
+def _type_of(match: re.Match) -> str:
+    return match.group(0)[:match.start(1) - match.start(0)].strip()
+
+
 def facts_differ(left: set, right: set) -> set:
-    """The facts each text has in place of one of the other's: a substitution (xã A → xã B, 12/6 → 19/6), not
-    one text adding a line ("Nguồn: Cổng TTĐT tỉnh Hà Giang"). Empty when nothing was substituted."""
+    """The facts each text has in place of one of the other's in the same slot: a substitution (xã A → xã B,
+    ngày 12/6 → ngày 19/6), not one text adding a line ("Nguồn: Cổng TTĐT tỉnh Hà Giang"). Empty when nothing
+    was substituted."""
     only_left, only_right = left - right, right - left
     differing = set()
-    for kind in ("place", "date", "number"):
-        a = {f for f in only_left if f[0] == kind}
-        b = {f for f in only_right if f[0] == kind}
-        if a and b:
+    for kind, slot, _ in only_left:
+        a = {f for f in only_left if f[:2] == (kind, slot)}
+        b = {f for f in only_right if f[:2] == (kind, slot)}
+        if b:
             differing |= a | b
     return differing
 
@@ -122,7 +129,7 @@ def verdict(score: float, left_facts: set, right_facts: set) -> str:
     if score < REVIEW_FLOOR:
         return "distinct"
     differ = facts_differ(left_facts, right_facts)
-    if any(kind in {"place", "date"} for kind, _ in differ):
+    if any(kind in {"place", "date"} for kind, _, _ in differ):
         return "distinct"  # another commune, another day: another announcement
     if differ:  # only an amount or count: a correction re-posted, or another notice? A person decides.
         return "review" if score >= SAME_WORDING else "distinct"

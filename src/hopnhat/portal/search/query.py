@@ -6,12 +6,12 @@ and holds alternative phrases; a document matches a group when it holds any of t
 matches every group (or, when nothing does, any group).
 """
 
-import string
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection
 
+from hopnhat.core import spelling
 from hopnhat.core.text import fold
 from hopnhat.org import lineage
 from hopnhat.org.models import AdminUnit, UnitAlias, Vintage
@@ -34,7 +34,7 @@ PLACE_PREPOSITIONS = frozenset({"o", "tai"})
 # Type words people put before a place name; a place group also answers to the name without it.
 TYPE_WORDS = ("thanh pho", "thi tran", "thi xa", "dac khu", "phuong", "quan", "huyen", "tinh", "xa", "tp", "tx",
               "tt", "p", "q", "h")
-_LETTERS = string.ascii_lowercase + string.digits
+_LETTERS = spelling.LETTERS
 SYNONYMS_CACHE_KEY = "portal_search:synonyms"
 PROTECTED_CACHE_KEY = "portal_search:protected"
 CURATED_TTL = 300
@@ -250,25 +250,8 @@ def _narrow_places(groups: list[Group], within: set[int], version: str) -> list[
     return out
 
 
-def _edits1(word: str) -> set[str]:
-    """Every string one deletion, transposition, substitution or insertion away (Damerau–Levenshtein 1)."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = {a + b[1:] for a, b in splits if b}
-    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
-    inserts = {a + c + b for a, b in splits for c in _LETTERS}
-    return (deletes | transposes | replaces | inserts) - {word}
-
-
-def _damerau(a: str, b: str) -> int:
-    rows = [list(range(len(b) + 1))] + [[i] + [0] * len(b) for i in range(1, len(a) + 1)]
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[-1][-1]
+_edits1 = spelling.edits1  # the platform's one typo machinery (hopnhat.core.spelling), shared with org.lineage
+_damerau = spelling.damerau
 
 
 def correct(token: str, known: dict[str, int]) -> str | None:

@@ -41,7 +41,12 @@ def test_verdict(other, expected):
 
 
 def test_uncertain_similarity_with_the_same_facts_is_review():
-    assert fingerprint.verdict(0.6, {("place", "minh tan")}, {("place", "minh tan")}) == "review"
+    same = {("place", "xa", "minh tan")}
+    assert fingerprint.verdict(0.6, same, same) == "review"
+    # A fact in another slot is an addition, not a substitution: "Thông báo 215" against "năm 2025".
+    assert not fingerprint.facts_differ(fingerprint.facts("Thông báo 215 của tỉnh"),
+                                        fingerprint.facts("Thông báo của tỉnh năm 2025"))
+    assert fingerprint.facts_differ(fingerprint.facts("xã Minh Tân"), fingerprint.facts("xã Thuận Hòa"))
     assert fingerprint.verdict(0.3, set(), set()) == "distinct"
 
 
@@ -62,4 +67,4 @@ def test_the_same_procedure_for_two_communes_is_two_articles_and_a_correction_is
     (item,) = ReviewItem.objects.filter(kind="portal.near-duplicate")
     assert {item.left_pk, item.right_pk} == {str(minh_tan[0].pk), str(minh_tan[1].pk)} or \
         {int(item.left_pk), int(item.right_pk)} == {minh_tan[0].pk, minh_tan[1].pk}
-    assert "number 30000" in item.detail["differ"] and "number 50000" in item.detail["differ"]
+    assert "number phi 30000" in item.detail["differ"] and "number phi 50000" in item.detail["differ"]
