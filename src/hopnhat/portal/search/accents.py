@@ -1,23 +1,25 @@
 """Accent-aware ranking (issue 19): when a query carries diacritics, the words people typed with their marks
 count. The index matches folded text, so "đăng ký kết hôn" also finds "Hơn 9.000 thí sinh đăng ký dự thi"
-(hôn ~ hơn, ký ~ kỳ) and "thủ tục khai sinh" finds "thứ", "tiếp tục", "Khai mạc". Among the documents the index
-found, those holding the query's words exactly as typed (and its word pairs in order) rank above those that only
-fold to the same letters. A query without diacritics is not touched: people who type without marks mean any.
+(hôn ~ hơn, ký ~ kỳ) and "thủ tục khai sinh" finds "thứ", "tiếp tục", "Khai mạc". Among the documents that hold
+every word of the query, those holding its marked words exactly as typed rank above those that hold some of them
+only as other words folding to the same letters; otherwise the index's order stands. A query without diacritics
+is not touched: people who type without marks mean any reading.
 
-Tone marks are compared after putting them where the new rules do ("hoà" and "hòa" are one word), so only the
-letters and tones count, not the typing habit."""
+Tone marks are compared after putting them in one place ("hoà" and "hòa" are one word), so only the letters and
+tones count, not the typing habit."""
 
 import re
 import unicodedata
 
 from django.db import connection
 
+from hopnhat.core.text import fold
+
 from .models import SearchDocument
 
 # Documents re-read for their accented text, per tier: the first page or two of a tier is what people see, and
 # reading every one of 500 candidates' bodies would cost more than the search.
 DEPTH = 60
-TITLE_WEIGHT = 3  # a word in the title counts as much as three in the body
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Old-style tone placement (òa, óa, ỏa, õa, ọa; òe…; ùy…) → the placement in NFC text from newer keyboards.
 _OLD_TONES = {}
@@ -43,23 +45,16 @@ def has_marks(text: str) -> bool:
     return any(ord(ch) > 127 and ch.isalpha() for ch in unicodedata.normalize("NFC", text or ""))
 
 
-def exact_score(query_words: list[str], title: str, body: str) -> int:
-    """How much of the query a document holds exactly as typed: each marked query word and each adjacent pair of
-    query words found in the title (×TITLE_WEIGHT) or body. An unmarked word alone ("sinh") cannot tell a match
-    from a fold, so only marked words count alone."""
-    marked = {w for w in query_words if has_marks(w)}
+def fold_only(query_words: list[str], title: str, body: str, only: set[str] | None = None) -> int:
+    """How many of the query's marked words a document holds only as another word that folds to the same letters
+    ("hôn" typed, only "hơn" there; "thủ" typed, only "thứ"): each is a word the document was found on by
+    mistake. A word held exactly, or not at all (the document matched a synonym, a place's unit), costs nothing."""
+    marked = {w for w in query_words if has_marks(w) and (only is None or fold(w) in only)}
     if not marked:
         return 0
-    # Pairs count whether marked or not: "khai sinh" as typed, in that order, is not "Khai mạc … sinh".
-    pairs = set(zip(query_words, query_words[1:], strict=False))
-    score = 0
-    for text, weight in ((title, TITLE_WEIGHT), (body, 1)):
-        ws = words(text)
-        present = set(ws) & marked
-        score += weight * len(present)
-        if pairs:
-            score += weight * len(pairs & set(zip(ws, ws[1:], strict=False)))
-    return score
+    held = set(words(f"{title} {body}"))
+    folded = {fold(w) for w in held}
+    return sum(1 for w in marked if w not in held and fold(w) in folded)
 
 
 def _texts(ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -70,20 +65,20 @@ def _texts(ids: list[int]) -> dict[int, tuple[str, str]]:
         return {pk: (title or "", body or "") for pk, title, body in cur.fetchall()}
 
 
-def rerank(query: str, candidates: list, related: set[int]) -> list:
-    """Candidates in the same tiers (strict first, then the wider ones), each tier's first DEPTH reordered by
-    exact_score, stable (the index's order breaks ties). Unchanged when the query has no diacritics."""
+def rerank(query: str, candidates: list, related: set[int], plain_words: set[str] | None = None) -> list:
+    """The candidates with the strict tier's first DEPTH reordered by fold_only, fewest first, stable (the
+    index's order otherwise). Unchanged when the query has no diacritics.
+    `plain_words`: the folded words of the query's plain word groups; a place's or a synonym's words are not
+    counted (a place matches through its units' tokens, so "quận" typed says nothing of "cơ quan" in the text)."""
     if not candidates or not has_marks(query):
         return candidates
     query_words = words(query)
     strict = [c for c in candidates if c.id not in related]
-    wider = [c for c in candidates if c.id in related]
-    heads = strict[:DEPTH] + wider[:DEPTH]
-    texts = _texts([c.id for c in heads])
-    score = {c.id: exact_score(query_words, *texts.get(c.id, ("", ""))) for c in heads}
-
-    def order(tier):
-        head = sorted(tier[:DEPTH], key=lambda c: -score[c.id])
-        return head + tier[DEPTH:]
-
-    return order(strict) + order(wider)
+    if len(strict) < 2:
+        return candidates
+    # The strict tier only: there every document holds every word, so a word held only as a look-alike is a
+    # document found by mistake. A wider tier leaves words out, and its own order (see engine._retrieve) stands.
+    head = strict[:DEPTH]
+    texts = _texts([c.id for c in head])
+    misses = {c.id: fold_only(query_words, *texts.get(c.id, ("", "")), only=plain_words) for c in head}
+    return sorted(head, key=lambda c: misses[c.id]) + strict[DEPTH:] + [c for c in candidates if c.id in related]

@@ -3,7 +3,7 @@ that only fold to the same letters; an unaccented query keeps today's order."""
 
 import pytest
 
-from hopnhat.portal.search.accents import exact_score, words
+from hopnhat.portal.search.accents import fold_only, words
 from hopnhat.portal.search.engine import search
 from hopnhat.portal.search.indexing import index_document
 
@@ -47,8 +47,10 @@ def test_an_unaccented_query_keeps_the_index_order(lookalikes):
     assert set(_ids("dang ky ket hon")) == {lookalikes["thi_sinh"].pk, lookalikes["ket_hon"].pk}
 
 
-def test_exact_score_counts_marked_words_and_pairs():
+def test_fold_only_counts_the_marked_words_held_only_as_look_alikes():
     query = words("đăng ký kết hôn")
-    assert exact_score(query, "Hơn 9.000 thí sinh đăng ký", "") < exact_score(query, "Đăng ký kết hôn", "")
-    assert exact_score(words("dang ky"), "đăng ký", "dang ky") == 0     # nothing marked: nothing to tell apart
-    assert words("Hòa bình") == words("HOÀ BÌNH")                        # one tone placement
+    assert fold_only(query, "Hơn 9.000 thí sinh đăng ký, kỳ thi kết thúc", "") == 1      # hôn only as hơn
+    assert fold_only(query, "Đăng ký kết hôn", "hơn 30 cặp") == 0                       # held exactly too
+    assert fold_only(query, "GPLX", "") == 0                                            # not held at all
+    assert fold_only(words("dang ky"), "đăng kỳ", "") == 0      # nothing marked: nothing to tell apart
+    assert words("Hòa bình") == words("HOÀ BÌNH")                                      # one tone placement
