@@ -54,3 +54,33 @@ def test_fold_only_counts_the_marked_words_held_only_as_look_alikes():
     assert fold_only(query, "GPLX", "") == 0                                            # not held at all
     assert fold_only(words("dang ky"), "đăng kỳ", "") == 0      # nothing marked: nothing to tell apart
     assert words("Hòa bình") == words("HOÀ BÌNH")                                      # one tone placement
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Natural questions: not every word is required.
+
+@pytest.fixture
+def guides(db):
+    return {
+        "so_do": index_document(source_key="q1", url="/q1/", doc_type="procedure",
+                                title="Hướng dẫn cấp giấy chứng nhận quyền sử dụng đất lần đầu",
+                                body="Thời gian làm sổ đỏ lần đầu không quá 20 ngày làm việc. " + FILLER),
+        "hkd": index_document(source_key="q2", url="/q2/", doc_type="procedure",
+                              title="Đăng ký hộ kinh doanh",
+                              body="Cá nhân mở cửa hàng tạp hóa, quán ăn phải đăng ký hộ kinh doanh. " + FILLER),
+        "co": index_document(source_key="q3", url="/q3/", doc_type="news", title="Cỏ dại trên đường làng",
+                             body="Thanh niên phát quang cỏ dại, không để cỏ mọc lấn đường. " + FILLER),
+    }
+
+
+def test_natural_questions_find_the_guides_that_answer_them(guides):
+    assert _ids("làm sổ đỏ mất bao lâu")[0] == guides["so_do"].pk
+    assert _ids("mở cửa hàng tạp hóa có phải đăng ký kinh doanh không")[0] == guides["hkd"].pk
+
+
+def test_function_words_are_dropped_only_as_typed_with_their_marks():
+    from hopnhat.portal.search.query import _marked_function_tokens
+
+    assert _marked_function_tokens("mở cửa hàng có phải đăng ký không") == {"co", "phai", "khong"}
+    assert _marked_function_tokens("cắt cỏ có phải xin phép") == {"phai"}      # co typed as cỏ too: kept
+    assert _marked_function_tokens("mo cua hang co phai dang ky khong") == set()  # unaccented: as before
