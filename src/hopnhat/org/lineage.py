@@ -30,6 +30,7 @@ import vn_collate
 from django.db.models import Q
 from django.utils import timezone
 
+from hopnhat.core import spelling
 from hopnhat.core.text import fold
 
 from .models import AdminUnit, Level, SuccessionKind, UnitAlias, UnitSuccession, Vintage
@@ -252,6 +253,50 @@ def resolve(query: str, at: datetime.date | None = None, level: str | None = Non
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# A typo in a unit name ("doi cna" → Đội Cấn), corrected with the platform's typo machinery (core.spelling, which
+# the portal search uses too) against the names of the unit graph.
+
+_names: dict = {"version": None, "keys": frozenset(), "syllables": {}}
+
+
+def _name_index() -> tuple[frozenset, dict[str, int]]:
+    """Every folded unit name, short name and alias, and their syllables with how many names hold each. Held in
+    the process while the graph is unchanged (units are never deleted: the highest ids tell)."""
+    version = (AdminUnit.objects.order_by("-pk").values_list("pk", flat=True).first(),
+               UnitAlias.objects.order_by("-pk").values_list("pk", flat=True).first())
+    if _names["version"] != version:
+        keys = set(AdminUnit.objects.values_list("name_key", flat=True))
+        keys |= set(AdminUnit.objects.values_list("short_key", flat=True))
+        keys |= set(UnitAlias.objects.values_list("alias_key", flat=True))
+        keys.discard("")
+        syllables: dict[str, int] = {}
+        for key in keys:
+            for word in key.split():
+                syllables[word] = syllables.get(word, 0) + 1
+        _names.update(version=version, keys=frozenset(keys), syllables=syllables)
+    return _names["keys"], _names["syllables"]
+
+
+def correct_name(query: str) -> str | None:
+    """The unit name a mistyped query most likely means (one typo in up to two of its words), folded; None when
+    the query is a name already or nothing near it is. Only the first part of a comma path is corrected."""
+    first = query.split(",")[0]
+    words = fold(first).split()
+    if not words or len(words) > 6 or _CODE.match(first.strip()):
+        return None
+    keys, syllables = _name_index()
+
+    def names_a_unit(phrase: str) -> bool:
+        return any(k in keys for k in (phrase, _expand_abbreviation(phrase)))
+
+    found = spelling.phrase_corrections(words, syllables, names_a_unit)
+    if not found:
+        return None
+    rest = query.split(",")[1:]
+    return ", ".join([found[0], *(p.strip() for p in rest)])
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # Lineage
 
 
@@ -440,6 +485,7 @@ class Lookup:
     query: str
     at: datetime.date
     entries: tuple[LookupEntry, ...]
+    corrected: str | None = None  # what was looked up instead, when the query named no unit (a typo)
 
     @property
     def ambiguous(self) -> bool:
@@ -447,13 +493,20 @@ class Lookup:
 
     def as_dict(self) -> dict:
         return {"query": self.query, "at": self.at, "count": len(self.entries), "ambiguous": self.ambiguous,
-                "results": [e.as_dict() for e in self.entries]}
+                "corrected": self.corrected, "results": [e.as_dict() for e in self.entries]}
 
 
 def lookup(query: str, at: datetime.date | None = None, lang: str = "vi", level: str | None = None) -> Lookup:
     """Resolve `query` among units of every vintage and say where each candidate went (or came from) by `at`."""
     at = at or _today()
     matches = resolve(query, level=level)
+    corrected = None
+    if not matches and (fix := correct_name(query)):
+        matches = resolve(fix, level=level)
+        # Said back as the unit's name is written ("Đội Cấn"), not folded, when the correction is that name.
+        named = next((getattr(m.unit, f) for m in matches for f in ("short_name", "name")
+                      if fold(getattr(m.unit, f)) == fold(fix.split(",")[0])), None)
+        corrected = (named + fix[len(fix.split(",")[0]):] if named else fix) if matches else None
     entries = []
     for match in matches:
         if len(matches) > LINEAGE_LIMIT:
@@ -461,4 +514,4 @@ def lookup(query: str, at: datetime.date | None = None, lang: str = "vi", level:
             continue
         lineage = chain(match.unit, at)
         entries.append(LookupEntry(match, lineage, tuple(explain(lineage, lang))))
-    return Lookup(query=query, at=at, entries=tuple(entries))
+    return Lookup(query=query, at=at, entries=tuple(entries), corrected=corrected)

@@ -5,24 +5,45 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote
+
+import vn_text
 from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
 from hopnhat.consolidation.api import Outcome, filtered, loaded, merged, quarantined
 from hopnhat.core import audit, provenance
-from hopnhat.core.text import fold, nfc
+from hopnhat.core.text import nfc
 from hopnhat.org.models import AdminUnit
 from hopnhat.portal.crosswalk.api import map_url
+from hopnhat.portal.crosswalk.canonical import split_url
+from hopnhat.portal.crosswalk.resolve import page_url
 
-from . import fingerprint, media, tree
+from . import addresses, fingerprint, media, tree
 from .cleaning import parse_when, plain_text, sanitise
 from .models import ArticleBand, ArticleFile, ArticleOrigin, ArticlePage
 from .sources.base import MAX_BODY_BYTES
 
+# A dot between digit groups of three is a thousands separator (9.000, 2.400.000); a comma between digits is a
+# decimal point (1,5). fold() drops both as punctuation and then strips leading zeros ("9 000" → "9 0").
+_THOUSANDS = re.compile(r"(?<=\d)\.(?=\d{3}(?!\d))")
+_DECIMAL = re.compile(r"(?<=\d),(?=\d)")
+
+
+def slug_of(title: str) -> str:
+    """The URL slug of a title: no diacritics, digits kept whole ("Hơn 9.000 thí sinh" → hon-9000-thi-sinh)."""
+    text = _DECIMAL.sub("-", _THOUSANDS.sub("", nfc(title)))
+    text = vn_text.fold(text).translate(_D)
+    return slugify(text)
+
+
+_D = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
+
 
 def _unique_slug(parent, title: str) -> str:
-    base = slugify(fold(title))[:70].strip("-") or "tin"
+    base = slug_of(title)[:70].strip("-") or "tin"
     slug, n = base, 1
     while parent.get_children().filter(slug=slug).exists():
         n += 1
@@ -30,25 +51,40 @@ def _unique_slug(parent, title: str) -> str:
     return slug
 
 
-def _find_duplicate(content_hash: str, sig: list[int]) -> tuple[ArticlePage | None, float]:
+def _find_duplicate(content_hash: str, sig: list[int], text: str) -> tuple[ArticlePage | None, float, list]:
+    """The page this text duplicates (exact, or near with the same facts), its similarity, and the uncertain
+    pairs to queue for review: (page, score, why). Posts that differ in place, date or number are different
+    documents (fingerprint.verdict), however alike their wording."""
     exact = ArticleOrigin.objects.filter(content_hash=content_hash).select_related("page").first()
     if exact:
-        return exact.page, 1.0
-    best, best_score = None, 0.0
+        return exact.page, 1.0, []
     bands = fingerprint.bands(sig)
     if not bands:
-        return None, 0.0
+        return None, 0.0, []
     query = Q()
     for band, value in bands:
         query |= Q(band=band, value=value)
     origin_ids = ArticleBand.objects.filter(query).values_list("origin_id", flat=True).distinct()
+    scored = []
     for origin in ArticleOrigin.objects.filter(pk__in=list(origin_ids)).select_related("page"):
         score = fingerprint.similarity(sig, origin.signature)
-        if score > best_score:
+        if score >= fingerprint.REVIEW_FLOOR:
+            scored.append((score, origin.pk, origin))
+    if not scored:
+        return None, 0.0, []
+    mine = fingerprint.facts(text)
+    best, best_score, uncertain = None, 0.0, {}
+    for score, _, origin in sorted(scored, key=lambda s: (-s[0], s[1])):
+        theirs = fingerprint.facts(f"{origin.title} {plain_text(origin.body)}")
+        decision = fingerprint.verdict(score, mine, theirs)
+        if decision == "merge" and best is None:
             best, best_score = origin.page, score
-    if best_score >= fingerprint.THRESHOLD:
-        return best, best_score
-    return None, best_score
+        elif decision == "review" and origin.page_id not in uncertain:
+            differ = sorted(" ".join(f) for f in fingerprint.facts_differ(mine, theirs))  # kind slot value
+            uncertain[origin.page_id] = (origin.page, score, differ)
+    if best is not None:
+        return best, best_score, []
+    return None, max(s for s, _, _ in scored), list(uncertain.values())
 
 
 def _publish(page: ArticlePage, actor) -> None:
@@ -62,9 +98,10 @@ def _attach(page: ArticlePage, files: media.Files) -> None:
 
 @transaction.atomic
 def import_article(item: dict, *, source, parent, unit: AdminUnit | None, actor, checksum: str = "",
-                   fetch_files: bool = True, system: str = "") -> Outcome:
+                   fetch_files: bool = True, system: str = "", review=None) -> Outcome:
     """Load, merge or refuse one item (the dict a portal source yields). Idempotent on the old URL. `system`: the
-    migration system importing it, which an old site met for the first time is tied to (its cutover).
+    migration system importing it, which an old site met for the first time is tied to (its cutover). `review`:
+    the engine's ImportContext.review, which queues a pair that may be one article (kept apart meanwhile).
 
     The engine records provenance (system, old URL) for the outcome's target; a dry run passes
     fetch_files=False, since downloaded files would outlive the rolled-back transaction."""
@@ -94,7 +131,7 @@ def import_article(item: dict, *, source, parent, unit: AdminUnit | None, actor,
 
     full_text = f"{title} {text}"
     digest, sig = fingerprint.content_hash(full_text), fingerprint.signature(full_text)
-    page, score = _find_duplicate(digest, sig)
+    page, score, uncertain = _find_duplicate(digest, sig, full_text)
     files = (media.collect(source, body, url, images=item.get("images", ()), attachments=item.get("attachments", ()))
              if fetch_files else media.Files(body=body))
     if page is None:
@@ -127,8 +164,28 @@ def import_article(item: dict, *, source, parent, unit: AdminUnit | None, actor,
     _attach(page, files)
     audit.record(actor, action, page, url=url, site=origin.old_site, similarity=round(score, 3),
                  files=len(files.kept), refused=len(files.refused))
-    for old in [url, *item.get("aliases", [])]:
+    old_urls = [url, *item.get("aliases", [])]
+    site = addresses.prepare_site(old_urls, unit=unit, system=system, actor=actor)  # ?p=… before mapping it
+    for old in old_urls:
         map_url(old, page=page, kind="redirect", unit=unit, actor=actor, system=system)   # every old URL answers
-    if unit is not None:
-        tree.historic_page(unit)
+    if review is not None:
+        for other, other_score, differ in uncertain:
+            review("portal.near-duplicate", other, page, round(other_score, 3), url=url,
+                   reason="gần trùng nhưng chưa chắc / alike, not surely the same", differ=differ[:10])
+    unit_page = tree.historic_page(unit) if unit is not None else None
+    _land_index_pages(site, url, item, source, unit_page, actor)
     return outcome
+
+
+def _land_index_pages(site, url: str, item: dict, source, unit_page, actor) -> None:
+    """The old site's home and section pages above this article, and its category pages, land on the old unit's
+    page (or the new home), unless the source config says `index_pages: home | none` (see addresses.py)."""
+    rule = (getattr(source, "config", None) or {}).get("index_pages", "unit")
+    if site is None or rule == "none":
+        return
+    target = unit_page if rule == "unit" and unit_page is not None else tree.home()
+    extra = {}
+    for old, name in (item.get("index_pages") or {}).items():
+        host, path, query = split_url(old)
+        extra[f"{path}?{query}" if query else path] = f"{page_url(target)}?chuyen-muc={quote(name)}"
+    addresses.land_index_pages(site, [url], target=target, actor=actor, extra=extra)

@@ -53,4 +53,4 @@ class ArticleImporter(DomainImporter):
     def import_record(self, record: SourceRecord, mapped: dict[str, Any], ctx: ImportContext) -> Outcome:
         return import_article(record.data, source=self.source, parent=self.parent, unit=self.unit,
                               actor=ctx.actor, checksum=checksum(record.data), fetch_files=not ctx.dry_run,
-                              system=ctx.mapping.system)
+                              system=ctx.mapping.system, review=None if ctx.dry_run else ctx.review)

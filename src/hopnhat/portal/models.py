@@ -189,5 +189,12 @@ class HistoricUnitPage(Page):
         context["statement"] = successor_statement(self.unit)
         articles = (ArticlePage.objects.live().filter(origins__unit=self.unit).distinct()
                     .order_by("-date", "-pk"))
+        # ?chuyen-muc=…: an old category page (/?cat=7, /category/thong-bao/) lands here on its own articles.
+        # Categories are a JSON list; filtered on the unit's few ids in Python (SQLite has no JSON containment).
+        category = (request.GET.get("chuyen-muc") or "").strip()
+        if category:
+            ids = [pk for pk, cats in articles.values_list("pk", "categories") if category in (cats or [])]
+            articles = ArticlePage.objects.filter(pk__in=ids).order_by("-date", "-pk")
+        context["category"] = category
         context["articles"] = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("trang"))
         return context

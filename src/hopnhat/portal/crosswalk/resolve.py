@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from django.conf import settings
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
+from wagtail.models import Site
 
 from .canonical import canonical, prefix_candidates, rest_after, split_url
 from .models import AllowedHost, ApiMode, GlobalType, Mapping, MappingType, Match, OldHost, OldSite
@@ -87,10 +88,12 @@ class Outcome:
     target: str = ""  # as decided: a path on this portal or an absolute URL
     archive_copy: str = ""
 
+    base: str = ""  # the public address to put before a path target; the configured one when empty
+
     @property
     def location(self) -> str:
         """The target as an absolute URL: an old host cannot send people to a path of its own."""
-        return urljoin(settings.WAGTAILADMIN_BASE_URL, self.target) if self.target else ""
+        return urljoin(self.base or settings.WAGTAILADMIN_BASE_URL, self.target) if self.target else ""
 
     def as_dict(self) -> dict:
         return {"type": self.kind, "status": self.status, "target": self.location, "rule": self.rule,
@@ -99,7 +102,22 @@ class Outcome:
 
 
 def page_url(page) -> str:
-    return (page.get_full_url() or page.get_url() or "") if page is not None else ""
+    """Where a page of ours is: its path (/tin-tuc/bai/) when the portal is one site, which Outcome.location puts
+    after the platform's public address (HOPNHAT_BASE_URL); its site's own address when Wagtail serves several
+    sites from named hosts. Never Wagtail's placeholder site (localhost:80, what a fresh install and the demo
+    have), a dead address anywhere else."""
+    if page is None:
+        return ""
+    parts = page.get_url_parts()
+    if not parts:
+        return page.get_url() or ""
+    _site_id, root_url, path = parts
+    if not root_url or len(Site.get_site_root_paths()) < 2 or urlsplit(root_url).hostname in _PLACEHOLDER_HOSTS:
+        return path
+    return root_url + path
+
+
+_PLACEHOLDER_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 def _join(target: str, rest: str, query: str) -> str:

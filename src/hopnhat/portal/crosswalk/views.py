@@ -16,7 +16,11 @@ def preview(request, host: str, path: str = ""):
     site = site_for_host(host)
     if site is None:
         raise Http404("không phải trang cũ đã đăng ký / not a registered old host")
-    return respond(request, outcome_for(site, escape_uri_path("/" + path), request.META.get("QUERY_STRING", "")))
+    outcome = outcome_for(site, escape_uri_path("/" + path), request.META.get("QUERY_STRING", ""))
+    # The person previewing is on this portal already: a path target stays on the address they reached it by,
+    # whatever HOPNHAT_BASE_URL says (a demo on another port, a staff tunnel).
+    outcome.base = request.build_absolute_uri("/")
+    return respond(request, outcome)
 
 
 @login_required

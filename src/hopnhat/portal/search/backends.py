@@ -102,6 +102,10 @@ class SqliteBackend:
                     flags[pk] |= 1 << bit
         return [dataclasses.replace(c, flags=flags[c.id]) for c in found]
 
+    def holds(self, found: list[Candidate], probes: list[list[Phrase]]) -> list[Candidate]:
+        """`found` with bit i of each one's flags set when the document holds probe i (a group's phrases)."""
+        return self._flag(found, probes) if found else []
+
     @staticmethod
     def complete(found: list[Candidate], limit: int) -> bool:
         """Whether an answer read every match (see PostgresBackend.complete)."""
@@ -217,6 +221,21 @@ class PostgresBackend:
             for row in cur.fetchall():
                 out[row[0]].append(Candidate(*row[1:]))
         return out
+
+    def holds(self, found: list[Candidate], probes: list[list[Phrase]]) -> list[Candidate]:
+        """`found` with bit i of each one's flags set when the document holds probe i, in one statement over the
+        rows' own tsvectors (no index scan: the rows are few and known)."""
+        if not found:
+            return []
+        sql_probes = [self.expression([phrases], bigrams=True) for phrases in probes]
+        flags = " + ".join(f"(CASE WHEN search_vector @@ %s::tsquery THEN {1 << i} ELSE 0 END)" if sql
+                           else str(1 << i) for i, sql in enumerate(sql_probes)) or "0"
+        ids = [c.id for c in found]
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT id, {flags} FROM {DOC_TABLE} "  # noqa: S608 — module constants and bit numbers
+                        f"WHERE id IN ({', '.join(['%s'] * len(ids))})", [*(p for p in sql_probes if p), *ids])
+            bits = dict(cur.fetchall())
+        return [dataclasses.replace(c, flags=bits.get(c.id, 0)) for c in found]
 
     @staticmethod
     def complete(found: list[Candidate], limit: int) -> bool:

@@ -6,6 +6,7 @@ candidates, each facet counted without its own filter (the GOV.UK drill-down rul
 highlighted title and snippet.
 """
 
+import math
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -14,6 +15,7 @@ from django.db import connection
 
 from hopnhat.org.models import AdminUnit, Vintage
 
+from . import accents
 from .backends import Candidate, get_backend
 from .models import DocType, SearchDocument
 from .query import Group, ParsedQuery, parse
@@ -26,6 +28,9 @@ MAX_QUERY_LENGTH = 200
 FACETS = ("unit", "type", "year")
 FACET_SIZE = 15
 WIDEN_BELOW = 10  # fewer matches than this: ask again, less strictly (see _Plan)
+# A query of this many groups that had to be widened is a question or a description: its wider matches are ranked
+# by how much of it they hold (_by_coverage), and the "any group" tier tops them up.
+QUESTION_GROUPS = 2
 
 
 class SearchError(ValueError):
@@ -213,7 +218,9 @@ def _plan(parsed: ParsedQuery) -> _Plan:
     groups = parsed.groups
     keep = -(-sum(g.kind != "place" for g in groups) // 2)
     current, drops, dropped = list(groups), [], []
-    for word in sorted((g for g in groups if g.kind == "word"), key=lambda g: -g.doc_count):
+    # A word no document holds (not in the vocabulary, and no typo correction found) goes first: every tier that
+    # keeps it finds nothing. Then the commonest.
+    for word in sorted((g for g in groups if g.kind == "word"), key=lambda g: (g.doc_count > 0, -g.doc_count)):
         if sum(g.kind != "place" for g in current) <= keep:
             break
         current = [g for g in current if g is not word]
@@ -308,10 +315,36 @@ def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, boo
         if len(candidates) >= WIDEN_BELOW:
             break
         take(groups, True, found, RELATED_LIMIT)
-    if plan.anyone and not candidates:
+    # With a place the tiers above already say what to prefer (the topic at that place, then elsewhere).
+    question = len(plan.strict) >= QUESTION_GROUPS and not any(g.kind == "place" for g in plan.strict)
+    # A question no document answers word for word, whose drop-word tiers found only a few: top up with the
+    # documents holding any of its words (ranked by coverage below). A query some document holds whole is not
+    # topped up: what it finds is what it asked for.
+    strict_found = any(c.id not in related for c in candidates)
+    if plan.anyone and (not candidates or (question and not strict_found and len(candidates) < WIDEN_BELOW)):
         [found] = backend.match_many([(_phrases(plan.strict), False)], limit=RELATED_LIMIT)
         take(plan.strict, False, found, RELATED_LIMIT)
+    if question and related:
+        candidates = _by_coverage(backend, plan.strict, candidates, related)
     return candidates, related, relaxed, capped
+
+
+def _by_coverage(backend, groups: list[Group], candidates: list[Candidate], related: set[int]) -> list[Candidate]:
+    """A question that no document answers word for word ("làm sổ đỏ mất bao lâu"): the documents that hold some
+    of its words, those holding the most of it first — each word weighted by how rare it is (a word most
+    documents hold says little), a place or a synonym as much as the rarest word — then in the order they came.
+    The strict matches stay first."""
+    strict = [c for c in candidates if c.id not in related]
+    wider = backend.holds([c for c in candidates if c.id in related], [g.phrases for g in groups])
+    counts = [g.doc_count for g in groups if g.kind == "word" and g.doc_count]
+    most = max(counts, default=1) + 1
+    weights = [math.log(1 + most / (1 + (g.doc_count if g.kind == "word" else 0))) for g in groups]
+
+    def covered(c: Candidate) -> float:
+        return sum(w for i, w in enumerate(weights) if c.flags >> i & 1)
+
+    order = {c.id: n for n, c in enumerate(wider)}
+    return strict + sorted(wider, key=lambda c: (-round(covered(c), 6), order[c.id]))
 
 
 _TYPE_LABELS = dict(DocType.choices)
@@ -344,6 +377,7 @@ def search(query: str, *, facets: dict | None = None, page: int = 1, per_page: i
     parsed = results.parsed = parse(query, within=chosen["unit"])
     results.suggestion = parsed.suggestion
     candidates, related, results.relaxed, capped = _retrieve(parsed)
+    candidates = accents.rerank(query, candidates, related, {g.text for g in parsed.groups if g.kind == "word"})
     counts = _facet_tally(candidates, chosen)
     results.total_is_lower_bound = capped or len(candidates) >= MAX_CANDIDATES
     pinned_ids = list(parsed.pinned)

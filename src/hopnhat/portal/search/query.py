@@ -6,16 +6,17 @@ and holds alternative phrases; a document matches a group when it holds any of t
 matches every group (or, when nothing does, any group).
 """
 
-import string
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection
 
+from hopnhat.core import spelling
 from hopnhat.core.text import fold
 from hopnhat.org import lineage
 from hopnhat.org.models import AdminUnit, UnitAlias, Vintage
 
+from . import accents
 from .models import BestBet, ProtectedWord, SearchTerm, Synonym, is_unit_token, unit_token
 
 Phrase = tuple[str, ...]
@@ -28,13 +29,24 @@ LONG_WORD = 8  # from this length a second typo is allowed (trigram look-up on P
 # words ambiguous (cho/chợ, thi/thì, o/ô tô, cua/cửa), so the list keeps only those with no content reading.
 STOP_WORDS = frozenset({"va", "cac", "nhung", "nao", "gi", "khong", "duoc", "voi", "nhu", "sao", "hoac", "la"})
 # Question phrases, dropped as a whole: “… như thế nào”, “… ở đâu”, “lệ phí bao nhiêu”.
-STOP_PHRASES = (("nhu", "the", "nao"), ("the", "nao"), ("o", "dau"), ("la", "gi"), ("bao", "nhieu"), ("can", "gi"))
+STOP_PHRASES = (("nhu", "the", "nao"), ("the", "nao"), ("o", "dau"), ("la", "gi"), ("bao", "nhieu"), ("can", "gi"),
+                # Issue 19, natural questions: how long, is it required, how to, when.
+                ("mat", "bao", "lau"), ("bao", "lau"), ("co", "phai"), ("phai", "khong"), ("lam", "sao"),
+                ("khi", "nao"), ("bao", "gio"), ("nhung", "gi"))
+# Function words of a question, recognised by their marks when the person typed them (issue 19): “có”, “không”,
+# “thì”, “cần”… Folded they are ambiguous (co: có, cỏ, cổ, cô; khong: không, khống), so only the marked form is
+# dropped; an unaccented query keeps them as before.
+MARKED_FUNCTION_WORDS = frozenset({
+    "có", "không", "thì", "là", "mà", "của", "những", "gì", "nào", "đâu", "ở", "bao", "lâu", "mấy", "sao", "được",
+    "phải", "cần", "muốn", "tôi", "em", "mình", "ạ", "nhé", "vậy", "như", "thế", "làm", "cho", "với", "và", "các",
+    "để", "khi", "nếu", "hay", "hoặc", "nên", "xong", "ai",
+})
 # Prepositions before a place: “ở Tân Định”, “tại phường Ba Đình”.
 PLACE_PREPOSITIONS = frozenset({"o", "tai"})
 # Type words people put before a place name; a place group also answers to the name without it.
 TYPE_WORDS = ("thanh pho", "thi tran", "thi xa", "dac khu", "phuong", "quan", "huyen", "tinh", "xa", "tp", "tx",
               "tt", "p", "q", "h")
-_LETTERS = string.ascii_lowercase + string.digits
+_LETTERS = spelling.LETTERS
 SYNONYMS_CACHE_KEY = "portal_search:synonyms"
 PROTECTED_CACHE_KEY = "portal_search:protected"
 CURATED_TTL = 300
@@ -250,25 +262,8 @@ def _narrow_places(groups: list[Group], within: set[int], version: str) -> list[
     return out
 
 
-def _edits1(word: str) -> set[str]:
-    """Every string one deletion, transposition, substitution or insertion away (Damerau–Levenshtein 1)."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = {a + b[1:] for a, b in splits if b}
-    transposes = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
-    replaces = {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
-    inserts = {a + c + b for a, b in splits for c in _LETTERS}
-    return (deletes | transposes | replaces | inserts) - {word}
-
-
-def _damerau(a: str, b: str) -> int:
-    rows = [list(range(len(b) + 1))] + [[i] + [0] * len(b) for i in range(1, len(a) + 1)]
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
-    return rows[-1][-1]
+_edits1 = spelling.edits1  # the platform's one typo machinery (hopnhat.core.spelling), shared with org.lineage
+_damerau = spelling.damerau
 
 
 def correct(token: str, known: dict[str, int]) -> str | None:
@@ -329,6 +324,9 @@ def parse(raw: str, within: set[int] | frozenset[int] = frozenset()) -> ParsedQu
     words = [g for g in groups if g.kind == "word"]
     if any(g.text not in STOP_WORDS for g in groups):
         groups = [g for g in groups if g.text not in STOP_WORDS or g.kind != "word"]
+    function = _marked_function_tokens(raw)
+    if function and any(g.kind != "word" or g.text not in function for g in groups):
+        groups = [g for g in groups if g.kind != "word" or g.text not in function]
     for group in words:
         group.doc_count = known.get(group.text, 0)
     protected = protected_tokens()
@@ -343,6 +341,15 @@ def parse(raw: str, within: set[int] | frozenset[int] = frozenset()) -> ParsedQu
             corrected = True
     suggestion = _suggestion(raw, tokens, suggestion_words) if corrected else None
     return ParsedQuery(raw=raw, key=key, groups=groups, suggestion=suggestion, pinned=pinned)
+
+
+def _marked_function_tokens(raw: str) -> set[str]:
+    """Folded tokens the person typed only as marked function words ("có", not "cỏ"; see MARKED_FUNCTION_WORDS)."""
+    function, content = set(), set()
+    for word in accents.words(raw):
+        key = fold(word)
+        (function if word in MARKED_FUNCTION_WORDS else content).add(key)
+    return function - content
 
 
 def _without_question_words(groups: list[Group]) -> list[Group]:

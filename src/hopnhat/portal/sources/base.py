@@ -27,13 +27,16 @@ class MediaRefused(Exception):
 
 def article(*, url: str, title: str, body_html: str, kind: str, site: str, published: str | None = None,
             author: str = "", summary: str = "", categories=(), tags=(), images=(), attachments=(),
-            aliases=(), status: str = "publish", where: str = "") -> SourceRecord:
+            aliases=(), status: str = "publish", where: str = "", index_pages=None) -> SourceRecord:
+    """`index_pages`: old addresses of the item's sections (a category's page) → the section's name."""
     data: dict[str, Any] = {
         "url": url, "title": nfc(title), "body_html": body_html or "", "summary": nfc(summary), "kind": kind,
         "site": site, "published": published, "author": nfc(author), "status": status, "where": where,
         "categories": [nfc(c) for c in categories if nfc(c)], "tags": [nfc(t) for t in tags if nfc(t)],
         "images": list(images), "attachments": [dict(a) for a in attachments], "aliases": list(aliases),
     }
+    if index_pages:
+        data["index_pages"] = {u: nfc(n) for u, n in index_pages.items()}
     return SourceRecord(key=record_key(url), data=data, cursor=published)
 
 

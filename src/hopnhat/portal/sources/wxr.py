@@ -5,6 +5,7 @@ names the line, after every item read before it."""
 from __future__ import annotations
 
 from collections import defaultdict
+from urllib.parse import urlsplit
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -20,6 +21,7 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
 }
 ARTICLE_TYPES = {"post", "page"}
+CATEGORY = f"{{{NS['wp']}}}category"
 
 
 def _text(item, path: str) -> str:
@@ -32,29 +34,35 @@ class WxrSource(PortalSource):
 
     kind = "wxr"
 
-    def _items(self):
-        """(line, <item>) pairs, streaming; each item is cleared once read so memory stays flat."""
+    def _items(self, categories: dict | None = None):
+        """(line, <item>) pairs, streaming; each item is cleared once read so memory stays flat. The channel's
+        <wp:category> entries (term id, nicename, name) go into `categories` when given."""
         with self.path().open("rb") as fh:
             for _event, elem in iterparse(fh, events=("end",), forbid_dtd=True):
                 if elem.tag == "item":
                     yield elem
                     elem.clear()
+                elif elem.tag == CATEGORY and categories is not None:
+                    nicename = _text(elem, "wp:category_nicename")
+                    if nicename:
+                        categories[nicename] = _text(elem, "wp:term_id")
 
-    def _attachments(self) -> dict[str, list[dict]]:
-        """post id → its attachments (WordPress lists them as items of their own, often after the post)."""
-        found = defaultdict(list)
+    def _attachments(self) -> tuple[dict[str, list[dict]], dict[str, str]]:
+        """post id → its attachments (WordPress lists them as items of their own, often after the post), and
+        category nicename → term id (for the old /?cat=N addresses)."""
+        found, categories = defaultdict(list), {}
         try:
-            for item in self._items():
+            for item in self._items(categories):
                 if _text(item, "wp:post_type") == "attachment":
                     found[_text(item, "wp:post_parent")].append(
                         {"url": _text(item, "wp:attachment_url"), "title": _text(item, "title")})
         except (ParseError, DefusedXmlException):
             pass    # reported, with its line, by records()
-        return found
+        return found, categories
 
     def records(self, since=None):
         name = self.path().name
-        attachments = self._attachments()
+        attachments, self._categories = self._attachments()
         count = 0
         try:
             for item in self._items():
@@ -86,6 +94,16 @@ class WxrSource(PortalSource):
             return error_record(url, f"{where} ({url}): nội dung quá lớn ({len(body.encode())} byte) / body too "
                                 f"large", kind=self.kind, site=self.site)
         categories = [c.text or "" for c in item.findall("category") if c.get("domain") == "category"]
+        # The category's own old addresses: /category/<nicename>/ and, when the export names its id, /?cat=N.
+        root = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+        index_pages = {}
+        for c in item.findall("category"):
+            nicename = c.get("nicename") or ""
+            if c.get("domain") != "category" or not nicename or not (c.text or "").strip():
+                continue
+            index_pages[f"{root}/category/{nicename}/"] = c.text.strip()
+            if term_id := getattr(self, "_categories", {}).get(nicename):
+                index_pages[f"{root}/?cat={term_id}"] = c.text.strip()
         tags = [c.text or "" for c in item.findall("category") if c.get("domain") == "post_tag"]
         status = _text(item, "wp:status") or "publish"
         return make_article(
@@ -96,4 +114,5 @@ class WxrSource(PortalSource):
             attachments=attachments.get(_text(item, "wp:post_id"), []),
             aliases=[guid] if guid and guid != url and guid.startswith("http") else [],
             status=status if post_type in ARTICLE_TYPES else f"type:{post_type}", where=where,
+            index_pages=index_pages,
         )

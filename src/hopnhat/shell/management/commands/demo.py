@@ -6,6 +6,7 @@ Every step is idempotent, so running it again only starts the server.
 
 import importlib
 import io
+import os
 
 from django.conf import settings
 from django.core.management import call_command
@@ -65,6 +66,10 @@ class Command(HopnhatCommand):
             modules[name] = module.load_demo(log)
 
         base = f"http://{options['addr']}"
+        if not os.environ.get("HOPNHAT_BASE_URL"):
+            # The platform's public address is where the demo serves (issue 19): old portals' redirects and
+            # links in mail point there, not at 127.0.0.1:8000 when --addr names another port.
+            settings.WAGTAILADMIN_BASE_URL = base
         urls = {
             "home": f"{base}/",
             "sign_in": f"{base}/dang-nhap/",
