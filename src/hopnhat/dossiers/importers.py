@@ -211,6 +211,7 @@ XREF = ">xref"
 # The code a dossier holds between its import and the end of the run, when its fresh national number is given
 # out: only once every code the run's old systems issued is reserved (codes.reserve_issued).
 PENDING = "~"
+NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 def _pending_code(system: str, old_code: str) -> str:
@@ -319,8 +320,10 @@ class DossierImporter(DomainImporter):
                 "dossier_id", "source_system", "touched_at"):
             if _is_old_system(source):
                 touched_by.setdefault(dossier_id, {})[source] = at
-        handed_over = set(DossierEvent.objects.filter(dossier_id__in={d.pk for d in known.values()},
-                                                      action=Action.HANDOVER).values_list("dossier_id", flat=True))
+        # dossiers the platform has worked on since (a hand-over, a step of its own): the old system no longer
+        # decides their state
+        worked_on = set(DossierEvent.objects.filter(dossier_id__in={d.pk for d in known.values()},
+                                                    source_system="hopnhat").values_list("dossier_id", flat=True))
         changed: dict[int, tuple[Dossier, set[str]]] = {}
         new: list[tuple[int, Dossier, str, str, datetime.datetime]] = []
         aliases: list[DossierAlias] = []
@@ -335,13 +338,20 @@ class DossierImporter(DomainImporter):
             changed.setdefault(dossier.pk, (dossier, set()))[1].update(update)
 
         def latest_other(dossier: Dossier) -> datetime.datetime:
-            """When a system other than this one last touched the dossier (its dates, for aliases of before)."""
-            times = [t for s, t in touched_by.get(dossier.pk, {}).items() if s != system and t is not None]
-            return max(times) if times else _touched({"received_at": dossier.received_at, "finished_at":
-                                                      dossier.finished_at, "returned_at": dossier.returned_at}, None)
+            """When another old system last touched the dossier: never, when no other holds it; the dossier's
+            own dates when the others' aliases predate touched_at."""
+            others = [t for s, t in touched_by.get(dossier.pk, {}).items() if s != system]
+            if not others:
+                return NEVER
+            if known_times := [t for t in others if t is not None]:
+                return max(known_times)
+            return _touched({"received_at": dossier.received_at, "finished_at": dossier.finished_at,
+                             "returned_at": dossier.returned_at}, None)
 
         def xref_alias(dossier: Dossier, xref: str) -> None:
-            if xref and not any(d.pk == dossier.pk for _, d in holders.get(xref, [])):
+            """The other system's code as an alias, unless some dossier holds it already (a second dossier under
+            it would make it name two)."""
+            if xref and not holders.get(xref):
                 holders.setdefault(xref, []).append((DossierAlias(code=xref, source_system=system + XREF), dossier))
                 aliases.append(DossierAlias(code=xref, dossier=dossier, source_system=system + XREF))
 
@@ -350,9 +360,9 @@ class DossierImporter(DomainImporter):
                 raise _BatchConflict(old_code)   # a code this batch has just given out: the record path decides
             if (dossier := known.get(old_code)) is not None:
                 # a later run of the same system: refresh what the old system may have changed since, when it
-                # is the system that touched the dossier last and no hand-over moved it on
+                # is the system that touched the dossier last and the platform has not taken it on
                 update = {}
-                if touched >= latest_other(dossier) and dossier.pk not in handed_over:
+                if touched >= latest_other(dossier) and dossier.pk not in worked_on:
                     update = self._current(dossier, fields)
                     change(dossier, update)
                 touched_now[old_code, system] = touched
@@ -427,10 +437,10 @@ class DossierImporter(DomainImporter):
             if k == "agency":
                 if dossier.agency_id != value.pk:
                     update[k] = value
-            elif k in ("finished_at", "returned_at") and fields["status"] not in CLOSED:
-                if getattr(dossier, k) is not None and value is None and k == "finished_at":
+            elif k == "finished_at" and fields["status"] not in CLOSED:
+                if dossier.finished_at is not None:
                     update[k] = None   # open again in the system that handled it last
-            elif getattr(dossier, k) != value and value not in (None, ""):
+            elif value not in (None, "") and getattr(dossier, k) != value:
                 update[k] = value
         return update
 
@@ -444,10 +454,13 @@ class DossierImporter(DomainImporter):
     def finish(self, ctx) -> None:
         """Fresh national numbers for the dossiers this run (or a run killed before its end) left pending, now
         that every code the old systems issued is reserved: each from the allocator, with its alias."""
-        pending = Dossier.objects.filter(code__startswith=PENDING).select_related("receiving_agency").order_by(
-            "received_at", "pk")
-        for dossier in pending.iterator(chunk_size=500):
+        pending = list(Dossier.objects.filter(code__startswith=PENDING, aliases__source_system=ctx.mapping.system)
+                       .select_related("receiving_agency").order_by("received_at", "pk").distinct())
+        for dossier in pending:
             with transaction.atomic():
+                # locked and read again: a run of another system finishing at the same time skips it
+                if not Dossier.objects.select_for_update().filter(pk=dossier.pk, code__startswith=PENDING).exists():
+                    continue
                 code = next_code(dossier.receiving_agency, timezone.localdate(dossier.received_at))
                 Dossier.objects.filter(pk=dossier.pk).update(code=code)
                 DossierAlias.objects.create(code=code, dossier_id=dossier.pk)
