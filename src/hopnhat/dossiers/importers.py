@@ -320,10 +320,10 @@ class DossierImporter(DomainImporter):
                 "dossier_id", "source_system", "touched_at"):
             if _is_old_system(source):
                 touched_by.setdefault(dossier_id, {})[source] = at
-        # dossiers the platform has worked on since (a hand-over, a step of its own): the old system no longer
-        # decides their state
-        worked_on = set(DossierEvent.objects.filter(dossier_id__in={d.pk for d in known.values()},
-                                                    source_system="hopnhat").values_list("dossier_id", flat=True))
+        # dossiers a hand-over moved on from the agency the old system knows: it no longer decides their state
+        # (other platform steps do not count: until its cutover switches, the old system is in charge)
+        handed_over = set(DossierEvent.objects.filter(dossier_id__in={d.pk for d in known.values()},
+                                                      action=Action.HANDOVER).values_list("dossier_id", flat=True))
         changed: dict[int, tuple[Dossier, set[str]]] = {}
         new: list[tuple[int, Dossier, str, str, datetime.datetime]] = []
         aliases: list[DossierAlias] = []
@@ -360,9 +360,9 @@ class DossierImporter(DomainImporter):
                 raise _BatchConflict(old_code)   # a code this batch has just given out: the record path decides
             if (dossier := known.get(old_code)) is not None:
                 # a later run of the same system: refresh what the old system may have changed since, when it
-                # is the system that touched the dossier last and the platform has not taken it on
+                # is the system that touched the dossier last and no hand-over moved it on
                 update = {}
-                if touched >= latest_other(dossier) and dossier.pk not in worked_on:
+                if touched >= latest_other(dossier) and dossier.pk not in handed_over:
                     update = self._current(dossier, fields)
                     change(dossier, update)
                 touched_now[old_code, system] = touched
