@@ -39,20 +39,27 @@ def parts(code: str) -> tuple[str, datetime.date, int] | None:
 def reserve_issued(codes: Iterable[str]) -> int:
     """Reserve national-form codes an old system issued: each (unit, day) counter is raised to at least the
     highest number issued, rows locked in a fixed order (no deadlock between two importers), so every number
-    the allocator gives out later is above them. Returns how many counters moved."""
+    the allocator gives out later is above them. Returns how many existing counters were raised."""
     highest: dict[tuple[str, datetime.date], int] = {}
     for code in codes:
         found = parts(code)
         if found:
             unit, day, seq = found
             highest[unit, day] = max(seq, highest.get((unit, day), 0))
-    moved = 0
+    if not highest:
+        return 0
     with transaction.atomic():
-        for unit, day in sorted(highest):
-            DailyCounter.objects.get_or_create(unit_code=unit, day=day)
-            moved += DailyCounter.objects.select_for_update().filter(
-                unit_code=unit, day=day, last__lt=highest[unit, day]).update(last=highest[unit, day])
-    return moved
+        # three statements whatever the batch: the missing counters made at their highest number, every counter
+        # of the batch's units and days locked (in one order), those below their highest number raised
+        DailyCounter.objects.bulk_create([DailyCounter(unit_code=u, day=d, last=n) for (u, d), n in highest.items()],
+                                         ignore_conflicts=True)
+        below = [c for c in DailyCounter.objects.select_for_update().filter(
+                 unit_code__in={u for u, _ in highest}, day__in={d for _, d in highest}).order_by("unit_code", "day")
+                 if c.last < highest.get((c.unit_code, c.day), 0)]
+        for counter in below:
+            counter.last = highest[counter.unit_code, counter.day]
+        DailyCounter.objects.bulk_update(below, ["last"], batch_size=500)
+    return len(below)
 
 
 def next_code(agency: Agency, day: datetime.date | None = None) -> str:

@@ -146,6 +146,7 @@ class _Lookups:
         self.by_code: dict[str, Procedure] = {}
         self.by_national: dict[str, list[Procedure]] = {}
         self.asked: set[str] = set()
+        self.chosen: dict[tuple[str, str], Procedure | str] = {}
         self.agencies: dict[str, Agency | MappingError] = {}
         self.due: dict[tuple[datetime.date, int], datetime.date] = {}
 
@@ -166,6 +167,12 @@ class _Lookups:
         part, H26), never another province's when the province has one. Another province's entry is taken only
         when it is the one active entry of that number in the whole catalogue."""
         value = str(value or "").strip()
+        key = (value, agency.code or "")
+        if key not in self.chosen:
+            self.chosen[key] = self._choose(value, agency)
+        return self.chosen[key]
+
+    def _choose(self, value: str, agency: Agency) -> Procedure | str:
         self.load_procedures([value])
         if (exact := self.by_code.get(value.upper())) is not None:
             return exact
