@@ -369,11 +369,19 @@ class DossierImporter(DomainImporter):
                 # a later run of the same system: refresh what the old system may have changed since, when it
                 # is the system that touched the dossier last and no hand-over moved it on
                 update = {}
-                if touched >= latest_other(dossier) and dossier.pk not in handed_over:
-                    update = self._current(dossier, fields)
-                    change(dossier, update)
+                later = latest_other(dossier)
                 touched_now[old_code, system] = touched
                 xref_alias(dossier, xref)
+                if touched < later:
+                    # another system handled the dossier after this one: its state stands, and this record is
+                    # accounted for as having gone into the dossier that system keeps up to date
+                    when = timezone.localtime(later).strftime("%d/%m/%Y %H:%M")
+                    outcomes[i] = merged(dossier, f"hệ thống khác xử lý hồ sơ {dossier.code} sau, lúc {when} / "
+                                                  f"another system handled the dossier later")
+                    continue
+                if dossier.pk not in handed_over:
+                    update = self._current(dossier, fields)
+                    change(dossier, update)
                 outcomes[i] = loaded(dossier, refreshed=sorted(update))
                 continue
             target, why = self._same(system, old_code, xref, fields, holders)

@@ -242,6 +242,26 @@ def test_a_dossier_in_two_systems_is_one_and_answers_to_every_code(two_systems):
     assert [d.applicant_name for d in lookup.find("000.22.01.H26-250611-0002")] == ["Mạc Thị Yến"]
 
 
+def test_a_later_change_in_either_system_decides_and_an_earlier_one_does_not(two_systems, mariadb):
+    quan, igate = two_systems
+    for spec in (quan[0], igate[0]):
+        _run(spec)
+    _url, conn = mariadb
+    cur = conn.cursor()
+    # the district's record of Lụa changes with an update time of 7/6: the portal's 14/6 still stands
+    cur.execute("UPDATE tbl_hoso SET tinh_trang = 'Chờ bổ sung', sua_luc = '2025-06-07 09:00:00' WHERE stt = 1")
+    # the district takes Bình's dossier up again on 21/6, after the portal's 12/6: the district decides
+    cur.execute("UPDATE tbl_hoso SET tinh_trang = 'Đang xử lý', sua_luc = '2025-06-21 08:00:00' WHERE stt = 2")
+    again = _run(quan[0])
+    assert again.totals["outcomes"] == {"loaded": 1, "merged": 1, "quarantined": 0, "filtered": 0}
+    [lua] = lookup.find("000.22.01.H26-250605-0011")
+    assert lua.status == Status.RETURNED and lua.agency.code == "000.04.01.H26"
+    assert "another system handled the dossier later" in StagedRecord.objects.get(
+        system=QUAN, stream="hoso", key="1").reason
+    [binh] = lookup.find("HNG-2025-7002")
+    assert binh.status == Status.PROCESSING and binh.agency.code == "000.04.01.H26"
+
+
 def test_the_cross_reference_answers_before_the_other_system_is_imported(two_systems):
     quan, igate = two_systems
     _run(quan[0])
