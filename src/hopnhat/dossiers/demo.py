@@ -19,7 +19,7 @@ from hopnhat.consolidation.mapping import Mapping
 from hopnhat.org.demo import DEMO_PASSWORD
 from hopnhat.org.models import Membership, Person, Role, RoleAssignment
 
-from . import actions, handover, samples
+from . import actions, handover, quarantine, samples
 from .models import Dossier
 
 ACTOR = "system:demo"
@@ -88,16 +88,24 @@ def load_demo(stdout) -> dict:
     report = handover.run(actor=ACTOR)
     team = _team(made["ba_dinh"])
     fresh = _fresh_dossiers(made["ba_dinh"], team, procedures)
+    # the district's dossier with an unknown status waits in quarantine: its code tells the citizen it is being
+    # transferred and whom to call, until someone resolves it
+    waiting = "000.22.01.H26-250620-0005"
+    transferring = bool(quarantine.open_records(waiting))
     result = {
         "runs": runs, "agencies_closed": closed, "handed_over": report["total"], "dossiers": Dossier.objects.count(),
         "received_now": fresh,
         "try": {"url": "/ho-so/tra-cuu/", "code": "000.00.01.H26-250612-0007", "phone_last4": "4321"},
+        "try_transferring": {"url": "/ho-so/tra-cuu/", "code": waiting, "phone_last4": "0555"}
+        if transferring else None,
         "team": [{"username": u, "password": DEMO_PASSWORD, "name": n, "role": r, "agency": made["ba_dinh"].name,
                   "worklist": "/ho-so/can-bo/"} for u, n, _, r in TEAM],
     }
     stdout.write(f"    Hồ sơ / dossiers: {result['dossiers']} từ 2 hệ thống cũ và một cửa / from 2 old systems and "
                  f"the desk, {report['total']} vừa bàn giao / handed over now\n"
                  f"    Tra cứu thử / try: /ho-so/tra-cuu/ mã 000.00.01.H26-250612-0007, 4 số cuối 4321\n"
+                 + (f"    Hồ sơ đang chờ xử lý cách ly / a quarantined dossier: mã {waiting}, 4 số cuối 0555\n"
+                    if transferring else "") +
                  f"    Một cửa UBND phường Ba Đình / one-door team: "
                  f"{', '.join(f'{u} ({r})' for u, _, _, r in TEAM)}, mật khẩu / password {DEMO_PASSWORD}\n")
     return result

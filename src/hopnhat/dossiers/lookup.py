@@ -4,6 +4,7 @@ Staff see everything (`describe(d, public=False)`); the public look-up needs the
 of the applicant's phone and answers the same "not found" whether the code or the factor is wrong, so it cannot
 be used to learn which codes exist. It is rate-limited per client through the Django cache."""
 
+import hashlib
 import hmac
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from hopnhat.core.pii import keyed_hash, normalise_id_number
+from hopnhat.core.text import fold
 from hopnhat.core.workdays import working_days_between
 
 from .codes import normalise_code
@@ -31,7 +33,7 @@ def find(code: str) -> list[Dossier]:
     return list(found.values())
 
 
-TIMELINE_FIELDS = ("at", "action", "status_to", "agency_name")
+TIMELINE_FIELDS = ("at", "action", "status_to", "agency_name", "source_action")
 STAFF_FIELDS = ("actor", "note", "status_from", "source_system")
 _ACTION_LABELS = dict(Action.choices)
 _STATUS_LABELS = dict(Status.choices)
@@ -46,7 +48,8 @@ def timeline(dossier: Dossier, public: bool = True) -> list[dict[str, Any]]:
         row = {
             "at": timezone.localtime(event["at"]).isoformat(timespec="minutes"),
             "action": event["action"],
-            "action_label": _ACTION_LABELS.get(event["action"], event["action"]),
+            # an old system's step that is none of the platform's goes by the old system's own name
+            "action_label": event["source_action"] or _ACTION_LABELS.get(event["action"], event["action"]),
             "status": event["status_to"],
             "status_label": _STATUS_LABELS.get(event["status_to"], event["status_to"]) if event["status_to"] else "",
             "agency": event["agency_name"],
@@ -88,14 +91,63 @@ def describe(dossier: Dossier, public: bool = True) -> dict[str, Any]:
 
 
 def public_lookup(code: str, phone_tail: str) -> dict[str, Any] | None:
-    """The public answer, or None — the same None for an unknown code and for a wrong phone factor."""
+    """The public answer, or None — the same None for an unknown code and for a wrong phone factor (and when
+    the two factors leave more than one dossier: public_answer then asks for a third)."""
+    answer = public_answer(code, phone_tail)
+    return answer["dossier"] if answer and "dossier" in answer else None
+
+
+# -- the public answer beyond one dossier: a third factor, a dossier still being transferred (issue 12) ---------
+
+def _name_key(name: str) -> str:
+    """A keyed hash of the folded name: the third factor is compared as keyed hashes, never in clear."""
+    return hmac.new(settings.PII_HASH_KEY.encode(), f"applicant-name:{fold(name)}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _phone_matches(code: str, phone_tail: str) -> tuple[list[Dossier], str]:
     digits = normalise_id_number(phone_tail)[-4:]
     offered = keyed_hash(digits) if len(digits) == 4 else ""
-    for dossier in find(code):
-        # compare_digest keeps the comparison time independent of how much of the hash matches.
-        if offered and dossier.phone_tail_hash and hmac.compare_digest(offered, dossier.phone_tail_hash):
-            return describe(dossier, public=True)
-    return None
+    # compare_digest keeps the comparison time independent of how much of the hash matches.
+    return [d for d in find(code) if offered and d.phone_tail_hash
+            and hmac.compare_digest(offered, d.phone_tail_hash)], digits
+
+
+def public_answer(code: str, phone_tail: str, applicant_name: str = "") -> dict[str, Any] | None:
+    """What the public look-up answers: {"dossier": …}; {"need": "applicant_name"} when two dossiers share the
+    code and the phone's last digits (the applicant's full name, diacritics and case aside, then tells them
+    apart); {"transferring": True, "contact": …} for a code that only a quarantined import record carries;
+    None otherwise — the same None for an unknown code and a wrong factor."""
+    matches, digits = _phone_matches(code, phone_tail)
+    if len(matches) == 1:
+        return {"dossier": describe(matches[0], public=True)}
+    if matches:
+        if applicant_name.strip():
+            offered = _name_key(applicant_name)
+            named = [d for d in matches if hmac.compare_digest(offered, _name_key(d.applicant_name))]
+            if len(named) == 1:
+                return {"dossier": describe(named[0], public=True)}
+        return {"need": "applicant_name"}
+    if len(digits) != 4:
+        return None
+    from .quarantine import transfer_notice
+
+    return transfer_notice(code, digits)
+
+
+def code_sources(dossier: Dossier) -> list[dict[str, str]]:
+    """Every code of the dossier with the system that issued it ("hopnhat" for ours; an old system's code that
+    another system cited as its cross-reference before that system was imported names the citing one)."""
+    from .importers import XREF
+
+    rows = []
+    for code, system in DossierAlias.objects.filter(dossier_id=dossier.pk).order_by("code", "source_system") \
+            .values_list("code", "source_system"):
+        if system.endswith(XREF):
+            rows.append({"code": code, "system": "", "cited_by": system.removesuffix(XREF)})
+        else:
+            rows.append({"code": code, "system": system})
+    return rows
 
 
 def rate_limit_ok(client: str) -> bool:

@@ -139,6 +139,9 @@ class DossierAlias(models.Model):
     code = models.CharField(max_length=60)
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="aliases")
     source_system = models.CharField(max_length=200, default="hopnhat", help_text="hopnhat for codes we issued")
+    touched_at = models.DateTimeField(
+        null=True, blank=True, help_text="when that old system last changed the dossier (its last update time, or "
+                                         "its latest date): the system that touched it last gives its status")
 
     class Meta:
         constraints = [
@@ -185,6 +188,8 @@ class DossierEvent(models.Model):
     attachments = models.JSONField(default=list, blank=True, help_text='[{"name": …, "url": …}]')
     source_system = models.CharField(max_length=200, default="hopnhat")
     source_key = models.CharField(max_length=200, blank=True)
+    source_action = models.CharField(max_length=200, blank=True, default="",
+                                     help_text="the old system's own name of a step that is none of the platform's")
 
     class Meta:
         ordering = ["at", "id"]

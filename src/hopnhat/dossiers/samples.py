@@ -46,6 +46,13 @@ AGENCIES = [
     ("ngoc_ha", "000.00.08.H26", "UBND phường Ngọc Hà", "city", (NEW, Level.WARD, "00008")),
     ("giang_vo", "000.00.25.H26", "UBND phường Giảng Võ", "city", (NEW, Level.WARD, "00025")),
 ]
+# Where citizens reach the agencies that act today (their one-stop desks), for the public look-up's "whom to
+# contact" (sample numbers and addresses, not the real ones)
+CONTACTS = {
+    "ba_dinh": ("024 3823 0001", "motcua.badinh@example.hanoi.gov.vn", "Số 4 Ngọc Hà, Phường Ba Đình, Hà Nội"),
+    "ngoc_ha": ("024 3823 0002", "motcua.ngocha@example.hanoi.gov.vn", "Số 25 Liễu Giai, Phường Ngọc Hà, Hà Nội"),
+    "giang_vo": ("024 3823 0003", "motcua.giangvo@example.hanoi.gov.vn", "Số 1 Giảng Võ, Phường Giảng Võ, Hà Nội"),
+}
 # What the reform did to them on 1/7/2025: (key, reason, [(successor key, kind, is_default)])
 CLOSURES = [
     ("doi_can", "split", [("ba_dinh", "partial", False), ("ngoc_ha", "partial", True)]),
@@ -65,6 +72,11 @@ def ensure_agencies() -> dict[str, Agency]:
     for key, code, name, parent, (vintage, level, unit_code) in AGENCIES:
         unit = AdminUnit.objects.filter(vintage=vintage, level=level, code=unit_code).first()
         made[key] = agencies.ensure_agency(code=code, name=name, parent=made.get(parent), unit=unit, actor=ACTOR)[0]
+        if key in CONTACTS and not made[key].contact_phone:
+            phone, email, address = CONTACTS[key]
+            Agency.objects.filter(pk=made[key].pk).update(contact_phone=phone, contact_email=email,
+                                                          contact_address=address)
+            made[key].contact_phone, made[key].contact_email, made[key].contact_address = phone, email, address
     return made
 
 

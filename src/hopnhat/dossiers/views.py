@@ -12,6 +12,11 @@ from . import lookup
 
 NOT_FOUND = ("Không tìm thấy hồ sơ với mã và số điện thoại đã nhập. / "
              "No dossier matches that code and phone number.")
+NEED_NAME = ("Có hơn một hồ sơ mang mã và số điện thoại này: xin nhập thêm họ tên người nộp hồ sơ. / "
+             "More than one dossier has this code and phone number: please add the applicant's full name.")
+TRANSFERRING = ("Hồ sơ đang được chuyển sang hệ thống mới, chưa tra cứu được quá trình xử lý; xin liên hệ cơ quan "
+                "tiếp nhận. / The dossier is being transferred to the new system and cannot be shown yet; please "
+                "contact the receiving agency.")
 TOO_MANY = "Tra cứu quá nhiều lần, xin thử lại sau ít phút. / Too many look-ups, please try again in a few minutes."
 
 
@@ -33,9 +38,19 @@ def lookup_page(request):
         if not lookup.rate_limit_ok(_client(request)):
             context["error"], status = TOO_MANY, 429
         else:
-            context["result"] = lookup.public_lookup(context["code"], request.POST.get("phone", ""))
-            context["error"] = "" if context["result"] else NOT_FOUND
+            _answer_into(context, request.POST)
     return render(request, "dossiers/lookup.html", context, status=status)
+
+
+def _answer_into(context: dict, data) -> None:
+    """The look-up's answer for the page: a dossier, a request for the applicant's name (two dossiers share
+    the code and phone digits), a dossier still being transferred, or not found."""
+    context["phone"] = str(data.get("phone", ""))[:4]
+    answer = lookup.public_answer(context["code"], data.get("phone", ""), str(data.get("applicant_name", ""))[:200])
+    context["result"] = (answer or {}).get("dossier")
+    context["need_name"] = bool(answer and answer.get("need"))
+    context["transferring"] = answer if answer and answer.get("transferring") else None
+    context["error"] = "" if answer else NOT_FOUND
 
 
 @require_POST
@@ -49,7 +64,13 @@ def lookup_api(request):
         body = request.POST
     if not isinstance(body, dict):
         body = {}
-    found = lookup.public_lookup(str(body.get("code", ""))[:60], str(body.get("phone", "")))
-    if found is None:
+    answer = lookup.public_answer(str(body.get("code", ""))[:60], str(body.get("phone", "")),
+                                  str(body.get("applicant_name", ""))[:200])
+    if answer is None:
         return JsonResponse({"ok": False, "error": NOT_FOUND}, status=404, json_dumps_params={"ensure_ascii": False})
-    return JsonResponse({"ok": True, "dossier": found}, json_dumps_params={"ensure_ascii": False})
+    if answer.get("need"):
+        return JsonResponse({"ok": False, "need": answer["need"], "error": NEED_NAME},
+                            json_dumps_params={"ensure_ascii": False})
+    if answer.get("transferring"):
+        return JsonResponse({"ok": True, **answer, "message": TRANSFERRING}, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse({"ok": True, "dossier": answer["dossier"]}, json_dumps_params={"ensure_ascii": False})

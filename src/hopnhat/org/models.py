@@ -159,6 +159,10 @@ class Agency(models.Model):
     closed_on = models.DateField(null=True, blank=True)
     path = models.CharField(max_length=500, db_index=True, editable=False, default="")
     name_key = models.CharField(max_length=300, db_index=True, editable=False, default="")
+    # Whom a citizen calls or visits (bộ phận một cửa): shown wherever a dossier or a request is sent on to it.
+    contact_phone = models.CharField(max_length=50, blank=True, default="")
+    contact_email = models.EmailField(blank=True, default="")
+    contact_address = models.CharField(max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["path"]

@@ -72,7 +72,9 @@ def test_code_collision_keeps_both_dossiers_under_the_old_code(merged):
     both = lookup.find(code)
     assert sorted(d.applicant_name for d in both) == ["Phạm Thị Hồng", "Vũ Đức Thắng"]
     thang = next(d for d in both if d.applicant_name == "Vũ Đức Thắng")
-    assert thang.code == "000.04.01.H26-250611-0001"    # a fresh number of that unit and day
+    # a fresh number of that unit and day, above every number the old systems issued that day (0001–0003 may
+    # name dossiers of a system not imported yet)
+    assert thang.code == "000.04.01.H26-250611-0004"
     assert DossierAlias.objects.get(code=code, dossier=thang).source_system == samples.DVC
     # the second factor tells them apart on the public look-up
     assert lookup.public_lookup(code, "5666")["code"] == thang.code

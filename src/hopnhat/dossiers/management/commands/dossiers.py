@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db import close_old_connections, connection
 
 from hopnhat.core.json_output import HopnhatCommand
-from hopnhat.dossiers import catalogue, handover, lookup, outbox
+from hopnhat.dossiers import catalogue, handover, lookup, outbox, quarantine
 from hopnhat.dossiers.models import OutboxMessage, OutboxState
 
 ACTOR = "system:dossiers-cli"
@@ -56,18 +56,35 @@ class Command(HopnhatCommand):
     def handle_lookup(self, code, **options):
         found = lookup.find(code)
         if not found:
-            raise CommandError(f"Không có hồ sơ nào mang mã “{code}” / no dossier has the code “{code}”")
-        data = [lookup.describe(d, public=False) for d in found]
+            self._lookup_quarantined(code)
+            return
+        data = [{**lookup.describe(d, public=False), "codes": lookup.code_sources(d)} for d in found]
         lines = []
         for d in data:
             lines.append(f"{d['code']} — {d['status_label']}{' (quá hạn / overdue)' if d['overdue'] else ''}")
             if d["other_codes"]:
                 lines.append(f"  mã khác / other codes: {', '.join(d['other_codes'])}")
+            lines.append("  mã và hệ thống cấp / codes and issuing systems: " + "; ".join(
+                f"{c['code']} ({c['system'] or 'dẫn chiếu từ / cited by ' + c['cited_by']})" for c in d["codes"]))
             lines.append(f"  {d['procedure']}")
             lines.append(f"  cơ quan / agency: {d['agency']} [{d['agency_code']}]; hẹn trả / due {d['due_date']}")
             lines.extend(f"  {s['at']}  {s['action_label']}  → {s['status_label']}  {s['agency']}  {s['note']}"
                          for s in d["timeline"])
         self.emit({"ok": True, "dossiers": data}, "\n".join(lines))
+
+    def _lookup_quarantined(self, code):
+        """A code only quarantined import records carry: say so, with why and where, instead of "no dossier"."""
+        waiting = quarantine.open_records(code)
+        if not waiting:
+            raise CommandError(f"Không có hồ sơ nào mang mã “{code}” / no dossier has the code “{code}”")
+        rows = []
+        for w in waiting:
+            agency = quarantine.receiving_agency(w)
+            rows.append({"system": w.system, "stream": w.stream, "key": w.key, "reason": w.reason,
+                         "receiving_agency": agency.code if agency else None})
+        lines = [f"Mã “{code}”: hồ sơ đang chờ xử lý cách ly, chưa nạp / the dossier is quarantined, not loaded:"]
+        lines += [f"  {r['system']}/{r['stream']} khóa / key {r['key']}: {r['reason']}" for r in rows]
+        self.emit({"ok": True, "dossiers": [], "quarantined": rows}, "\n".join(lines))
 
     def handle_procedures(self, path, **options):
         try:
