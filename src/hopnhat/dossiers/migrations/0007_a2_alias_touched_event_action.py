@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0005_calendar_to_core'),
+        ('dossiers', '0006_outbox_on_core'),
     ]
 
     operations = [
