@@ -24,6 +24,11 @@ def test_demo_loads_once_and_answers_the_old_code(hanoi, tmp_path):
     found = lookup.public_lookup(first["try"]["code"], first["try"]["phone_last4"])
     assert found["agency"] == "UBND phường Ba Đình" and found["receiving_agency"] == "UBND quận Ba Đình"
     assert found["timeline"][-1]["action"] == "handover"
+    # the dossier the import quarantined answers that it is being transferred, with whom to call (issue 12)
+    waiting = first["try_transferring"]
+    notice = lookup.public_answer(waiting["code"], waiting["phone_last4"])
+    assert notice["transferring"] and notice["contact"]["name"] == "UBND phường Ngọc Hà"
+    assert notice["contact"]["phone"]
 
 
 def test_demo_one_door_team_has_work_in_each_queue(hanoi, tmp_path):
