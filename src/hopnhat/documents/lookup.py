@@ -1,0 +1,182 @@
+"""Finding a document by any number it ever had, the duplicate check on registration, and what a staff page or the
+CLI shows about a document.
+
+    find("15/QĐ-UBND", issuer="UBND huyện Yên Sơn", date=…)    số/ký hiệu (+ issuer by old or new name or code)
+    find("123", year=2024)                                     an old or new register number (số đến / số đi)
+    find("000.00.36.H60,2024/05/03,15/QĐ-UBND")                the document ID (mã định danh văn bản)
+
+An issuer matches through its lineage: an agency, the agencies it became (successors, transitively) and the ones
+it came from (predecessors, transitively), so an abolished district's UBND typed by its old name or code finds its
+documents, and the same document recorded once under the old code and once under the successor's counts as one.
+Siblings merged into one successor are not the same issuer (each kept its own number series)."""
+
+import datetime
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from hopnhat.core.text import fold, nfc
+from hopnhat.org.agencies import resolve_agency
+from hopnhat.org.models import Agency, AgencySuccession
+
+from . import numbers
+from .models import STATE_LABELS, Action, Document, DocumentNumber, Entry, Event
+
+_REGISTER_NUMBER = re.compile(
+    r"^\s*(?:s[oố]\s*(?:đến|den|đi|di)?\s*[:.]?\s*)?(\d{1,10})(?:\s*/\s*((?:19|20)\d\d))?\s*$", re.IGNORECASE)
+_DOC_ID = re.compile(r"^\s*([0-9A-Za-z.]+)\s*,\s*(\d{4})/(\d\d)/(\d\d)\s*,\s*(.+?)\s*$")
+
+
+class LookupError_(ValueError):
+    """Bad input: the message says why (exit code 2 on the command line)."""
+
+
+def lineage(agency: Agency) -> set[int]:
+    """The agency with its successors and its predecessors, each transitively (not the siblings)."""
+    ids = {agency.pk}
+    for forward in (True, False):
+        frontier = {agency.pk}
+        while frontier:
+            if forward:
+                step = set(AgencySuccession.objects.filter(predecessor_id__in=frontier)
+                           .values_list("successor_id", flat=True))
+            else:
+                step = set(AgencySuccession.objects.filter(successor_id__in=frontier)
+                           .values_list("predecessor_id", flat=True))
+            frontier = step - ids
+            ids |= step
+    return ids
+
+
+def issuers_for(text: str) -> tuple[set[int], str]:
+    """(agency ids the typed issuer stands for, through lineage; its folded name for documents whose issuer was
+    not resolved). A malformed agency code raises LookupError_."""
+    text = nfc(text)
+    try:
+        found = resolve_agency(text)
+    except ValidationError as exc:
+        raise LookupError_(" ".join(exc.messages)) from None
+    ids: set[int] = set()
+    for agency in found:
+        ids |= lineage(agency)
+    return ids, fold(text)
+
+
+def _issued_on(queryset: QuerySet, date: datetime.date | None) -> QuerySet:
+    return queryset.filter(issued_date=date) if date else queryset
+
+
+def find(query: str, *, issuer: str = "", date: datetime.date | None = None, year: int | None = None,
+         scope: QuerySet | None = None) -> list[Document]:
+    """Every document known by `query`. LookupError_ when the query is neither a number nor a số/ký hiệu nor a
+    document ID. `scope`: a queryset of visible documents (staff pages)."""
+    query = nfc(query)
+    if not query:
+        raise LookupError_("cần nhập số đến/đi, số và ký hiệu hoặc mã định danh văn bản / enter a register number, "
+                           "a number and notation (15/QĐ-UBND) or a document ID")
+    documents = scope if scope is not None else Document.objects.all()
+    if found := _DOC_ID.match(query):
+        key = doc_id_key(query)
+        result = documents.filter(Q(doc_id=query) | Q(numbers__scheme=DocumentNumber.Scheme.DOC_ID, numbers__key=key))
+    elif found := _REGISTER_NUMBER.match(query):
+        number, year_typed = found.group(1), found.group(2)
+        the_year = int(year_typed) if year_typed else year
+        numbered = DocumentNumber.objects.filter(scheme=DocumentNumber.Scheme.REGISTER, key=str(int(number)))
+        if the_year:
+            numbered = numbered.filter(year=the_year)
+        result = documents.filter(pk__in=numbered.values("document_id"))
+    else:
+        try:
+            parsed = numbers.parse(query)
+        except numbers.NumberError as exc:
+            raise LookupError_(f"{exc}; hoặc nhập số đến/đi (123, 123/2024) hay mã định danh văn bản / or a register "
+                               f"number (123, 123/2024) or a document ID") from None
+        result = documents.filter(Q(number_key=parsed.key) | Q(numbers__scheme=DocumentNumber.Scheme.NOTATION,
+                                                               numbers__key=parsed.key))
+        if issuer:
+            ids, name_key = issuers_for(issuer)
+            by_name = Q(issuer__isnull=True, issuer_name__isnull=False) & Q(search_text__contains=name_key)
+            result = result.filter(Q(issuer_id__in=ids) | Q(numbers__issuer_id__in=ids) | by_name)
+    result = _issued_on(result, date)
+    return list({d.pk: d for d in result.select_related("issuer").order_by("pk")}.values())
+
+
+def doc_id_key(doc_id: str) -> str:
+    """The comparison key of a document ID: agency code, date, and the số/ký hiệu key."""
+    found = _DOC_ID.match(nfc(doc_id))
+    if not found:
+        return fold(doc_id)
+    code, y, m, d, number = found.groups()
+    return f"{code.upper()},{y}/{m}/{d},{numbers.key(number, '')}"
+
+
+def duplicates(*, doc_id: str = "", number_key: str = "", issuer: Agency | None = None, issuer_name: str = "",
+               issued_date: datetime.date | None = None, exclude: int | None = None) -> list[Document]:
+    """Documents already held that this one repeats (Phụ lục VI III.1.h): the same document ID, or the same
+    số/ký hiệu from the same issuer (old and new codes of one agency are one issuer; by name when unresolved) —
+    in the same year when both dates are known (numbers restart each year)."""
+    found: dict[int, Document] = {}
+    if doc_id:
+        for d in Document.objects.filter(Q(doc_id=doc_id) | Q(numbers__scheme=DocumentNumber.Scheme.DOC_ID,
+                                                               numbers__key=doc_id_key(doc_id))):
+            found[d.pk] = d
+    if number_key:
+        candidates = Document.objects.filter(Q(number_key=number_key) | Q(
+            numbers__scheme=DocumentNumber.Scheme.NOTATION, numbers__key=number_key)).select_related("issuer")
+        family = lineage(issuer) if issuer is not None else set()
+        for d in candidates:
+            same_issuer = (d.issuer_id in family) if (issuer is not None and d.issuer_id) else (
+                fold(d.issuer_name) == fold(issuer_name) and bool(issuer_name))
+            same_year = not (issued_date and d.issued_date) or issued_date.year == d.issued_date.year
+            if same_issuer and same_year:
+                found[d.pk] = d
+    found.pop(exclude, None)
+    return list(found.values())
+
+
+def timeline(document: Document) -> list[dict[str, Any]]:
+    """The whole processing history, every side (sender and receivers, old systems and this one), in order."""
+    rows = []
+    for e in (Event.objects.filter(document=document).select_related("entry", "person", "agency")
+              .order_by("at", "seq", "id")):
+        rows.append({
+            "at": timezone.localtime(e.at).isoformat(timespec="minutes"),
+            "action": e.action, "action_label": Action(e.action).label if e.action in Action.values else e.action,
+            "actor": e.actor, "actor_name": e.actor_name or (e.person.full_name if e.person else ""),
+            "person": e.person.full_name if e.person else None,
+            "agency": e.agency_name or (e.agency.name if e.agency else ""),
+            "side": e.entry.kind if e.entry else "", "note": e.note, "source_system": e.source_system,
+        })
+    return rows
+
+
+def entry_dict(entry: Entry) -> dict[str, Any]:
+    return {"id": entry.pk, "kind": entry.kind, "agency": entry.agency.name, "agency_code": entry.agency.code,
+            "number": entry.number, "year": entry.register.year if entry.register_id else None,
+            "old_number": entry.old_number, "registered_at": entry.registered_at, "state": entry.state,
+            "state_label": STATE_LABELS.get(entry.state, entry.state), "due_date": entry.due_date,
+            "overdue": entry.is_overdue(), "routed_by": entry.routed_by.name if entry.routed_by_id else None,
+            "source_system": entry.source_system}
+
+
+def describe(document: Document) -> dict[str, Any]:
+    data = {
+        "id": document.pk, "doc_id": document.doc_id, "number": document.number, "type": document.type_name,
+        "issuer_name": document.issuer_name, "issuer_code": document.issuer.code if document.issuer_id else None,
+        "issued_date": document.issued_date, "secret": document.is_secret,
+        "other_numbers": sorted({n.as_written or n.key for n in document.numbers.all()} - {document.number}),
+        "entries": [entry_dict(e) for e in document.entries.select_related("agency", "register", "routed_by")
+                    .order_by("registered_at", "id")],
+    }
+    if document.is_secret:
+        return data | {"timeline": []}
+    return data | {
+        "subject": document.subject, "signer": document.signer_name, "signer_position": document.signer_position,
+        "urgency": document.get_urgency_display(), "field": document.field,
+        "attachments": [{"name": a.name, "sha256": a.blob.sha256, "size": a.blob.size, "signed": a.signed,
+                         "signature_report": a.signature_report} for a in document.attachments.select_related("blob")],
+        "timeline": timeline(document),
+    }
