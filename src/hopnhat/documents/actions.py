@@ -21,17 +21,19 @@ date, issuer) and nothing more; any content offered with it is refused with Secr
 
 import datetime
 import importlib
+import json
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
 from hopnhat.core import audit
 from hopnhat.core.text import nfc
 from hopnhat.core.workdays import add_working_days
-from hopnhat.org.access import can_act_on
+from hopnhat.org.access import can_act_on, roles_of
 from hopnhat.org.models import Agency, Person
 from hopnhat.org.models import Role as OrgRole
 
@@ -121,17 +123,23 @@ def _person_of(actor: Any) -> Person | None:
     return None if isinstance(actor, str) else getattr(actor, "person", None)
 
 
-def refusal(actor: Any, roles: set, agency: Agency, what: str, en: str) -> str | None:
-    """Why `actor` may not act on `agency`'s documents with `roles`, or None."""
-    if _is_system(actor) or can_act_on(actor, agency, set(roles)):
+def works_in(actor: Any, agency: Agency, roles: set) -> bool:
+    """Holds one of `roles` over `agency` or over one of its departments (a Văn phòng official drafts for the
+    UBND; a department head reviews)."""
+    return roles_of(actor).filter(role__in=set(roles), agency__path__startswith=agency.path).exists()
+
+
+def refusal(actor: Any, roles: set, agency: Agency, what: str, en: str, *, below: bool = False) -> str | None:
+    """Why `actor` may not act on `agency`'s documents with `roles` (`below`: or on a department's), or None."""
+    if _is_system(actor) or can_act_on(actor, agency, set(roles)) or (below and works_in(actor, agency, roles)):
         return None
     names = " hoặc ".join(dict(OrgRole.choices)[r].partition(" (")[0] for r in sorted(roles))
     return (f"Không được {what}: cần vai trò {names} tại “{agency.name}” / you may not {en}: it needs the role "
             f"{' or '.join(sorted(roles))} over agency {agency.code or agency.pk}")
 
 
-def _check(actor, roles, agency, what, en) -> None:
-    if reason := refusal(actor, roles, agency, what, en):
+def _check(actor, roles, agency, what, en, below: bool = False) -> None:
+    if reason := refusal(actor, roles, agency, what, en, below=below):
         raise PermissionDenied(reason)
 
 
@@ -140,7 +148,7 @@ def is_assignee(actor: Any, entry: Entry) -> bool:
     if _is_system(actor):
         return True
     for a in entry.assignments.select_related("department"):
-        if a.user_id == actor.pk or can_act_on(actor, a.department, STAFF):
+        if a.user_id == actor.pk or works_in(actor, a.department, STAFF):
             return True
     return False
 
@@ -175,13 +183,16 @@ def step_refusal(actor: Any, entry: Entry, step: str) -> str | None:
         return (f"Văn bản {entry.document}: bước tiếp theo là “{next_step(entry) or '—'}”, không phải “{step}” / the "
                 f"next step is {next_step(entry)}, not {step}")
     state, roles = STEP_RULES[step]
-    if reason := refusal(actor, roles, entry.agency, f"“{step}” văn bản đi", f"take the step {step}"):
-        return reason
-    if step == "approve" and not _is_system(actor):
-        flow = workflow(entry.agency)
-        if flow and flow.approvers.exists() and not flow.approvers.filter(pk=actor.pk).exists():
+    flow = workflow(entry.agency) if step == "approve" and not _is_system(actor) else None
+    if flow is not None and flow.approvers.exists():
+        # the agency named who approves: they, and only they, whatever their role
+        if not flow.approvers.filter(pk=actor.pk, is_active=True).exists():
             return (f"Chỉ người được giao phê duyệt của “{entry.agency.name}” mới phê duyệt / only the agency's "
                     f"designated approvers may approve")
+    elif reason := refusal(actor, roles, entry.agency, f"“{step}” văn bản đi", f"take the step {step}",
+                           below=step == "review"):   # a department head reviews; the agency's leaders approve
+        return reason
+    if step == "approve" and not _is_system(actor):
         if entry.created_by == actor.get_username():
             return ("Người soạn thảo không tự phê duyệt văn bản của mình / the drafter may not approve their own "
                     "draft")
@@ -194,6 +205,7 @@ def record_event(document: Document, entry: Entry | None, actor: Any, action: st
                  at: datetime.datetime | None = None, **detail) -> Event:
     agency = entry.agency if entry is not None else document.issuer
     person = _person_of(actor)
+    detail = json.loads(json.dumps(detail, cls=DjangoJSONEncoder))
     event = Event.objects.create(
         document=document, entry=entry, at=at or timezone.now(), action=action, actor=_actor_name(actor),
         actor_name=person.full_name if person else "", person=person, agency=agency,
@@ -306,7 +318,7 @@ def register_incoming(actor: Any, agency: Agency, meta: dict[str, Any], *, attac
     secret = int(data.get("confidentiality", 0)) > Confidentiality.NONE
     if secret:
         return _register_secret_line(actor, agency, data, attachments, at)
-    if not (data.get("code_notation") or data.get("subject")):
+    if exchange is None and not (data.get("code_notation") or data.get("subject")):
         raise DocumentError("cần số, ký hiệu hoặc trích yếu của văn bản / a number and notation or a subject is "
                             "needed")
     with transaction.atomic():
@@ -458,7 +470,7 @@ def complete(actor: Any, entry: Entry, *, result_document: Document | None = Non
 def draft(actor: Any, agency: Agency, meta: dict[str, Any], *, attachments: Iterable = (), note: str = "") -> Entry:
     """Dự thảo văn bản đi: the document without its number yet; `code_notation` (QĐ-UBND, UBND-VP) as it will
     be issued."""
-    _check(actor, STAFF, agency, "soạn thảo văn bản đi", "draft outgoing documents")
+    _check(actor, STAFF, agency, "soạn thảo văn bản đi", "draft outgoing documents", below=True)
     data = _clean_meta(meta)
     if int(data.get("confidentiality", 0)) > Confidentiality.NONE:
         raise SecretRefused(CLASSIFIED_REFUSAL)
