@@ -595,6 +595,8 @@ def repoint_rules(actor: Any, agencies=None) -> list[dict]:
         for stale in routing.stale_rules(agencies):
             rule, field, closed, successor = stale["rule"], stale["field"], stale["closed"], stale["successor"]
             rule.refresh_from_db()
+            if successor is None and not rule.active:
+                continue   # already switched off and waiting for a person
             if successor is not None:
                 setattr(rule, field, successor)
                 rule.review_note = nfc(f"{rule.review_note} Đã chuyển {field} từ “{closed.name}” (đã dừng) sang "
