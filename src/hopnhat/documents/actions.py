@@ -611,3 +611,34 @@ def repoint_rules(actor: Any, agencies=None) -> list[dict]:
             report.append({"rule": rule.name, "field": field, "from": closed.name,
                            "to": successor.name if successor else None, "active": rule.active})
     return report
+
+
+def save_rule(actor: Any, rule: RoutingRule) -> RoutingRule:
+    """A unit administrator's new or edited routing rule (the form checked the scope); audited."""
+    if not rule.department.is_active or not rule.agency.is_active:
+        raise DocumentError(f"quy tắc “{rule.name}” trỏ tới cơ quan đã dừng / the rule names a closed agency")
+    _check(actor, ADMIN, rule.agency, "sửa quy tắc phân luồng", "edit routing rules")
+    with transaction.atomic():
+        rule.save()
+        audit.record(actor, "documents.rule_save", rule, name=rule.name, department=rule.department.code,
+                     issuer=rule.issuer.code if rule.issuer_id else None, words=rule.words, active=rule.active)
+    return rule
+
+
+def save_workflow(actor: Any, agency: Agency, *, steps: list[str], approvers=(), assign_days: int = 10,
+                  secret_register: bool = False) -> Workflow:
+    """Which outgoing steps `agency` runs and who approves; the incoming due date and secret register lines."""
+    _check(actor, ADMIN, agency, "sửa quy trình văn bản", "edit document workflows")
+    unknown = set(steps) - set(OUTGOING_STEPS)
+    if unknown:
+        raise DocumentError(f"bước không tồn tại: {', '.join(sorted(unknown))} / unknown steps")
+    with transaction.atomic():
+        flow, _ = Workflow.objects.update_or_create(agency=agency, kind=Kind.OUTGOING,
+                                                    defaults={"steps": sorted(steps, key=OUTGOING_STEPS.index)})
+        flow.approvers.set(approvers)
+        Workflow.objects.update_or_create(agency=agency, kind=Kind.INCOMING, defaults={
+            "assign_days": assign_days, "secret_register": secret_register})
+        audit.record(actor, "documents.workflow_save", flow, agency=agency.code, steps=flow.steps,
+                     approvers=[u.get_username() for u in approvers], assign_days=assign_days,
+                     secret_register=secret_register)
+    return flow
