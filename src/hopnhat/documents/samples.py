@@ -209,8 +209,11 @@ def write_yenson(url: str) -> None:
         return {k: unicode_to_legacy(v, "tcvn3") if k in YS_TCVN3 + ["can_bo", "thao_tac", "noi_dung"] and v else v
                 for k, v in row.items()}
 
+    engine = sa.create_engine(url)
+    mysql = engine.dialect.name in ("mysql", "mariadb")
     meta = sa.MetaData()
-    latin = sa.String(500, collation="latin1_swedish_ci")
+    # MariaDB: latin1 columns holding the TCVN3 bytes; elsewhere (the demo's SQLite) the same Latin-1 characters
+    latin = sa.String(500, collation="latin1_swedish_ci") if mysql else sa.String(500)
     cols = {"so_kh": latin, "noi_ban_hanh": latin, "trich_yeu": latin, "nguoi_ky": latin, "chuc_vu": latin,
             "noi_nhan": latin, "tep_dinh_kem": sa.String(500), "han_xl": sa.String(20)}
     den = sa.Table("vb_den", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("so_den", sa.Integer),
@@ -226,7 +229,6 @@ def write_yenson(url: str) -> None:
     lich = sa.Table("lich_su", meta, sa.Column("id", sa.Integer, primary_key=True), sa.Column("bang", sa.String(10)),
                     sa.Column("vb_id", sa.Integer), sa.Column("thoi_gian", sa.DateTime),
                     *(sa.Column(c, latin) for c in ("can_bo", "thao_tac", "noi_dung")), mysql_charset="latin1")
-    engine = sa.create_engine(url)
     meta.create_all(engine)
     with engine.begin() as conn:
         conn.execute(den.insert(), [legacy(r) | {"ngay_vb": _d(r["ngay_vb"]), "ngay_den": _dt(r["ngay_den"])}
