@@ -162,12 +162,24 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
             "source_system": entry.source_system}
 
 
+def other_numbers(document: Document) -> list[str]:
+    """The numbers an old system knew the document by: số/ký hiệu as written elsewhere, old register numbers."""
+    out = set()
+    for n in document.numbers.all():
+        if n.scheme == DocumentNumber.Scheme.REGISTER:
+            if n.source_system != "hopnhat":
+                out.add(f"{n.as_written or n.key}{f'/{n.year}' if n.year else ''} ({n.source_system})")
+        elif n.scheme == DocumentNumber.Scheme.NOTATION and (n.as_written or n.key) != document.number:
+            out.add(n.as_written or n.key)
+    return sorted(out)
+
+
 def describe(document: Document) -> dict[str, Any]:
     data = {
         "id": document.pk, "doc_id": document.doc_id, "number": document.number, "type": document.type_name,
         "issuer_name": document.issuer_name, "issuer_code": document.issuer.code if document.issuer_id else None,
         "issued_date": document.issued_date, "secret": document.is_secret,
-        "other_numbers": sorted({n.as_written or n.key for n in document.numbers.all()} - {document.number}),
+        "other_numbers": other_numbers(document),
         "entries": [entry_dict(e) for e in document.entries.select_related("agency", "register", "routed_by")
                     .order_by("registered_at", "id")],
     }

@@ -234,6 +234,14 @@ def _steps(request, entry: Entry) -> list[dict]:
     return steps
 
 
+def _done_label(key: str) -> str:
+    labels = {"assign": t("Phân công xử lý", "Assigned"), "opinion": t("Cho ý kiến", "Opinion given"),
+              "direction": t("Cho ý kiến chỉ đạo", "Direction given"), "done": t("Hoàn thành xử lý", "Done"),
+              "review": t("Thẩm định", "Reviewed"), "approve": t("Phê duyệt", "Approved"), "sign": t("Ký", "Signed"),
+              "number": t("Cấp số", "Numbered"), "issue": t("Ban hành", "Issued"), "send": t("Gửi đi", "Sent")}
+    return labels.get(key, "")
+
+
 def _entry_page(request, entry: Entry, error: str = "", status: int = 200):
     info = lookup.describe(entry.document)
     for row in info.get("timeline", []):
@@ -246,7 +254,8 @@ def _entry_page(request, entry: Entry, error: str = "", status: int = 200):
         "recipients": Agency.objects.filter(status=AgencyStatus.ACTIVE).exclude(pk=entry.agency_id)[:200],
         "exchanges": entry.document.exchanges.select_related("sender_entry__agency", "receiver_entry__agency",
                                                              "receiver_agency"),
-        "overdue": entry.is_overdue(), "new": request.GET.get("moi") == "1", "done": request.GET.get("xong", ""),
+        "overdue": entry.is_overdue(), "new": request.GET.get("moi") == "1",
+        "done": _done_label(request.GET.get("xong", "")),
         "state_label": choice(entry.state_label)}, status=status)
 
 
