@@ -94,11 +94,14 @@ class RegisterFilter(forms.Form):
 
 
 def search(queryset, text: str):
-    """Staff full-text search: every folded word in the metadata or the attachments' text."""
-    for word in fold(text).split()[:8]:
-        queryset = queryset.filter(Q(document__search_text__contains=word) |
-                                   Q(document__content_text__contains=word))
-    return queryset
+    """Staff full-text search over entries: every folded word in the document's metadata or its files' text."""
+    if not fold(text):
+        return queryset
+    from django.db import connection
+
+    if connection.vendor == "postgresql":   # the raw expression names documents_document: join it first
+        return queryset.filter(document__in=Document.objects.filter(lookup.search_q(text)))
+    return queryset.filter(lookup.search_q(text, prefix="document__"))
 
 
 @staff_required
