@@ -34,21 +34,30 @@ class LookupError_(ValueError):
     """Bad input: the message says why (exit code 2 on the command line)."""
 
 
+_LINEAGE_SQL = """
+    WITH RECURSIVE fwd(id) AS (SELECT id FROM {agency} WHERE id IN ({marks})
+                               UNION SELECT s.successor_id FROM {edge} s JOIN fwd ON s.predecessor_id = fwd.id),
+                   bwd(id) AS (SELECT id FROM {agency} WHERE id IN ({marks})
+                               UNION SELECT s.predecessor_id FROM {edge} s JOIN bwd ON s.successor_id = bwd.id)
+    SELECT id FROM fwd UNION SELECT id FROM bwd"""
+
+
+def lineage_of(ids: set[int]) -> set[int]:
+    """The agencies with their successors and their predecessors, each transitively (not the siblings), in one
+    recursive query (UNION stops on a cycle in imported data)."""
+    if not ids:
+        return set()
+    from django.db import connection
+
+    marks = ", ".join(["%s"] * len(ids))
+    sql = _LINEAGE_SQL.format(agency=Agency._meta.db_table, edge=AgencySuccession._meta.db_table, marks=marks)
+    with connection.cursor() as cur:
+        cur.execute(sql, [*ids, *ids])
+        return {row[0] for row in cur.fetchall()}
+
+
 def lineage(agency: Agency) -> set[int]:
-    """The agency with its successors and its predecessors, each transitively (not the siblings)."""
-    ids = {agency.pk}
-    for forward in (True, False):
-        frontier = {agency.pk}
-        while frontier:
-            if forward:
-                step = set(AgencySuccession.objects.filter(predecessor_id__in=frontier)
-                           .values_list("successor_id", flat=True))
-            else:
-                step = set(AgencySuccession.objects.filter(successor_id__in=frontier)
-                           .values_list("predecessor_id", flat=True))
-            frontier = step - ids
-            ids |= step
-    return ids
+    return lineage_of({agency.pk})
 
 
 def issuers_for(text: str) -> tuple[set[int], str]:
@@ -59,10 +68,7 @@ def issuers_for(text: str) -> tuple[set[int], str]:
         found = resolve_agency(text)
     except ValidationError as exc:
         raise LookupError_(" ".join(exc.messages)) from None
-    ids: set[int] = set()
-    for agency in found:
-        ids |= lineage(agency)
-    return ids, fold(text)
+    return lineage_of({a.pk for a in found}), fold(text)
 
 
 def _issued_on(queryset: QuerySet, date: datetime.date | None) -> QuerySet:
@@ -110,7 +116,7 @@ def find(query: str, *, issuer: str = "", date: datetime.date | None = None, yea
         ids = set(issuers)
         if issuer:
             family, name_key = issuers_for(issuer)
-            missing = [d for d in ids if d not in names]
+            missing = [d for d in ids if d not in names and not issuers[d] - {None}]
             names |= dict(Document.objects.filter(pk__in=missing).values_list("pk", "issuer_name"))
             ids = {d for d in ids if issuers[d] & family or (not issuers[d] - {None} and name_key
                                                               and fold(names.get(d, "")) == name_key)}
