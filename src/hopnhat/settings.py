@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "hopnhat.portal.crosswalk",
     "hopnhat.portal.search",
     "hopnhat.dossiers",
+    "hopnhat.documents",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("hop-nhat/", include("hopnhat.consolidation.urls")),
     path("ra-soat/", include("hopnhat.consolidation.inventory.urls")),
     path("ho-so/", include("hopnhat.dossiers.urls")),
+    path("van-ban/", include("hopnhat.documents.urls")),
     path("cong/", include("hopnhat.portal.crosswalk.urls")),
     path("cong/", include("hopnhat.portal.urls")),
     path("tim-kiem/", include("hopnhat.portal.search.urls")),

@@ -210,6 +210,25 @@ def sign_pdf(pdf: bytes, key: KeySpec, *, role: str = "signer", signer_name: str
     return out.getvalue()
 
 
+def sign_attachment(*, actor, entry, attachment, key, secret: str = "", role: str = "signer", **options) -> None:
+    """The outgoing flow's sign step for one attached PDF: sign it as `actor` (name and post from the platform),
+    store the signed file beside the original (content-addressed, so the unsigned one stays for the history) and
+    record the verification on the attachment. Runs inside the step's transaction: a failure leaves nothing."""
+    from hopnhat.documents import storage
+
+    spec = key if isinstance(key, KeySpec) else KeySpec.parse(str(key), secret)
+    name = f"{actor.last_name} {actor.first_name}".strip() if hasattr(actor, "last_name") else str(actor)
+    data = storage.read(attachment.blob)
+    signed = sign_pdf(data, spec, role=role, signer_name=name or str(actor), number=entry.document.number or "",
+                      location=getattr(entry.agency, "name", ""), **options)
+    blob, _ = storage.store(attachment.name, signed)
+    reports = verify_pdf(signed)
+    attachment.blob, attachment.signed = blob, True
+    attachment.signature_report = {"signatures": [r.as_dict() for r in reports],
+                                   "status": reports[-1].status if reports else ""}
+    attachment.save(update_fields=["blob", "signed", "signature_report"])
+
+
 def _image(path: str):
     from pyhanko.pdf_utils.images import PdfImage
 

@@ -8,6 +8,9 @@ from .models import Agency, Role, RoleAssignment
 # The dossier roles say which one-door steps a person may take; each is also a staff role over its subtree.
 DOSSIER_ROLES = {Role.DOSSIER_RECEIVER, Role.DOSSIER_PROCESSOR, Role.DOSSIER_APPROVER}
 STAFF_ROLES = {Role.OFFICIAL, Role.UNIT_ADMIN, Role.PLATFORM_ADMIN} | DOSSIER_ROLES
+# The document roles (văn thư, leader) are staff roles over their subtree too.
+DOCUMENT_ROLES = {Role.DOC_CLERK, Role.DOC_LEADER}
+STAFF_ROLES |= DOCUMENT_ROLES
 
 
 def _is_live(user) -> bool:

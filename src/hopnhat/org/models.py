@@ -275,6 +275,10 @@ class Role(models.TextChoices):
     DOSSIER_RECEIVER = "dossier_receiver", "Tiếp nhận và trả kết quả hồ sơ (dossier receiver)"
     DOSSIER_PROCESSOR = "dossier_processor", "Chuyên viên thụ lý hồ sơ (dossier processor)"
     DOSSIER_APPROVER = "dossier_approver", "Lãnh đạo phê duyệt hồ sơ (dossier approver)"
+    # The document system (QLVBĐH, documents app): văn thư registers, numbers, issues and sends; a leader
+    # assigns, directs, reviews, approves and signs. Officials handle what they are assigned (official role).
+    DOC_CLERK = "doc_clerk", "Văn thư (document clerk)"
+    DOC_LEADER = "doc_leader", "Lãnh đạo xử lý văn bản (document leader)"
 
 
 class RoleAssignment(models.Model):

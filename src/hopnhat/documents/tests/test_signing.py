@@ -115,3 +115,42 @@ def test_bad_inputs_get_named_errors(p12_key, tmp_path):
         signing.sign_pdf(testpki.sample_pdf(), signing.KeySpec(pkcs12=str(tmp_path / "none.p12")))
     assert signing.verify_pdf(testpki.sample_pdf()) == []
     assert os.path.exists(testpki.SOFTHSM_MODULE)
+
+
+@pytest.mark.django_db
+def test_the_sign_step_signs_the_attached_pdf_and_records_its_verification(pki, tq, staff, settings, tmp_path):
+    from hopnhat.documents import actions, storage
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.HOPNHAT_SIGNING = {"tsa_url": "", "trust_roots": [str(pki.root_pem)]}
+    entry = actions.draft(staff.officer, tq.tq, {"code_notation": "UBND-VP", "subject": "Công văn hợp nhất"},
+                          attachments=[("cv.pdf", testpki.sample_pdf())])
+    actions.step(staff.deputy, entry, "review")
+    actions.step(staff.leader, entry, "approve")
+    actions.step(staff.leader, entry, "sign", key=str(pki.signer_p12), secret=testpki.PASSPHRASE)
+    attachment = entry.document.attachments.get()
+    assert attachment.signed and attachment.signature_report["status"] == "valid"
+    signed = storage.read(attachment.blob)
+    assert "Signature is Valid" in pdfsig(signed, tmp_path)
+
+
+def test_cli_sign_and_verify(pki, tmp_path, monkeypatch):
+    import json
+
+    from django.core.management import call_command
+
+    source = tmp_path / "qd.pdf"
+    source.write_bytes(testpki.sample_pdf())
+    monkeypatch.setenv("HOPNHAT_SIGNING_SECRET", testpki.PASSPHRASE)
+    out = io.StringIO()
+    call_command("documents", "sign", str(source), "--key", str(pki.signer_p12), "--name", "Nguyễn Văn An",
+                 "--json", stdout=out)
+    signed = json.loads(out.getvalue())["path"]
+    out = io.StringIO()
+    call_command("documents", "verify", signed, "--trust", str(pki.root_pem), "--json", stdout=out)
+    (report,) = json.loads(out.getvalue())["signatures"]
+    assert report["status"] == "valid" and report["signer"] == "Nguyễn Văn An"
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("documents", "sign", str(tmp_path / "none.pdf"), "--key", str(pki.signer_p12), "--json",
+                     stdout=io.StringIO())
+    assert exit_info.value.code == 2

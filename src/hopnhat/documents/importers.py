@@ -1,0 +1,352 @@
+"""Domain importers that merge the old document systems into the one register, through the consolidation engine
+(`hopnhat consolidate run MAPPING.yaml`, one mapping per data set; see documents/samples.py for two real shapes):
+
+    importer: documents.document    fields: kind (incoming|outgoing|internal, or options.kind), agency (the
+                                    holding agency's code or name, or options.agency), register_number,
+                                    register_year, number ("15/QĐ-UBND" in any typed form) or code_number +
+                                    code_notation, issuer (name or code as written), issued_date, arrived_at,
+                                    subject, signer_name, signer_position, urgency, confidentiality, field,
+                                    recipients, due_date, state, doc_id, files ("a.pdf;b.pdf" under options.files_dir)
+    importer: documents.attachment  fields: document (the old document's key in options.document_stream), name,
+                                    path (under options.files_dir)
+    importer: documents.history     fields: document, document_stream (or options.document_stream), at, actor_name,
+                                    actor_key (a staff id the staff import of options.people_system knows),
+                                    action (through options.actions into documents.models.Action; anything else
+                                    is kept as an imported step with its words), note, seq
+
+Run every system's documents before its files and history. The target of a document record is its register
+entry (the agency's side). One document, however many systems hold it: a record whose document ID, or số/ký hiệu
+and issuer (through the agency lineage, old and new codes alike) and year, matches a document already loaded
+becomes another side of it — an incoming entry at the receiver beside the sender's outgoing one, linked by an
+Exchange (merged) — or, at the same agency and on the same side, a duplicate registration whose register number
+is kept as one more number of the same entry (merged). Agencies are kept as they were (closed ones too), the
+issuer's name as written beside the agency it resolves to. Files are stored once by checksum; a missing, broken
+or encrypted file is named in the document's history and the outcome's detail, and the rest loads.
+"""
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from hopnhat.consolidation.api import (
+    DomainImporter,
+    MappingError,
+    loaded,
+    merged,
+    quarantined,
+    register_importer,
+)
+from hopnhat.consolidation.models import StagedRecord
+from hopnhat.core.provenance import find_target
+from hopnhat.core.text import fold, nfc
+from hopnhat.dossiers.importers import parse_datetime
+from hopnhat.org.agencies import resolve_agency
+from hopnhat.org.models import Agency, Person
+
+from . import lookup, numbers, registers, storage
+from .actions import _add_numbers
+from .models import (
+    Action,
+    Attachment,
+    Channel,
+    Document,
+    DocumentNumber,
+    Entry,
+    Event,
+    Exchange,
+    IncomingState,
+    Kind,
+    OutgoingState,
+)
+
+_KINDS = frozenset(Kind.values)
+_ACTIONS = frozenset(Action.values)
+
+
+def _agency(field: str, value: Any, cache: dict) -> Agency:
+    key = nfc(str(value or ""))
+    if key not in cache:
+        try:
+            found = resolve_agency(key)
+        except ValidationError as exc:
+            found = exc
+        cache[key] = found
+    found = cache[key]
+    if isinstance(found, ValidationError):
+        raise MappingError(field, " ".join(found.messages))
+    if len(found) != 1:
+        why = "không tìm thấy" if not found else f"{len(found)} cơ quan trùng tên"
+        raise MappingError(field, f"cơ quan “{value}”: {why} / agency not found or ambiguous")
+    return found[0]
+
+
+def _issuer(value: Any, cache: dict) -> Agency | None:
+    """The agency an issuer as written resolves to, or None (a ministry outside the platform, a typo): the name as
+    written is kept either way."""
+    try:
+        return _agency("issuer", value, cache) if value else None
+    except MappingError:
+        return None
+
+
+def _int(field: str, value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise MappingError(field, f"“{value}” không phải số / not a number") from None
+
+
+def _event(document, entry, action, *, at, note="", actor_name="", agency=None, source_system, source_key="",
+           seq=0, person=None, **detail) -> Event:
+    agency = agency or (entry.agency if entry is not None else None)
+    return Event.objects.create(
+        document=document, entry=entry, at=at, seq=seq, action=action, actor=f"{source_system}:{actor_name}"[:150]
+        if actor_name else source_system, actor_name=actor_name, person=person, agency=agency,
+        agency_name=agency.name if agency else "", note=note, detail=detail, source_system=source_system,
+        source_key=source_key)
+
+
+def store_files(document: Document, entry: Entry, names: list[tuple[str, str]], base: Path, *, system: str,
+                at: datetime.datetime) -> tuple[list[str], list[dict]]:
+    """Attach each (name, path under `base`); (stored names, problems) — a problem names the file and why."""
+    stored, problems = [], []
+    for i, (name, rel) in enumerate(names):
+        path = (base / rel).resolve()
+        if not path.is_relative_to(base.resolve()):
+            problems.append({"file": rel, "why": "đường dẫn ra ngoài thư mục tệp / path escapes the files directory"})
+            continue
+        if not path.is_file():
+            problems.append({"file": rel, "why": "không tìm thấy tệp / file not found"})
+            continue
+        try:
+            blob, _ = storage.store(name, path.read_bytes())
+        except storage.StorageError as exc:
+            problems.append({"file": rel, "why": str(exc)})
+            continue
+        if blob.text and not Attachment.objects.filter(document=document, blob=blob).exists():
+            document.content_text = (document.content_text + " " + fold(blob.text)).strip()
+            Document.objects.filter(pk=document.pk).update(content_text=document.content_text)
+        Attachment.objects.get_or_create(document=document, blob=blob,
+                                         defaults={"name": name, "main": i == 0, "source_system": system})
+        stored.append(name)
+    for problem in problems:
+        _event(document, entry, Action.ATTACH, at=at, source_system=system,
+               note=f"Tệp “{problem['file']}” không nhập được: {problem['why']}", problem=problem)
+    return stored, problems
+
+
+def _done_state(kind: str, state: str) -> str:
+    folded = fold(state)
+    if kind == Kind.INCOMING:
+        if any(w in folded for w in ("dang xu ly", "chua xu ly", "cho xu ly", "processing")):
+            return IncomingState.PROCESSING
+        return IncomingState.DONE
+    return OutgoingState.SENT if kind == Kind.OUTGOING else "recorded"
+
+
+@register_importer
+class DocumentImporter(DomainImporter):
+    name = "documents.document"
+    target_model = "documents.Entry"
+    reconcile_fields = {}
+
+    def prepare(self, ctx) -> None:
+        self.agencies: dict[str, Any] = {}
+
+    def import_record(self, record, mapped, ctx):
+        where, options, system = ctx.label(record), ctx.mapping.options, ctx.mapping.system
+        kind = mapped.get("kind") or options.get("kind")
+        if kind not in _KINDS:
+            raise MappingError("kind", f"loại “{kind}” phải là incoming, outgoing hoặc internal")
+        agency = _agency("agency", mapped.get("agency") or options.get("agency"), self.agencies)
+        number_text = nfc(mapped.get("number") or "")
+        code_number, code_notation = nfc(str(mapped.get("code_number") or "")), nfc(mapped.get("code_notation") or "")
+        if number_text and not code_notation:
+            try:
+                parsed = numbers.parse(number_text)
+                code_number = parsed.number.zfill(2)
+                code_notation = (f"{parsed.year}/" if parsed.year else "") + parsed.notation
+            except numbers.NumberError:
+                code_notation = number_text     # kept as written; look-ups still find it by its folded form
+        subject = nfc(mapped.get("subject") or "")
+        if not (code_notation or subject):
+            return quarantined(f"{where}: không có số, ký hiệu và trích yếu / neither a number nor a subject")
+        issued_date = mapped.get("issued_date")
+        if isinstance(issued_date, str):
+            issued_date = timezone.localdate(parse_datetime("issued_date", issued_date))
+        arrived = parse_datetime("arrived_at", mapped.get("arrived_at"))
+        issuer_name = nfc(mapped.get("issuer") or "")
+        issuer = agency if kind == Kind.OUTGOING and not issuer_name else _issuer(issuer_name, self.agencies)
+        issuer_name = issuer_name or (agency.name if kind == Kind.OUTGOING else "")
+        reg_number = _int("register_number", mapped.get("register_number"))
+        year = _int("register_year", mapped.get("register_year")) or (
+            (arrived.year if arrived else None) or (issued_date.year if issued_date else None))
+        at = arrived or (timezone.make_aware(datetime.datetime.combine(issued_date, datetime.time(8)))
+                         if issued_date else timezone.now())
+        meta = {
+            "code_number": code_number, "code_notation": code_notation, "issuer_name": issuer_name, "issuer": issuer,
+            "issued_date": issued_date, "subject": subject, "signer_name": nfc(mapped.get("signer_name") or ""),
+            "signer_position": nfc(mapped.get("signer_position") or ""), "field": nfc(mapped.get("field") or ""),
+            "urgency": _int("urgency", mapped.get("urgency")) or 0,
+            "confidentiality": _int("confidentiality", mapped.get("confidentiality")) or 0,
+            "doc_id": nfc(mapped.get("doc_id") or "") or None,
+            "recipients": [{"name": nfc(n)} for n in str(mapped.get("recipients") or "").split(";") if nfc(n)],
+        }
+        meta["type_name"], meta["type_abbr"] = numbers.type_of(code_notation.split("/")[-1]) if code_notation else (
+            "", "")
+        if meta["confidentiality"]:
+            return quarantined(f"{where}: văn bản mật không đưa vào hệ thống / state-secret documents stay outside")
+
+        number_key = numbers.key(code_number, code_notation)
+        matches = lookup.duplicates(doc_id=meta["doc_id"] or "", number_key=number_key, issuer=issuer,
+                                    issuer_name=issuer_name, issued_date=issued_date) if number_key else []
+        document = matches[0] if matches else None
+        old_number = str(reg_number) if reg_number is not None else ""
+        if document is not None:
+            same_side = document.entries.filter(agency=agency, kind=kind).order_by("pk").first()
+            if same_side is not None:
+                # registered twice in the old system: one entry, both register numbers answer
+                if reg_number is not None:
+                    DocumentNumber.objects.get_or_create(
+                        key=str(reg_number), scheme=DocumentNumber.Scheme.REGISTER, document=document,
+                        entry=same_side, source_system=system,
+                        defaults={"year": year, "as_written": old_number, "issuer": agency})
+                _event(document, same_side, Action.IMPORTED, at=at, source_system=system,
+                       note=f"Đăng ký trùng trong {system}: số {old_number or '—'} ({where})", duplicate=record.key)
+                return merged(same_side, f"đăng ký trùng: cùng văn bản {document.number} đã vào sổ "
+                                         f"(số {same_side.old_number or same_side.number}) / duplicate registration")
+            # the empty fields the first side lacked are filled from this one, never overwritten
+            changed = [k for k, v in meta.items() if v not in (None, "", [], 0) and not getattr(document, k)]
+            for k in changed:
+                setattr(document, k, meta[k])
+            if changed:
+                document.save()
+        else:
+            document = Document(**meta)
+            document.save()
+        register = registers.register_for(agency, kind, year) if year else None
+        number = reg_number if register is not None and reg_number and not Entry.objects.filter(
+            register=register, number=reg_number).exists() else None
+        state = _done_state(kind, mapped.get("state") or "")
+        due = mapped.get("due_date")
+        entry = Entry.objects.create(
+            document=document, register=register if number else None, agency=agency, kind=kind, number=number,
+            registered_at=at, state=state, due_date=due or None, source_system=system, old_number=old_number,
+            done_at=at if state == IncomingState.DONE else None, created_by=system)
+        if number:
+            registers.take_number(register, number)
+        _add_numbers(document, entry, source_system=system)
+        if reg_number and not number:   # the number is taken in that register: it still answers look-ups
+            DocumentNumber.objects.get_or_create(
+                key=str(reg_number), scheme=DocumentNumber.Scheme.REGISTER, document=document, entry=entry,
+                source_system=system, defaults={"year": year, "as_written": old_number, "issuer": agency})
+        self._link_sides(document, entry, at)
+        problems = []
+        if files := str(mapped.get("files") or "").strip():
+            base = Path(options.get("files_dir") or ".")
+            names = [(Path(p.strip()).name, p.strip()) for p in files.split(";") if p.strip()]
+            _, problems = store_files(document, entry, names, base, system=system, at=at)
+        detail = {"file_problems": problems} if problems else {}
+        if matches:   # a new side (entry) of a document another record brought: one document, an exchange
+            detail["same_document"] = document.pk
+        return loaded(entry, **detail)
+
+    def _link_sides(self, document: Document, entry: Entry, at) -> None:
+        """An exchange between the issuer's outgoing entry and each incoming entry of the same document."""
+        if entry.kind == Kind.INCOMING:
+            for sender in document.entries.filter(kind=Kind.OUTGOING):
+                Exchange.objects.get_or_create(
+                    document=document, sender_entry=sender, receiver_entry=entry,
+                    defaults={"receiver_agency": entry.agency, "receiver_name": entry.agency.name,
+                              "channel": Channel.LEGACY, "status": "03", "received_at": at})
+        elif entry.kind == Kind.OUTGOING:
+            for receiver in document.entries.filter(kind=Kind.INCOMING):
+                Exchange.objects.get_or_create(
+                    document=document, sender_entry=entry, receiver_entry=receiver,
+                    defaults={"receiver_agency": receiver.agency, "receiver_name": receiver.agency.name,
+                              "channel": Channel.LEGACY, "status": "03", "received_at": receiver.registered_at})
+
+
+def entry_for(system: str, stream: str, key: Any) -> Entry | None:
+    """The entry an old document record went into (loaded, or merged into another), as the engine staged it."""
+    staged = StagedRecord.objects.filter(system=system, stream=stream, key=str(key),
+                                         outcome__in=("loaded", "merged")).first()
+    if staged is None or not staged.target_pk:
+        return None
+    return Entry.objects.select_related("document", "agency").filter(pk=staged.target_pk).first()
+
+
+@register_importer
+class AttachmentImporter(DomainImporter):
+    name = "documents.attachment"
+    target_model = "documents.Attachment"
+
+    def import_record(self, record, mapped, ctx):
+        where, options, system = ctx.label(record), ctx.mapping.options, ctx.mapping.system
+        stream = options.get("document_stream", "")
+        entry = entry_for(system, stream, mapped.get("document"))
+        if entry is None:
+            return quarantined(f"{where}: văn bản “{mapped.get('document')}” không có (hoặc chưa nhập) trong "
+                               f"{stream} / no such document")
+        rel = str(mapped.get("path") or "")
+        name = nfc(mapped.get("name") or "") or Path(rel).name
+        at = entry.registered_at or timezone.now()
+        stored, problems = store_files(entry.document, entry, [(name, rel)], Path(options.get("files_dir") or "."),
+                                       system=system, at=at)
+        if problems:
+            return quarantined(f"{where}: tệp “{rel}” của văn bản {entry.document}: {problems[0]['why']}",
+                               file=rel)
+        attachment = Attachment.objects.filter(document=entry.document, name=name).first() or \
+            Attachment.objects.filter(document=entry.document).order_by("-id").first()
+        return loaded(attachment)
+
+
+@register_importer
+class HistoryImporter(DomainImporter):
+    name = "documents.history"
+    target_model = "documents.Event"
+
+    def prepare(self, ctx) -> None:
+        self.people: dict[tuple, Person | None] = {}
+
+    def _person(self, system: str, key: str, name: str) -> Person | None:
+        """The staff member an old actor was: by their staff id where the staff import knows it, else by a name
+        only one person on the platform has; None keeps the name as written."""
+        if (system, key, name) not in self.people:
+            person = find_target(Person, source_system=system, source_key=key) if system and key else None
+            if person is None and name:
+                same = list(Person.objects.filter(name_key=fold(name))[:2])
+                person = same[0] if len(same) == 1 else None
+            self.people[system, key, name] = person
+        return self.people[system, key, name]
+
+    def import_record(self, record, mapped, ctx):
+        where, options, system = ctx.label(record), ctx.mapping.options, ctx.mapping.system
+        stream = mapped.get("document_stream") or options.get("document_stream", "")
+        entry = entry_for(system, stream, mapped.get("document"))
+        if entry is None:
+            return quarantined(f"{where}: văn bản “{mapped.get('document')}” không có trong {stream} (hoặc không "
+                               f"nhập được) / the document of this step is not loaded")
+        source_key = f"{ctx.mapping.stream}:{record.key}"
+        if existing := Event.objects.filter(source_system=system, source_key=source_key).first():
+            return loaded(existing)   # events are append-only: a re-read of the same step changes nothing
+        at = parse_datetime("at", mapped.get("at"))
+        if at is None:
+            raise MappingError("at", "thiếu thời điểm / no time")
+        words = nfc(mapped.get("action") or "")
+        action = (options.get("actions") or {}).get(words, words)
+        actor_name = nfc(mapped.get("actor_name") or "")
+        person = self._person(options.get("people_system", ""), str(mapped.get("actor_key") or ""), actor_name)
+        note = nfc(mapped.get("note") or "")
+        if action not in _ACTIONS:
+            note = f"{words}: {note}" if note else words
+            action = Action.IMPORTED
+        event = _event(entry.document, entry, action, at=at, note=note, actor_name=actor_name, person=person,
+                       source_system=system, source_key=source_key, seq=_int("seq", mapped.get("seq")) or 0,
+                       old_action=words)
+        return loaded(event)

@@ -1,0 +1,135 @@
+"""Merging two differently shaped old document systems (samples.py) through the consolidation engine, from two
+MariaDB databases and their files on disk: every record accounted for, the document both systems hold is one
+exchange with both histories, old actors kept (crosswalked where the staff import knows them), numbers in several
+forms, a duplicate registration, missing and broken files named, TCVN3 text read as Unicode."""
+
+import os
+import uuid
+
+import pymysql
+import pytest
+
+from hopnhat.consolidation.engine import run_mapping
+from hopnhat.consolidation.mapping import Mapping
+from hopnhat.consolidation.models import StagedRecord
+from hopnhat.core import provenance
+from hopnhat.documents import lookup, samples
+from hopnhat.documents.models import Attachment, Blob, Document, Entry, Event, Exchange
+from hopnhat.org.models import Person
+
+pytestmark = pytest.mark.django_db
+SERVER = {"host": "127.0.0.1", "port": 3306, "user": "root", "charset": "utf8mb4", "autocommit": True}
+
+
+@pytest.fixture
+def old_databases():
+    names = [f"hn_docs_{tag}_{os.getpid()}_{uuid.uuid4().hex[:6]}" for tag in ("hg", "ys")]
+    conn = pymysql.connect(**SERVER)
+    conn.cursor().execute(f"CREATE DATABASE `{names[0]}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    conn.cursor().execute(f"CREATE DATABASE `{names[1]}` CHARACTER SET latin1")
+    urls = [f"mysql+pymysql://root@127.0.0.1:3306/{n}?charset=utf8mb4" for n in names]
+    samples.write_hagiang(urls[0])
+    samples.write_yenson(urls[1])
+    yield urls
+    for name in names:
+        conn.cursor().execute(f"DROP DATABASE `{name}`")
+    conn.close()
+
+
+@pytest.fixture
+def merged(tq, old_databases, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    hg_dir, ys_dir = tmp_path / "hagiang", tmp_path / "yenson"
+    samples.write_files(hg_dir, ys_dir)
+    # what the staff import of old Hà Giang left behind: two of its staff ids are known people
+    for key, name in (("HG0012", "Trần Thị Hạnh"), ("HG0101", "Vương Thị Mai")):
+        provenance.link(Person.objects.create(full_name=name), source_system=samples.HR_HAGIANG, source_key=key,
+                        record={"id": key})
+    maps = samples.mappings(*old_databases, hg_dir, ys_dir)
+    return [run_mapping(Mapping.from_dict(m), actor="system:test-import") for m in maps], maps
+
+
+def test_every_old_record_is_accounted_for(merged):
+    runs, _ = merged
+    assert all(run.balanced for run in runs)
+    outcomes = [run.totals["outcomes"] for run in runs]
+    assert outcomes[0] == {"loaded": 3, "merged": 1, "quarantined": 1, "filtered": 0}   # vanban
+    assert outcomes[1] == {"loaded": 2, "merged": 0, "quarantined": 0, "filtered": 0}   # vb_den
+    assert outcomes[2] == {"loaded": 2, "merged": 0, "quarantined": 0, "filtered": 0}   # vb_di
+    assert outcomes[3] == {"loaded": 2, "merged": 0, "quarantined": 1, "filtered": 0}   # vanban_tep
+    assert outcomes[4] == {"loaded": 7, "merged": 0, "quarantined": 1, "filtered": 0}   # vanban_xuly
+    assert outcomes[5] == {"loaded": 7, "merged": 0, "quarantined": 0, "filtered": 0}   # lich_su
+    empty = StagedRecord.objects.get(system=samples.HAGIANG, stream="vanban", outcome="quarantined")
+    assert empty.key == "5" and "trích yếu" in empty.reason
+    missing = StagedRecord.objects.get(system=samples.HAGIANG, stream="vanban_tep", outcome="quarantined")
+    assert "2025/06/tb07.pdf" in missing.reason and "không tìm thấy" in missing.reason
+    orphan = StagedRecord.objects.get(system=samples.HAGIANG, stream="vanban_xuly", outcome="quarantined")
+    assert orphan.key == "8" and "99" in orphan.reason
+    assert Document.objects.count() == 6 and Entry.objects.count() == 7   # 45/UBND-NC: one document, two sides
+
+
+def test_document_in_both_systems_is_one_exchange_with_both_histories(merged, tq):
+    [doc] = lookup.find("45/UBND-NC", issuer="UBND tỉnh Hà Giang")
+    sides = {(e.kind, e.agency.code, e.source_system) for e in doc.entries.select_related("agency")}
+    assert sides == {("outgoing", "000.00.00.H22", samples.HAGIANG), ("incoming", "000.00.36.H60", samples.YENSON)}
+    exchange = Exchange.objects.get(document=doc)
+    assert exchange.sender_entry.agency == tq.hg and exchange.receiver_entry.agency == tq.yenson
+    steps = [(s["action"], s["source_system"]) for s in lookup.timeline(doc)]
+    assert steps == [("draft", samples.HAGIANG), ("sign", samples.HAGIANG), ("issue", samples.HAGIANG),
+                     ("register", samples.YENSON), ("direction", samples.YENSON), ("done", samples.YENSON)]
+    # the same PDF in both systems is stored once
+    assert doc.attachments.count() == 1 and Blob.objects.filter(attachments__document=doc).count() == 1
+    assert "hop nhat tinh ha giang" in doc.content_text
+
+
+def test_actors_kept_crosswalked_where_known(merged):
+    [doc] = lookup.find("45/UBND-NC", issuer="000.00.00.H22")
+    events = list(Event.objects.filter(document=doc).order_by("at", "seq", "id"))
+    drafted = events[0]
+    assert drafted.person is not None and drafted.person.full_name == "Trần Thị Hạnh"
+    signed = events[1]
+    assert signed.person is None and signed.actor_name == "Nguyễn Văn Sơn"
+    # Yên Sơn's TCVN3 names and words read back as Unicode
+    direction = next(e for e in events if e.action == "direction")
+    assert direction.actor_name == "Hoàng Văn Thắng" and direction.note.startswith("Giao Phòng Nội vụ chủ trì")
+
+
+def test_duplicate_registration_is_one_entry_answering_both_numbers(merged, tq):
+    [doc] = lookup.find("7/TB-BNV")
+    [entry] = doc.entries.all()
+    assert entry.agency == tq.hg_noivu and entry.old_number == "87"
+    assert lookup.find("87", year=2025) == [doc] and lookup.find("88/2025") == [doc]
+    notes = [e.note for e in doc.events.all()]
+    assert any("Đăng ký trùng" in n for n in notes) and any("lần hai" in n for n in notes)
+
+
+def test_old_number_of_abolished_district_answers_with_its_whole_history(merged, tq):
+    for query, issuer in (("125/UBND-VP", "UBND huyện Yên Sơn"), ("Số 125 /UBND-VP", "000.00.36.H60"),
+                          ("125/UBND-VP", "UBND xã Yên Sơn")):   # …or its successor's name
+        [doc] = lookup.find(query, issuer=issuer)
+        assert doc.subject.startswith("Báo cáo tình hình thực hiện sắp xếp")
+    data = lookup.describe(doc)
+    assert [s["action"] for s in data["timeline"]][-4:] == ["draft", "sign", "issue", "send"]
+    assert data["entries"][0]["agency_code"] == "000.00.36.H60" and data["entries"][0]["number"] == 125
+    assert [a["name"] for a in data["attachments"]] == ["bc125.pdf", "bc125-phuluc.pdf"]
+
+
+def test_missing_and_encrypted_files_are_named_and_the_rest_loads(merged):
+    [qd] = lookup.find("15/QĐ-UBND", issuer="UBND tỉnh Tuyên Quang")
+    assert qd.attachments.count() == 0
+    assert any("den/2025/qd15.pdf" in e.note and "không tìm thấy" in e.note for e in qd.events.all())
+    [cv] = lookup.find("126/UBND-VP")
+    assert cv.attachments.count() == 0
+    assert any("cv126.pdf" in e.note and "mã hóa" in e.note for e in cv.events.all())
+    staged = StagedRecord.objects.get(system=samples.YENSON, stream="vb_di", key="2")
+    assert staged.outcome == "loaded" and "cv126.pdf" in str(staged.detail["file_problems"])
+
+
+def test_rerun_changes_nothing(merged):
+    runs, maps = merged
+    counts = (Document.objects.count(), Entry.objects.count(), Event.objects.count(), Attachment.objects.count())
+    again = [run_mapping(Mapping.from_dict(m), actor="system:test-import") for m in maps]
+    assert all(run.balanced for run in again)
+    assert [run.totals["unchanged"] for run in again] == [5, 2, 2, 3, 8, 7]
+    assert (Document.objects.count(), Entry.objects.count(), Event.objects.count(),
+            Attachment.objects.count()) == counts

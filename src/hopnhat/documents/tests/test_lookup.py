@@ -1,0 +1,66 @@
+"""Look-up by any number a document had: số/ký hiệu typed any way with its issuer by old or new name or code and
+date, old and new register numbers, the document ID; `hopnhat documents lookup` with its exit codes."""
+
+import datetime
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from hopnhat.documents import actions, lookup
+
+from .conftest import at, incoming_meta
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registered(tq, staff):
+    # a notice from the abolished district, registered at the province before the reform
+    return actions.register_incoming(
+        staff.clerk, tq.tq, incoming_meta(number="230/UBND-VP", issuer_name="UBND huyện Yên Sơn",
+                                          issued_date=datetime.date(2025, 6, 3), subject="Báo cáo kết quả sắp xếp"),
+        at=at(2025, 6, 4))
+
+
+@pytest.mark.parametrize("issuer", ["UBND huyện Yên Sơn", "ubnd huyen yen son", "000.00.36.H60", "UBND xã Yên Sơn",
+                                    "UBND xã Thái Bình"])
+def test_number_with_old_or_new_issuer(registered, issuer):
+    assert lookup.find("Số 230 /UBND-VP", issuer=issuer) == [registered.document]
+
+
+def test_other_issuer_date_and_register_number(registered):
+    assert lookup.find("230/UBND-VP", issuer="Sở Nội vụ tỉnh Tuyên Quang") == []
+    assert lookup.find("230/UBND-VP", date=datetime.date(2025, 6, 3)) == [registered.document]
+    assert lookup.find("230/UBND-VP", date=datetime.date(2025, 6, 4)) == []
+    assert lookup.find("1/2025") == [registered.document] and lookup.find("Số đến 1", year=2025) == [
+        registered.document]
+    assert lookup.find("1", year=2024) == []
+    with pytest.raises(lookup.LookupError_, match="15/QĐ-UBND"):
+        lookup.find("không phải số")
+
+
+def _run(*args):
+    out = io.StringIO()
+    try:
+        call_command("documents", *args, stdout=out)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue()
+
+
+def test_cli_lookup_exit_codes(registered):
+    code, out = _run("lookup", "230/UBND-VP", "--issuer", "000.00.36.H60", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["ok"] and data["documents"][0]["number"] == "230/UBND-VP"
+    assert data["documents"][0]["timeline"][0]["action"] == "register"
+    code, out = _run("lookup", "vớ vẩn", "--json")
+    assert code == 2 and "15/QĐ-UBND" in json.loads(out)["error"]
+    code, out = _run("lookup", "230/UBND-VP", "--issuer", "000.00.36", "--json")
+    assert code == 2 and "V1V2V3" in json.loads(out)["error"]
+    code, out = _run("lookup", "999/UBND-VP", "--json")
+    assert code == 1 and not json.loads(out)["ok"]
+    code, out = _run("lookup", "230/UBND-VP", "--date", "3/6/2025", "--json")
+    assert code == 2
