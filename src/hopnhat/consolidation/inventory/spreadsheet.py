@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from hopnhat.core import audit
+from hopnhat.core.exports import append_row, set_cell
 from hopnhat.core.text import fold, nfc
 from hopnhat.org.models import AdminUnit, Agency, Level, Vintage
 
@@ -219,7 +220,7 @@ def write_template(out: str | Path | BinaryIO, rows: int = 500) -> None:
     sheet = book.active
     sheet.title = SHEET
     for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.header + (" *" if column.required else ""))
+        cell = set_cell(sheet, 1, index, column.header + (" *" if column.required else ""))
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         letter = get_column_letter(index)
@@ -234,7 +235,7 @@ def write_template(out: str | Path | BinaryIO, rows: int = 500) -> None:
     sheet.row_dimensions[1].height = 45
 
     guide = book.create_sheet(INSTRUCTIONS)
-    guide.append(["Cách điền / How to fill in"])
+    append_row(guide, ["Cách điền / How to fill in"])
     guide["A1"].font = Font(bold=True, size=13)
     for line in (
         f"Mỗi dòng của trang “{SHEET}” là một hệ thống thông tin cũ của một đơn vị tham gia sắp xếp.",
@@ -242,17 +243,17 @@ def write_template(out: str | Path | BinaryIO, rows: int = 500) -> None:
         "Các dòng lỗi được báo theo số dòng trong trang tính kèm lý do; các dòng đúng vẫn được ghi.",
         "Lệnh nhập / import: hopnhat inventory import TỆP.xlsx [--dry-run]",
     ):
-        guide.append([line])
-    guide.append([])
-    guide.append(["Cột", "Bắt buộc", "Ý nghĩa", "Ví dụ"])
+        append_row(guide, [line])
+    append_row(guide, [])
+    append_row(guide, ["Cột", "Bắt buộc", "Ý nghĩa", "Ví dụ"])
     for cell in guide[guide.max_row]:
         cell.font = Font(bold=True)
     for column in COLUMNS:
-        guide.append([column.header, "có" if column.required else "", column.help, column.example])
-    guide.append([])
-    guide.append(["Loại hệ thống", "", "Giá trị được chấp nhận"])
+        append_row(guide, [column.header, "có" if column.required else "", column.help, column.example])
+    append_row(guide, [])
+    append_row(guide, ["Loại hệ thống", "", "Giá trị được chấp nhận"])
     for label in TYPE_LABELS.values():
-        guide.append(["", "", label])
+        append_row(guide, ["", "", label])
     for letter, width in zip("ABCD", (34, 10, 70, 40), strict=True):
         guide.column_dimensions[letter].width = width
     book.save(out)
