@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
 import requests
 
+from hopnhat.core.archives import check_import_file
 from hopnhat.core.text import nfc
 
 from . import encodings
@@ -182,6 +183,7 @@ class ExcelSource(TabularSource):
     def _rows(self):
         path = self._path()
         sheet = self.config.get("sheet")
+        check_import_file(path, path.name)  # zip bombs: bounded before the workbook is opened (core.archives)
         if path.suffix.lower() == ".xls":
             import xlrd
 

@@ -22,7 +22,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from hopnhat.core import audit
+from hopnhat.core import archives, audit
 from hopnhat.core.exports import append_row, set_cell
 from hopnhat.core.text import fold, nfc
 from hopnhat.org.models import AdminUnit, Agency, Level, Vintage
@@ -324,6 +324,10 @@ class ImportFileError(ValueError):
 
 
 def _open(source: str | Path | BinaryIO, name: str):
+    try:
+        archives.check_import_file(source, name)  # size, entries, expansion: before openpyxl reads anything
+    except archives.ImportTooLarge as exc:
+        raise ImportFileError(str(exc)) from None
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook
