@@ -186,7 +186,12 @@ class Mapping:
             raise ValueError(f"{path}: YAML không đọc được / unreadable YAML: {exc}") from exc
         if not isinstance(data, dict):
             raise ValueError(f"{path}: cần một bảng khóa–giá trị / expected a mapping at the top level")
-        return cls.from_dict(data, base_dir=path.parent, path=path)
+        try:
+            return cls.from_dict(data, base_dir=path.parent, path=path)
+        except (TypeError, AttributeError, ValueError) as exc:  # a list where a table belongs, a number for a name…
+            if isinstance(exc, ValueError) and str(path) in str(exc):
+                raise
+            raise ValueError(f"{path}: cấu trúc tệp ánh xạ sai / malformed mapping ({exc})") from None
 
     def as_dict(self) -> dict[str, Any]:
         """What a run stores so that a later final sync can run the same mapping again."""

@@ -127,7 +127,7 @@ def _decimal(value) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:
         raise CellError(f"dung lượng “{_text(value)}” không phải số / not a number") from None
-    if not number.is_finite() or number < 0:
+    if not number.is_finite() or number < 0 or number >= Decimal("1e12"):  # found by fuzzing: 1e30 would not quantize
         raise CellError(f"dung lượng “{_text(value)}” không hợp lệ / not a valid size")
     return number.quantize(Decimal("0.01"))
 
