@@ -282,8 +282,16 @@ class JsonApiSource(TabularSource):
 
     def _get(self, url: str):
         response = requests.get(url, timeout=float(self.config.get("timeout", 30)),
-                                headers=self.config.get("headers") or {})
+                                headers=self.config.get("headers") or {}, stream=True)
         response.raise_for_status()
+        # A page is parsed whole: bound it (max_page_bytes, 32 MB) instead of reading whatever the server sends.
+        limit, body = int(self.config.get("max_page_bytes", 32 * 1024 * 1024)), bytearray()
+        for chunk in response.iter_content(64 * 1024):
+            body += chunk
+            if len(body) > limit:
+                response.close()
+                raise SourceError(f"{url}: trang lớn hơn {limit} byte / the page is larger than max_page_bytes")
+        response._content = bytes(body)  # what .json() and .text read
         return response
 
     def _document(self, response, url: str):

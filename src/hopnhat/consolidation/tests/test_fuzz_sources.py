@@ -19,6 +19,8 @@ from hopnhat.consolidation.mapping import Mapping
 from hopnhat.core.archives import ImportTooLarge
 from hopnhat.core.fuzzing import bounded
 
+from .test_sources import staff_api  # noqa: F401 — the old unit's staff API, a fixture
+
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "cp1258", "tcvn3", "vni"]
 SOURCE_ERRORS = (SourceError, MappingError, ImportTooLarge)
 cells = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=40)
@@ -148,3 +150,12 @@ def test_json_api_pages(monkeypatch, pages, paging):
     result = bounded(lambda: list(source.records()), SOURCE_ERRORS)
     if isinstance(result, SourceError):
         assert "hr.hagiang.gov.vn" in str(result)
+
+
+def test_json_api_page_beyond_the_bound_is_refused_naming_it(staff_api):  # noqa: F811 — the fixture
+    source = source_kind("json_api")({"url": staff_api + "/offset", "key": "id", "items": "results",
+                                      "pagination": {"type": "offset", "limit": 3}, "max_page_bytes": 100})
+    with pytest.raises(SourceError, match=r"/offset\?offset=0&limit=3: trang lớn hơn 100 byte"):
+        list(source.records())
+    source.config["max_page_bytes"] = 10_000
+    assert len(list(source.records())) == 7
