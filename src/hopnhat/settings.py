@@ -218,3 +218,15 @@ HOPNHAT_SIGNING = {
     "tsa_url": os.environ.get("HOPNHAT_SIGNING_TSA_URL", ""),
     "trust_roots": [p for p in os.environ.get("HOPNHAT_SIGNING_TRUST_ROOTS", "").split(",") if p],
 }
+# Issue 13 (B2): bounds on uploads and imports (core.archives; zip bombs), and the staging retention of a system
+# whose cutover is done (consolidation.staging; `hopnhat consolidate purge-staging`).
+_MB = 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["hopnhat.core.archives.BoundedUploadHandler",
+                        "django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+HOPNHAT_UPLOAD_MAX_BYTES = int(os.environ.get("HOPNHAT_UPLOAD_MAX_MB", "64")) * _MB        # one request's body
+HOPNHAT_IMPORT_MAX_BYTES = int(os.environ.get("HOPNHAT_IMPORT_MAX_MB", "64")) * _MB        # one imported file
+HOPNHAT_ARCHIVE_MAX_UNCOMPRESSED = int(os.environ.get("HOPNHAT_ARCHIVE_MAX_UNCOMPRESSED_MB", "256")) * _MB
+HOPNHAT_ARCHIVE_MAX_ENTRIES = int(os.environ.get("HOPNHAT_ARCHIVE_MAX_ENTRIES", "10000"))
+HOPNHAT_ARCHIVE_MAX_RATIO = int(os.environ.get("HOPNHAT_ARCHIVE_MAX_RATIO", "100"))        # per entry ≥ 1 MB
+HOPNHAT_STAGING_RETENTION_DAYS = int(os.environ.get("HOPNHAT_STAGING_RETENTION_DAYS", "180"))

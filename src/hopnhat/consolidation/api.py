@@ -63,6 +63,11 @@ class Source:
         return self.kind
 
 
+class SourceError(ValueError):
+    """The source as a whole cannot be read on (bytes not in its encoding, a broken workbook, a page that is not
+    JSON): the message names the file or page and where. The run fails with it; nothing half-read is kept."""
+
+
 class MappingError(ValueError):
     """A field of one record cannot be mapped (bad date, unknown code…); the engine quarantines the record."""
 

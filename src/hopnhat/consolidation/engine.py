@@ -16,7 +16,6 @@ One run per stream at a time: a run that starts marks any run of its stream stil
 
 import contextlib
 import gc
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -34,11 +33,11 @@ from django.utils import timezone
 
 from hopnhat.core import audit, pii
 from hopnhat.core.models import Provenance
-from hopnhat.core.provenance import canonical_json
 
 from . import api, bulk, reconciliation
 from .mapping import Mapping
 from .models import OUTCOMES, MigrationRun, ReviewItem, RunStatus, StagedRecord, SyncState
+from .staging import staging_record
 
 log = logging.getLogger(__name__)
 _PII_DIGITS = {9, 12}  # CMND (9) and CCCD (12)
@@ -552,7 +551,6 @@ class Prepared(NamedTuple):
 def _prepare(record: api.SourceRecord, mapping: Mapping) -> Prepared:
     if mapping.pii:
         record.data = _hash_pii(mapping, record.data)
-    raw = canonical_json(record.data)
     data = record.data
     mapped: dict[str, Any] | api.MappingError | api.Outcome | None = None
     if record.deleted:
@@ -566,7 +564,9 @@ def _prepare(record: api.SourceRecord, mapping: Mapping) -> Prepared:
             mapped = mapping.map_fields(data)
         except api.MappingError as exc:
             mapped = exc
-    return Prepared(record, raw, hashlib.sha256(raw).hexdigest(), mapped)
+    # What staging keeps: the mapping's personal fields hashed or dropped once the importer's fields are mapped.
+    record.data, raw, digest = staging_record(data, mapping)
+    return Prepared(record, raw, digest, mapped)
 
 
 _END = "end"  # a string, so that it survives the reader process's pipe as it is

@@ -7,7 +7,9 @@
     source: {kind: sql, url: "mysql+pymysql://…", table: nhan_su, legacy_encoding: {tcvn3: [ho_ten]}}
     key: ma_nv                         # the source key (or in source:)
     cursor: ngay_cap_nhat              # optional: incremental sync, inclusive lower bound
-    pii: [so_cccd]                     # hashed with core.pii.keyed_hash before anything is stored
+    pii: [so_cccd, {dien_thoai: hash}, {dia_chi: drop}]   # ID numbers hashed before anything is stored; the
+                                       # others reach the importer but staging keeps a hash or nothing
+                                       # (consolidation.staging)
     fields:                            # target field: source column, or {from, type, map, default, required}
       full_name: {from: ho_ten, required: true}
       birth_date: {from: ngay_sinh, type: date}
@@ -125,6 +127,7 @@ class Mapping:
     filters: list[FilterRule] = field(default_factory=list)
     duplicates: dict[str, Any] = field(default_factory=dict)
     pii: list[str] = field(default_factory=list)
+    pii_staging: dict[str, str] = field(default_factory=dict)  # {column: hash|drop}, consolidation.staging
     options: dict[str, Any] = field(default_factory=dict)
     base_dir: str | None = None
     path: str | None = None
@@ -155,6 +158,9 @@ class Mapping:
             if rule.map and rule.map not in value_maps:
                 raise ValueError(f"{where}trường “{rule.target}” dùng bảng giá trị “{rule.map}” không có "
                                  f"/ field {rule.target} uses unknown value map {rule.map!r}")
+        from .staging import split_pii
+
+        pii_ids, pii_staging = split_pii(list(data.get("pii") or []), where)
         filters = []
         for index, spec in enumerate(data.get("filters") or [], start=1):
             spec = dict(spec)
@@ -167,7 +173,7 @@ class Mapping:
                    fields=rules, value_maps=value_maps,
                    crosswalks={k: {str(a): str(b) for a, b in (v or {}).items()}
                                for k, v in (data.get("crosswalks") or {}).items()},
-                   filters=filters, duplicates=data.get("duplicates") or {}, pii=list(data.get("pii") or []),
+                   filters=filters, duplicates=data.get("duplicates") or {}, pii=pii_ids, pii_staging=pii_staging,
                    options=data.get("options") or {},
                    base_dir=str(base_dir) if base_dir else data.get("base_dir"), path=str(path) if path else None)
 
@@ -180,13 +186,19 @@ class Mapping:
             raise ValueError(f"{path}: YAML không đọc được / unreadable YAML: {exc}") from exc
         if not isinstance(data, dict):
             raise ValueError(f"{path}: cần một bảng khóa–giá trị / expected a mapping at the top level")
-        return cls.from_dict(data, base_dir=path.parent, path=path)
+        try:
+            return cls.from_dict(data, base_dir=path.parent, path=path)
+        except (TypeError, AttributeError, ValueError) as exc:  # a list where a table belongs, a number for a name…
+            if isinstance(exc, ValueError) and str(path) in str(exc):
+                raise
+            raise ValueError(f"{path}: cấu trúc tệp ánh xạ sai / malformed mapping ({exc})") from None
 
     def as_dict(self) -> dict[str, Any]:
         """What a run stores so that a later final sync can run the same mapping again."""
         return {
             "system": self.system, "system_type": self.system_type, "stream": self.stream,
-            "importer": self.importer, "source": self.source, "pii": self.pii, "options": self.options,
+            "importer": self.importer, "source": self.source, "options": self.options,
+            "pii": [*self.pii, *({c: a} for c, a in self.pii_staging.items())],
             "fields": {r.target: {"from": r.source, "type": r.type, "map": r.map, "default": r.default,
                                   "required": r.required} for r in self.fields},
             "value_maps": self.value_maps, "crosswalks": self.crosswalks, "duplicates": self.duplicates,

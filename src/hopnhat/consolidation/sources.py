@@ -16,10 +16,11 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
 import requests
 
+from hopnhat.core.archives import ImportTooLarge, check_import_file
 from hopnhat.core.text import nfc
 
 from . import encodings
-from .api import Source, SourceRecord, register_source_kind
+from .api import Source, SourceError, SourceRecord, register_source_kind
 
 
 def jsonable(value: Any) -> Any:
@@ -144,13 +145,23 @@ class CsvSource(TabularSource):
 
     def estimate(self) -> int | None:
         with self._open() as handle:
-            return max(sum(1 for _ in csv.reader(handle, delimiter=self.config.get("delimiter", ","))) - 1, 0)
+            try:
+                return max(sum(1 for _ in csv.reader(handle, delimiter=self.config.get("delimiter", ","))) - 1, 0)
+            except (UnicodeError, csv.Error):
+                return None  # records() says what is wrong
 
     def _open(self):
         codec = encodings.python_codec(self.config.get("encoding", "utf-8"))
         return open(self._path(), encoding=codec, newline="")
 
     def records(self, since=None):
+        try:
+            yield from self._read(since)
+        except (UnicodeError, csv.Error) as exc:  # bytes not in the declared encoding, a NUL byte…
+            raise SourceError(f"{self._path().name}: không đọc được theo bảng mã {self.config.get('encoding', 'utf-8')}"
+                              f" ({type(exc).__name__}: {exc}) / unreadable in the declared encoding") from None
+
+    def _read(self, since):
         encoding = self.config.get("encoding", "utf-8")
         name = self._path().name
         with self._open() as handle:
@@ -182,6 +193,7 @@ class ExcelSource(TabularSource):
     def _rows(self):
         path = self._path()
         sheet = self.config.get("sheet")
+        check_import_file(path, path.name)  # zip bombs: bounded before the workbook is opened (core.archives)
         if path.suffix.lower() == ".xls":
             import xlrd
 
@@ -209,11 +221,25 @@ class ExcelSource(TabularSource):
             finally:
                 book.close()
 
+    def _checked_rows(self):
+        """_rows(), a broken workbook (not a zip, a damaged part, a corrupt .xls) raised as a SourceError."""
+        rows = self._rows()
+        while True:
+            try:
+                yield next(rows)
+            except StopIteration:
+                return
+            except ImportTooLarge:
+                raise
+            except Exception as exc:  # noqa: BLE001 — openpyxl and xlrd raise many kinds for a broken workbook
+                raise SourceError(f"{self._path().name}: không đọc được bảng tính / unreadable workbook "
+                                  f"({type(exc).__name__}: {exc})") from None
+
     def records(self, since=None):
         header_row = int(self.config.get("header_row", 1))
         header: list[str] = []
         name = self._path().name
-        for sheet, number, row in self._rows():
+        for sheet, number, row in self._checked_rows():
             if number < header_row:
                 continue
             if number == header_row:
@@ -256,9 +282,30 @@ class JsonApiSource(TabularSource):
 
     def _get(self, url: str):
         response = requests.get(url, timeout=float(self.config.get("timeout", 30)),
-                                headers=self.config.get("headers") or {})
+                                headers=self.config.get("headers") or {}, stream=True)
         response.raise_for_status()
+        # A page is parsed whole: bound it (max_page_bytes, 32 MB) instead of reading whatever the server sends.
+        limit, body = int(self.config.get("max_page_bytes", 32 * 1024 * 1024)), bytearray()
+        for chunk in response.iter_content(64 * 1024):
+            body += chunk
+            if len(body) > limit:
+                response.close()
+                raise SourceError(f"{url}: trang lớn hơn {limit} byte / the page is larger than max_page_bytes")
+        response._content = bytes(body)  # what .json() and .text read
         return response
+
+    def _document(self, response, url: str):
+        try:
+            return response.json()
+        except ValueError as exc:  # requests' and json's JSONDecodeError
+            raise SourceError(f"{url}: trang không phải JSON / the page is not JSON ({exc})") from None
+
+    def _items(self, document, url: str) -> list:
+        items = _dig(document, self.config.get("items"))
+        if items is None or isinstance(items, list):
+            return items or []
+        raise SourceError(f"{url}: “{self.config.get('items') or '(gốc / root)'}” không phải danh sách mà là "
+                          f"{type(items).__name__} / the items are not a list")
 
     def _pages(self, since):
         url = self.config["url"]
@@ -273,7 +320,7 @@ class JsonApiSource(TabularSource):
                 if size:
                     params[paging.get("size_param", "per_page")] = size
                 page_url = _with_params(url, **params)
-                items = _dig(self._get(page_url).json(), self.config.get("items"))
+                items = self._items(self._document(self._get(page_url), page_url), page_url)
                 if not items:
                     return
                 yield page_url, items
@@ -283,7 +330,7 @@ class JsonApiSource(TabularSource):
             while True:
                 page_url = _with_params(url, **{paging.get("param", "offset"): offset,
                                                 paging.get("limit_param", "limit"): limit})
-                items = _dig(self._get(page_url).json(), self.config.get("items"))
+                items = self._items(self._document(self._get(page_url), page_url), page_url)
                 if not items:
                     return
                 yield page_url, items
@@ -293,12 +340,12 @@ class JsonApiSource(TabularSource):
             while url and url not in seen:
                 seen.add(url)
                 response = self._get(url)
-                document = response.json()
-                items = _dig(document, self.config.get("items"))
-                yield url, items or []
+                document = self._document(response, url)
+                items = self._items(document, url)
+                yield url, items
                 following = _dig(document, paging["field"]) if paging.get("field") else \
                     response.links.get("next", {}).get("url")
-                url = urljoin(url, following) if following else None
+                url = urljoin(url, following) if following and isinstance(following, str) else None
         else:
             raise ValueError(f"kiểu phân trang “{kind}” không hỗ trợ / unknown pagination type {kind!r}")
 

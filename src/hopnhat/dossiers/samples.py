@@ -223,7 +223,8 @@ def mappings(motcua_url: str, dvc_dir: Path) -> list[dict]:
     dvc_maps = {"trangthai": DVC_STATUS}
     return [
         {"system": MOTCUA, "stream": "hoso", "importer": "dossiers.dossier",
-         "source": {"kind": "sql", "url": motcua_url, "table": "hoso", "key": "ma_hoso"}, "pii": ["so_cmnd"],
+         "source": {"kind": "sql", "url": motcua_url, "table": "hoso", "key": "ma_hoso"},
+         "pii": ["so_cmnd", {"dien_thoai": "hash"}, {"dia_chi": "drop"}],  # staging keeps no phone or address
          "fields": {"code": {"from": "ma_hoso", "required": True}, "procedure": "ma_thutuc",
                     "applicant_name": {"from": "ten_nguoi_nop", "required": True}, "id_hash": "so_cmnd",
                     "phone": "dien_thoai", "address": "dia_chi", "agency": {"from": "ma_donvi", "map": "donvi"},
@@ -232,7 +233,8 @@ def mappings(motcua_url: str, dvc_dir: Path) -> list[dict]:
                     "returned_at": "ngay_tra", "result": "ket_qua"},
          "value_maps": motcua_maps},
         {"system": DVC, "stream": "ho_so", "importer": "dossiers.dossier",
-         "source": {"kind": "csv", "path": str(dvc_dir / "ho_so.csv"), "key": "MaHoSo"}, "pii": ["SoDinhDanh"],
+         "source": {"kind": "csv", "path": str(dvc_dir / "ho_so.csv"), "key": "MaHoSo"},
+         "pii": ["SoDinhDanh", {"SoDienThoai": "hash"}, {"DiaChi": "drop"}],
          "fields": {"code": {"from": "MaHoSo", "required": True}, "procedure": "MaTTHC",
                     "applicant_name": {"from": "ChuHoSo", "required": True}, "id_hash": "SoDinhDanh",
                     "phone": "SoDienThoai", "address": "DiaChi", "agency": "MaDonVi",

@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from hopnhat.core.exports import append_row
+
 from .models import Decision, SystemType
 from .scoring import current_weights, score_systems
 from .status import COUNT_KEYS, State, unit_dashboard, units_with_systems
@@ -26,7 +28,7 @@ SUMMARY_HEADERS = ["Mã đơn vị mới", "Đơn vị mới", "Loại hệ th�
 
 
 def _bold_header(sheet, headers: list[str]) -> None:
-    sheet.append(headers)
+    append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -47,7 +49,7 @@ def write_plan(out: str | Path | BinaryIO, systems: QuerySet) -> dict:
         dashboard = unit_dashboard(unit, systems)
         for status in dashboard.types:
             written["states"][status.state] += 1
-            summary.append([unit.code, unit.name, status.label, status.state_label, len(status.lines), status.runs,
+            append_row(summary, [unit.code, unit.name, status.label, status.state_label, len(status.lines), status.runs,
                             *(status.counts[k] for k in COUNT_KEYS), status.note])
         totals_of = {line.system.pk: line.totals or {} for status in dashboard.types for line in status.lines}
         for system_type in SystemType.values:
@@ -55,7 +57,7 @@ def write_plan(out: str | Path | BinaryIO, systems: QuerySet) -> dict:
                 "agency", "migrate_into").order_by("code"))
             for score in score_systems(group):
                 system, totals = score.system, totals_of.get(score.system.pk, {})
-                plan.append([
+                append_row(plan, [
                     unit.code, unit.name, SystemType(system.system_type).label, system.code, system.name,
                     system.agency.name, system.agency.code, round(score.total, 2), score.rank,
                     decisions[system.decision], system.migrate_into.code if system.migrate_into_id else "",
@@ -66,6 +68,6 @@ def write_plan(out: str | Path | BinaryIO, systems: QuerySet) -> dict:
     weights = book.create_sheet(WEIGHTS_SHEET)
     _bold_header(weights, ["Tiêu chí", "Trọng số"])
     for criterion, weight in current_weights().items():
-        weights.append([criterion, float(weight)])
+        append_row(weights, [criterion, float(weight)])
     book.save(out)
     return written

@@ -22,7 +22,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from hopnhat.core import audit
+from hopnhat.core import archives, audit
+from hopnhat.core.exports import append_row, set_cell
 from hopnhat.core.text import fold, nfc
 from hopnhat.org.models import AdminUnit, Agency, Level, Vintage
 
@@ -126,7 +127,7 @@ def _decimal(value) -> Decimal:
         number = Decimal(text)
     except InvalidOperation:
         raise CellError(f"dung lượng “{_text(value)}” không phải số / not a number") from None
-    if not number.is_finite() or number < 0:
+    if not number.is_finite() or number < 0 or number >= Decimal("1e12"):  # found by fuzzing: 1e30 would not quantize
         raise CellError(f"dung lượng “{_text(value)}” không hợp lệ / not a valid size")
     return number.quantize(Decimal("0.01"))
 
@@ -219,7 +220,7 @@ def write_template(out: str | Path | BinaryIO, rows: int = 500) -> None:
     sheet = book.active
     sheet.title = SHEET
     for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.header + (" *" if column.required else ""))
+        cell = set_cell(sheet, 1, index, column.header + (" *" if column.required else ""))
         cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         letter = get_column_letter(index)
@@ -234,7 +235,7 @@ def write_template(out: str | Path | BinaryIO, rows: int = 500) -> None:
     sheet.row_dimensions[1].height = 45
 
     guide = book.create_sheet(INSTRUCTIONS)
-    guide.append(["Cách điền / How to fill in"])
+    append_row(guide, ["Cách điền / How to fill in"])
     guide["A1"].font = Font(bold=True, size=13)
     for line in (
         f"Mỗi dòng của trang “{SHEET}” là một hệ thống thông tin cũ của một đơn vị tham gia sắp xếp.",
@@ -242,17 +243,17 @@ def write_template(out: str | Path | BinaryIO, rows: int = 500) -> None:
         "Các dòng lỗi được báo theo số dòng trong trang tính kèm lý do; các dòng đúng vẫn được ghi.",
         "Lệnh nhập / import: hopnhat inventory import TỆP.xlsx [--dry-run]",
     ):
-        guide.append([line])
-    guide.append([])
-    guide.append(["Cột", "Bắt buộc", "Ý nghĩa", "Ví dụ"])
+        append_row(guide, [line])
+    append_row(guide, [])
+    append_row(guide, ["Cột", "Bắt buộc", "Ý nghĩa", "Ví dụ"])
     for cell in guide[guide.max_row]:
         cell.font = Font(bold=True)
     for column in COLUMNS:
-        guide.append([column.header, "có" if column.required else "", column.help, column.example])
-    guide.append([])
-    guide.append(["Loại hệ thống", "", "Giá trị được chấp nhận"])
+        append_row(guide, [column.header, "có" if column.required else "", column.help, column.example])
+    append_row(guide, [])
+    append_row(guide, ["Loại hệ thống", "", "Giá trị được chấp nhận"])
     for label in TYPE_LABELS.values():
-        guide.append(["", "", label])
+        append_row(guide, ["", "", label])
     for letter, width in zip("ABCD", (34, 10, 70, 40), strict=True):
         guide.column_dimensions[letter].width = width
     book.save(out)
@@ -323,6 +324,10 @@ class ImportFileError(ValueError):
 
 
 def _open(source: str | Path | BinaryIO, name: str):
+    try:
+        archives.check_import_file(source, name)  # size, entries, expansion: before openpyxl reads anything
+    except archives.ImportTooLarge as exc:
+        raise ImportFileError(str(exc)) from None
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a file that is not a workbook

@@ -18,6 +18,7 @@ import io
 
 from wagtail.models import Page
 
+from hopnhat.core.exports import csv_dict_writer, restore_cell
 from hopnhat.portal.importers import unit_from_ref
 
 from .api import MappingError, decide, ensure_site
@@ -77,7 +78,7 @@ def import_csv(text: str, *, name: str, actor) -> dict:
     for row in reader:
         line = reader.line_num
         report["rows"] += 1
-        row = {k: (v or "") for k, v in row.items() if k}
+        row = {k: restore_cell(v or "") for k, v in row.items() if k}  # our own exports quote formulas
         old_url = row.get("old_url", "").strip()
         try:
             host, path, query = split_url(old_url)
@@ -108,7 +109,7 @@ def export_rows(mappings=None):
 
 
 def export_csv(out, mappings=None) -> int:
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv_dict_writer(out, COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in export_rows(mappings):

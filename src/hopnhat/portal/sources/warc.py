@@ -51,7 +51,8 @@ class WarcSource(PortalSource):
                 item = make_article(url=url, kind=self.kind, site=self.site, where=f"{name} @ {offset}", **found)
                 if since is None or (item.cursor or "") >= since:
                     yield item
-        except (ArchiveLoadFailed, OSError, ValueError) as exc:
+        except (ArchiveLoadFailed, OSError, ValueError, AttributeError) as exc:  # warcio: AttributeError for a
+            # record without WARC-Target-URI (found by fuzzing, portal/tests/test_fuzz_sources.py)
             yield error_record(f"{name}#offset-{offset}", f"{name}, sau vị trí {offset}: tệp WARC hỏng ({exc}) / "
                                f"broken WARC after offset {offset}", kind=self.kind, site=self.site)
 
@@ -63,7 +64,7 @@ class WarcSource(PortalSource):
                 for archive, url, ctype, _record in self._responses():
                     if ctype != "text/html":
                         index.setdefault(url, archive.get_record_offset())
-            except (ArchiveLoadFailed, OSError, ValueError):
+            except (ArchiveLoadFailed, OSError, ValueError, AttributeError):
                 pass    # what was indexed before the break is still usable
             self._media_index = index
         return index

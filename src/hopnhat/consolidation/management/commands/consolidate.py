@@ -3,6 +3,7 @@ hopnhat consolidate status [SYSTEM]
 hopnhat consolidate reconcile RUN
 hopnhat consolidate cutover SYSTEM STEP
 hopnhat consolidate review list [--system S] | review decide ID merge|separate
+hopnhat consolidate purge-staging [--dry-run]    raw records of systems switched off past the retention period
 
 Every sub-command takes --json. A run that does not balance exits with status 3."""
 
@@ -84,9 +85,13 @@ class Command(HopnhatCommand):
         rev.add_argument("decision", nargs="*", help="decide: ID merge|separate")
         rev.add_argument("--system", default="")
         rev.add_argument("--actor", default="")
+        purge = sub.add_parser("purge-staging", help="xoá bản ghi gốc của hệ thống đã tắt quá hạn lưu giữ / purge "
+                                                    "raw staged records of systems switched off past retention")
+        purge.add_argument("--dry-run", action="store_true", help="chỉ đếm / only count")
+        purge.add_argument("--actor", default="")
 
     def handle(self, *args, **options):
-        getattr(self, "_" + options["action"])(options)
+        getattr(self, "_" + options["action"].replace("-", "_"))(options)
 
     def _run(self, options):
         try:
@@ -151,6 +156,16 @@ class Command(HopnhatCommand):
         except cutover.CutoverError as exc:
             raise CommandError(str(exc)) from exc
         self.emit({"ok": True, **result}, f"{result['system']}: {options['step']} → {result['state']}")
+
+    def _purge_staging(self, options):
+        from hopnhat.consolidation.staging import purge_staging
+
+        report = purge_staging(actor=_actor(options), dry_run=options["dry_run"])
+        verb = "sẽ xoá / would purge" if options["dry_run"] else "đã xoá / purged"
+        lines = [f"Lưu giữ / retention: {report['retention_days']} ngày/days; {verb} {report['records']} bản ghi "
+                 f"gốc / raw records"]
+        lines += [f"  {s['system']} (tắt / off {s['switched_off'][:10]}): {s['records']}" for s in report["systems"]]
+        self.emit({"ok": True, **report}, "\n".join(lines))
 
     def _review(self, options):
         if options["review_action"] == "list":
