@@ -128,8 +128,14 @@ class DomainImporter:
 
     name: ClassVar[str] = ""            # "org.people", "portal.article", "dossiers.dossier"
     target_model: ClassVar[str] = ""    # app_label.Model, for reconciliation and provenance
-    # target attribute -> mapped field, compared source vs target for every loaded record (reconciliation)
+    # Reconciliation compares every mapped field (the mapping's `fields:`) of every loaded record with its target:
+    # with the target attribute reconcile_fields names for it ({target attribute: mapped field}), else with the
+    # target attribute of the same name. A field the importer does not store as it came (crosswalked, hashed,
+    # on another model) is left out only with a reason, {mapped field: why}, which the report shows; a mapped
+    # field that is neither compared nor excluded with a reason leaves the run unbalanced. Every mapped text value
+    # of a loaded or merged record is also checked for garbled text (bytes as base64, undecoded TCVN3).
     reconcile_fields: ClassVar[dict[str, str]] = {}
+    reconcile_exclude: ClassVar[dict[str, str]] = {}
 
     def prepare(self, ctx: ImportContext) -> None:
         pass

@@ -36,7 +36,7 @@ from hopnhat.core import audit, pii
 from hopnhat.core.models import Provenance
 from hopnhat.core.provenance import canonical_json
 
-from . import api, bulk, reconciliation
+from . import api, bulk, encodings, reconciliation
 from .mapping import Mapping
 from .models import OUTCOMES, MigrationRun, ReviewItem, RunStatus, StagedRecord, SyncState
 
@@ -189,6 +189,18 @@ class Engine:
         self.source = mapping.build_source()
         self.counters = Counters()
         self.field_checks: dict[str, dict[str, Any]] = {}
+        self.reconcile_spec, excluded, unaccounted = reconciliation.field_plan(self.importer, mapping,
+                                                                               self.target_model)
+        for name, reason in excluded.items():
+            self.field_checks[name] = reconciliation.new_field_check(name, excluded=reason)
+        for name in unaccounted:
+            self.field_checks[name] = reconciliation.new_field_check(name, unaccounted=True)
+        # every mapped field whose values are checked for garbled text: {mapped field: its check}
+        self.garble_checks = {source: self.field_checks.setdefault(target, reconciliation.new_field_check(source))
+                              for target, source in self.reconcile_spec.items()}
+        self.garble_checks.update({name: self.field_checks[name] for name in [*excluded, *unaccounted]})
+        if not mapping.fields:  # the record passed through: only the fields the importer declares
+            self.garble_checks = {source: self.field_checks[target] for target, source in self.reconcile_spec.items()}
         self.batches = self.written = 0
         self.analyzed_at = 500  # rows written when the planner's statistics were last refreshed
 
@@ -435,11 +447,29 @@ class Engine:
                                    update=["checksum", "detail"])
         bulk.upsert_rows(Provenance, _PROVENANCE_FIELDS, links, unique=unique, update=["checksum", "detail"])
 
+    def _check_garbled(self, outcomes, mapped_items) -> None:
+        """Every mapped text value of a loaded or merged record that arrived garbled (encodings.garbled) is
+        counted against its field, so the run cannot be reported balanced."""
+        checks = self.garble_checks
+        for i, record, mapped in mapped_items:
+            if outcomes[i].status not in ("loaded", "merged"):
+                continue
+            for name, check in checks.items():
+                value = mapped.get(name)
+                if type(value) is str:
+                    if value.isascii() and value[:1] != "{":  # nearly every value: nothing to look at
+                        continue
+                elif not isinstance(value, bytes | bytearray | memoryview | dict):
+                    continue
+                if why := encodings.garbled(value):
+                    reconciliation.count_garbled(check, record.key, value, why)
+
     def _check_fields(self, todo, outcomes, mapped_items) -> None:
         """Compare each reconciled field of every loaded target, as it is in the database, with its source. The
         database answers once per batch which targets differ from what the importer said it wrote (or are
         missing); only those are read back, the rest hold exactly the source values."""
-        spec = self.importer.reconcile_fields
+        self._check_garbled(outcomes, mapped_items)
+        spec = self.reconcile_spec
         if not spec or self.target_model is None:
             return
         expected: dict[str, tuple[str, list[str]]] = {}
@@ -455,8 +485,7 @@ class Engine:
         # (never overwritten). A field that was blank in the loaded record's source lost nothing when it was
         # filled, as it would not be flagged had the merge come in the next batch.
         filled = {str(o.target.pk) for o in outcomes.values() if o.status == "merged" and o.target is not None}
-        checks = [self.field_checks.setdefault(target, reconciliation.new_field_check(source))
-                  for target, source in spec.items()]
+        checks = [self.field_checks[target] for target in spec]
         matching = [kv for pk, kv in expected.items() if pk not in differing]
         for i, check in enumerate(checks):
             reconciliation.compare_matching(check, ((key, values[i]) for key, values in matching))

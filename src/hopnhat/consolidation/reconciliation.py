@@ -87,9 +87,50 @@ def read_back(model, fields: list[str], expected: dict[str, list[str]]) -> dict[
                 for pk, present, *values in cur.fetchall()}
 
 
-def new_field_check(source_field: str) -> dict[str, Any]:
+def new_field_check(source_field: str, excluded: str = "", unaccounted: bool = False) -> dict[str, Any]:
     return {"source_field": source_field, "compared": 0, "mismatched": 0, "source_checksum": 0,
-            "target_checksum": 0, "samples": []}
+            "target_checksum": 0, "samples": [], "garbled": 0, "excluded": excluded, "unaccounted": unaccounted}
+
+
+def field_plan(importer, mapping, target_model) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """What reconciliation compares for a run: ({target attribute: mapped field} compared, {mapped field: reason}
+    left out, [mapped fields neither compared nor excused]). Every field the mapping maps is compared unless the
+    importer names a reason to leave it out (api.DomainImporter.reconcile_exclude); a mapping without `fields:`
+    (the record passed through as it is) compares what the importer declares."""
+    declared = dict(importer.reconcile_fields)
+    reasons = dict(importer.reconcile_exclude)
+    compared = {target: source for target, source in declared.items() if source not in reasons}
+    mapped = [rule.target for rule in mapping.fields]
+    columns = set()
+    if target_model is not None:
+        columns = {f.name for f in target_model._meta.concrete_fields if not f.primary_key}
+    excluded, unaccounted = {}, []
+    covered = set(compared.values())
+    for name in mapped:
+        if name in covered:
+            continue
+        if name in reasons:
+            excluded[name] = reasons[name]
+        elif name in columns and name not in compared:
+            compared[name] = name
+            covered.add(name)
+        else:
+            unaccounted.append(name)
+    if not mapped:
+        excluded = {name: reason for name, reason in reasons.items() if name not in covered}
+    return compared, excluded, unaccounted
+
+
+def count_garbled(check: dict[str, Any], key: str, value: Any, why: str) -> None:
+    """A source value that arrived garbled (encodings.garbled): the field cannot be reported as balanced."""
+    check["garbled"] += 1
+    if len(check.setdefault("garbled_samples", [])) < _SAMPLES:
+        check["garbled_samples"].append({"key": key, "value": normal(value)[:200], "why": why})
+
+
+def field_ok(check: dict[str, Any]) -> bool:
+    return (check.get("mismatched", 0) == 0 and check.get("checksums_equal", True) and not check.get("garbled")
+            and not check.get("unaccounted"))
 
 
 def compare_field(check: dict[str, Any], key: str, source_value: Any, target_value: Any) -> None:
@@ -193,9 +234,9 @@ def reconcile_run(run: MigrationRun) -> dict[str, Any]:
         touched = t.get("staged_touched", 0)
         check("all_staged", touched, t.get("read", 0) - t.get("repeated", 0) + t.get("deleted", 0),
               "Mọi bản ghi đã đọc đều nằm trong vùng đệm", "every record read is in staging")
-    field_ok = all(f["mismatched"] == 0 and f["checksums_equal"] for f in (run.field_checks or {}).values())
+    fields_ok = all(field_ok(f) for f in (run.field_checks or {}).values())
     whole = cumulative(run.system, run.stream)
-    balanced = all(c["ok"] for c in checks) and field_ok and (run.dry_run or whole["balanced"])
+    balanced = all(c["ok"] for c in checks) and fields_ok and (run.dry_run or whole["balanced"])
     return {
         "run": run.pk, "system": run.system, "stream": run.stream, "importer": run.importer,
         "dry_run": run.dry_run, "full_scan": run.full_scan, "status": run.status,

@@ -64,9 +64,12 @@ class TabularSource(Source):
         return path
 
     def _record(self, data: dict[str, Any], position: str) -> SourceRecord:
-        data = encodings.convert_fields({str(k): v if type(v) in _AS_IS or (type(v) is str and v.isascii())
-                                         else jsonable(v) for k, v in data.items()},
-                                        self.config.get("legacy_encoding"))
+        # Legacy text first, whatever type the driver returns it as (a VARBINARY column gives bytes, some drivers
+        # bytearray or memoryview): decoded before jsonable() would turn those bytes into {"base64": …}.
+        if legacy := self.config.get("legacy_encoding"):
+            data = encodings.convert_fields(dict(data), legacy)
+        data = {str(k): v if type(v) in _AS_IS or (type(v) is str and v.isascii()) else jsonable(v)
+                for k, v in data.items()}
         columns = self._key_columns()
         if columns:
             parts = [data.get(c) for c in columns]

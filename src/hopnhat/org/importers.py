@@ -112,6 +112,12 @@ class AgencyImporter(DomainImporter):
     name = "org.agencies"
     target_model = "org.Agency"
     reconcile_fields = {"code": "code", "name": "name"}
+    reconcile_exclude = {
+        "parent_code": "mã cơ quan cấp trên, đổi sang cơ quan đang hoạt động qua bảng chuyển đổi / the parent's "
+                       "old code, crosswalked to the agency acting today",
+        "unit": "đơn vị hành chính cũ, đổi sang đơn vị hiện nay theo lịch sử sắp xếp / the old unit, resolved "
+                "to today's unit through the lineage",
+    }
 
     def import_record(self, record, mapped, ctx):
         code = nfc(mapped.get("code")).upper()
@@ -151,7 +157,14 @@ class PeopleImporter(DomainImporter):
     name = "org.people"
     target_model = "org.Person"
     reconcile_fields = {"full_name": "full_name", "birth_date": "birth_date", "email": "email",
-                        "national_id_hash": "national_id_hash"}
+                        "national_id_hash": "national_id_hash", "phone": "phone"}
+    _ON_MEMBERSHIP = ("ghi vào quá trình công tác (Membership) của người, không phải vào hồ sơ người / stored on "
+                      "the person's membership, not on the person")
+    reconcile_exclude = {
+        "agency_code": "đổi sang cơ quan đang hoạt động qua bảng chuyển đổi; mã không có thì cách ly / crosswalked "
+                       "to the agency acting today; an unknown code is quarantined",
+        "position": _ON_MEMBERSHIP, "title": _ON_MEMBERSHIP, "start": _ON_MEMBERSHIP, "end": _ON_MEMBERSHIP,
+    }
     exact_default = [["national_id_hash"]]
     fuzzy_default = [["name_key", "birth_date"]]
 
