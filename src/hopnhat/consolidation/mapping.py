@@ -12,7 +12,8 @@
       full_name: {from: ho_ten, required: true}
       birth_date: {from: ngay_sinh, type: date}
       agency_code: {from: ma_don_vi, map: don_vi_cu}
-    value_maps: {don_vi_cu: {"HG-SNV": "000.00.00.H26"}}
+    value_maps: {don_vi_cu: {"HG-SNV": "000.00.00.H26"},
+                 trang_thai: {match: fold, values: {"Đang xử lý": 4}}}   # match: exact (default) | tone | fold
     crosswalks: {agency: {"HG-SNV": "000.00.00.H26"}, unit: {"Phuong 1": "00004"}}
     filters:                           # named rules; a matching record is `filtered` with the rule's name
       - {name: bo_tai_khoan_thu_nghiem, field: ho_ten, matches: "^(test|thử)"}
@@ -22,6 +23,7 @@
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,56 @@ def parse_date(value: Any) -> datetime.date | None:
         except ValueError:
             continue
     raise ValueError(f"ngày “{value}” không tồn tại hoặc sai dạng / impossible or unreadable date {value!r}")
+
+
+MATCHES = ("exact", "tone", "fold")
+_TONES = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}  # huyền sắc ngã hỏi nặng
+_SYLLABLE = re.compile(r"\w+")
+# A syllable whose only vowel is a final y after consonants ("lý", "kỹ", "mỹ", "quý") is also written with i
+# ("lí", "kĩ", "mĩ", "quí"); after a vowel ("tay", "may") y is part of another vowel and stays.
+_Y_AS_I = re.compile(r"^(qu|[bcdđghklmnprstvx]+)y$")
+
+
+def _syllable_key(syllable: str) -> str:
+    """One syllable, lower case, with its tone mark taken off and written after it: "hoà" and "hòa" (new and old
+    tone placement) both give "hoa2"; "lý" and "lí" give "li1"."""
+    marks = unicodedata.normalize("NFD", syllable.lower())
+    tone = next((_TONES[c] for c in marks if c in _TONES), "")
+    base = unicodedata.normalize("NFC", "".join(c for c in marks if c not in _TONES))
+    return _Y_AS_I.sub(r"\1i", base) + tone
+
+
+def match_key(value: Any, match: str) -> str:
+    """The key a value map compares on. exact: the NFC text; tone: case, tone placement ("hoà"/"hòa") and the
+    i/y spelling ("lí"/"lý") set aside, the tones kept; fold: core.text.fold (no diacritics at all, so
+    "Dang xu ly", "ĐANG XỬ LÝ" and "Đang xử lí" meet) with the same i/y rule."""
+    text = nfc(str(value))
+    if match == "tone":
+        return " ".join(_syllable_key(s) for s in _SYLLABLE.findall(text))
+    if match == "fold":
+        return " ".join(_Y_AS_I.sub(r"\1i", s) for s in fold(text).split())
+    return text
+
+
+def _value_map(name: str, table: Any, where: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """(match, the entries as given (NFC keys), the entries by match key) of one value map; two entries that meet
+    on one key with different values are refused."""
+    match = "exact"
+    if isinstance(table, dict) and set(table) == {"match", "values"}:
+        match, table = str(table["match"]), table["values"]
+    if match not in MATCHES:
+        raise ValueError(f"{where}bảng giá trị “{name}”: match phải là {', '.join(MATCHES)} "
+                         f"/ value map {name!r}: match must be one of {MATCHES}")
+    entries = {nfc(str(k)): v for k, v in (table or {}).items()}
+    keyed: dict[str, Any] = {}
+    for source, target in entries.items():
+        key = match_key(source, match)
+        if key in keyed and keyed[key][1] != target:
+            raise ValueError(f"{where}bảng giá trị “{name}”: “{keyed[key][0]}” và “{source}” trùng khóa so khớp "
+                             f"({match}) nhưng khác giá trị / value map {name!r}: two entries meet under "
+                             f"match {match} with different values")
+        keyed.setdefault(key, (source, target))
+    return match, entries, {k: target for k, (_, target) in keyed.items()}
 
 
 def _convert(value: Any, kind: str) -> Any:
@@ -128,6 +180,8 @@ class Mapping:
     options: dict[str, Any] = field(default_factory=dict)
     base_dir: str | None = None
     path: str | None = None
+    value_match: dict[str, str] = field(default_factory=dict)     # value map → exact | tone | fold
+    keyed_maps: dict[str, dict[str, Any]] = field(default_factory=dict)  # value map → {match key: value}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, base_dir=None, path=None) -> "Mapping":
@@ -148,9 +202,10 @@ class Mapping:
             rules.append(FieldRule(target=target, source=spec.get("from", target), type=spec.get("type", "str"),
                                    map=spec.get("map"), default=spec.get("default"),
                                    required=bool(spec.get("required"))))
-        # keys compared in NFC: a map typed (or a value stored) in decomposed form still matches
-        value_maps = {name: {nfc(str(k)): v for k, v in table.items()}
-                      for name, table in (data.get("value_maps") or {}).items()}
+        # keys compared in NFC at least: a map typed (or a value stored) in decomposed form still matches
+        value_maps, value_match, keyed_maps = {}, {}, {}
+        for name, table in (data.get("value_maps") or {}).items():
+            value_match[name], value_maps[name], keyed_maps[name] = _value_map(name, table, where)
         for rule in rules:
             if rule.map and rule.map not in value_maps:
                 raise ValueError(f"{where}trường “{rule.target}” dùng bảng giá trị “{rule.map}” không có "
@@ -167,6 +222,7 @@ class Mapping:
                    fields=rules, value_maps=value_maps,
                    crosswalks={k: {str(a): str(b) for a, b in (v or {}).items()}
                                for k, v in (data.get("crosswalks") or {}).items()},
+                   value_match=value_match, keyed_maps=keyed_maps,
                    filters=filters, duplicates=data.get("duplicates") or {}, pii=list(data.get("pii") or []),
                    options=data.get("options") or {},
                    base_dir=str(base_dir) if base_dir else data.get("base_dir"), path=str(path) if path else None)
@@ -189,7 +245,10 @@ class Mapping:
             "importer": self.importer, "source": self.source, "pii": self.pii, "options": self.options,
             "fields": {r.target: {"from": r.source, "type": r.type, "map": r.map, "default": r.default,
                                   "required": r.required} for r in self.fields},
-            "value_maps": self.value_maps, "crosswalks": self.crosswalks, "duplicates": self.duplicates,
+            "value_maps": {name: table if self.value_match.get(name, "exact") == "exact" else
+                           {"match": self.value_match[name], "values": table}
+                           for name, table in self.value_maps.items()},
+            "crosswalks": self.crosswalks, "duplicates": self.duplicates,
             "filters": [{"name": f.name, "field": f.field, "equals": f.equals, "not_equals": f.not_equals,
                          "in": f.in_, "matches": f.matches, "empty": f.empty} for f in self.filters],
             "base_dir": self.base_dir,
@@ -223,9 +282,11 @@ class Mapping:
             if isinstance(value, str):
                 value = value.strip()
             if rule.map and value not in (None, ""):
-                table, found = self.value_maps[rule.map], nfc(str(value))
+                match = self.value_match.get(rule.map, "exact")
+                table, found = self.keyed_maps.get(rule.map, self.value_maps[rule.map]), match_key(value, match)
                 if found not in table:
-                    raise MappingError(rule.target, f"giá trị “{value}” không có trong bảng “{rule.map}” "
+                    how = "" if match == "exact" else f" (so khớp / match: {match})"
+                    raise MappingError(rule.target, f"giá trị “{value}” không có trong bảng “{rule.map}”{how} "
                                                     f"/ value not in value map {rule.map!r}")
                 value = table[found]
             if value in (None, "") and rule.default is not None:
