@@ -58,6 +58,13 @@ class Source:
         """How many records there are, for the progress bar; None when unknown."""
         return None
 
+    def keys(self):
+        """Every key the source holds now, for finding deletions between full scans (mapping `deletions:`). The
+        default reads every record; sources that can ask for the keys alone (SQL) override it."""
+        for record in self.records(None):
+            if not record.deleted:
+                yield record.key
+
     def describe(self) -> str:
         """Where the records come from, for messages: "nhan_su.csv", "bảng nhan_su"."""
         return self.kind

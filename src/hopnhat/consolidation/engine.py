@@ -114,12 +114,13 @@ class Counters:
     repeated: int = 0        # the same key again within this run (boundary or a record updated mid-scan)
     reimported: int = 0      # … of which with new content, so imported again
     deleted: int = 0
+    key_scanned: int | None = None   # keys the source held when an incremental run looked for deletions
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
 
     def as_dict(self) -> dict[str, Any]:
         return {"read": self.read, "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
                 "repeated": self.repeated, "reimported": self.reimported, "deleted": self.deleted,
-                "outcomes": dict(self.outcomes)}
+                "key_scanned": self.key_scanned, "outcomes": dict(self.outcomes)}
 
 
 class Staged(NamedTuple):
@@ -233,6 +234,10 @@ class Engine:
                         self._batch(batch)
                 if self.run_row.full_scan:
                     self._detect_deletions()
+                    self.run_row.deletion_scan = True
+                elif self._key_scan_due():
+                    self._detect_deletions_by_keys()
+                    self.run_row.deletion_scan = True
                 self.importer.finish(self.ctx)
             self.progress.finish()
         except Exception as exc:
@@ -499,14 +504,43 @@ class Engine:
                     found = value
                 reconciliation.compare_normal(check, key, value, found, missing=row is None)
 
-    def _detect_deletions(self) -> None:
+    def _key_scan_due(self) -> bool:
+        """Whether this incremental run also looks for deletions (the mapping's `deletions:`): every N runs, or
+        once the last look (a full scan or a key scan) is older than the interval."""
+        runs, interval = self.mapping.deletion_scan
+        if runs is None and interval is None:
+            return False
+        m = self.mapping
+        finished = MigrationRun.objects.filter(system=m.system, stream=m.stream, dry_run=False,
+                                               status=RunStatus.FINISHED)
+        last = finished.filter(deletion_scan=True).order_by("-id").first()
+        if last is None:
+            return True
+        if runs is not None and finished.filter(pk__gt=last.pk).count() + 1 >= runs:
+            return True
+        return interval is not None and timezone.now() - last.started_at >= interval
+
+    def _detect_deletions_by_keys(self) -> None:
+        """An incremental run's look for deletions: the source's keys alone (api.Source.keys: for SQL, the key
+        columns only), and every staged record whose key the source no longer holds is marked deleted, as a
+        full scan does."""
+        m = self.mapping
+        present = set(self.source.keys())
+        staged = StagedRecord.objects.filter(system=m.system, stream=m.stream, source_deleted=False)
+        gone = [key for key in staged.values_list("key", flat=True).iterator(chunk_size=10000) if key not in present]
+        self.counters.key_scanned = len(present)
+        for start in range(0, len(gone), m.batch_size):
+            self._detect_deletions(staged.filter(key__in=gone[start:start + m.batch_size]).order_by("pk"))
+
+    def _detect_deletions(self, gone=None) -> None:
         """After a complete scan, staged records the source no longer holds are marked deleted (kept, never
         dropped) and offered to the importer's delete_record."""
         m, run = self.mapping, self.run_row
-        gone = StagedRecord.objects.filter(system=m.system, stream=m.stream, source_deleted=False).exclude(
-            last_run=run).order_by("pk")
+        if gone is None:
+            gone = StagedRecord.objects.filter(system=m.system, stream=m.stream, source_deleted=False).exclude(
+                last_run=run).order_by("pk")
         if self.dry_run:
-            self.counters.deleted = gone.count()
+            self.counters.deleted += gone.count()
             return
         while True:
             chunk = list(gone[: m.batch_size])

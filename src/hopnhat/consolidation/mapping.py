@@ -19,6 +19,8 @@
       - {name: bo_tai_khoan_thu_nghiem, field: ho_ten, matches: "^(test|thử)"}
     duplicates: {exact: [national_id_hash], fuzzy: [[name_key, birth_date]]}
     options: {batch_size: 500}
+    deletions: {scan_every: 1}         # optional: a key-only scan for deletions every N incremental runs, or
+                                       # after a time (12h, 1d); otherwise only --full-scan finds deletions
 """
 
 import datetime
@@ -110,6 +112,35 @@ def _value_map(name: str, table: Any, where: str) -> tuple[str, dict[str, Any], 
                              f"match {match} with different values")
         keyed.setdefault(key, (source, target))
     return match, entries, {k: target for k, (_, target) in keyed.items()}
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
+
+
+def _deletion_interval(spec: Any, where: str) -> tuple[int | None, datetime.timedelta | None]:
+    """`deletions: {scan_every: 5}` (runs), `{scan_every: 12h}` (m, h or d) or both `{runs: 5, interval: 1d}`."""
+    if not isinstance(spec, dict):
+        spec = {"scan_every": spec}
+    runs, interval = spec.get("runs"), spec.get("interval")
+    every = spec.get("scan_every")
+    if isinstance(every, int):
+        runs = every
+    elif every is not None:
+        interval = every
+    problem = f"{where}deletions: cần scan_every: N (lượt) hoặc 12h / 30m / 1d / deletions needs scan_every: N " \
+              f"(runs) or a duration like 12h, 30m, 1d"
+    if runs is not None and (not isinstance(runs, int) or runs < 1):
+        raise ValueError(problem)
+    delta = None
+    if interval is not None:
+        match = _DURATION.match(str(interval))
+        if not match:
+            raise ValueError(problem)
+        number, unit = int(match[1]), match[2]
+        delta = datetime.timedelta(**{{"m": "minutes", "h": "hours", "d": "days"}[unit]: number})
+    if runs is None and delta is None:
+        raise ValueError(problem)
+    return runs, delta
 
 
 def _convert(value: Any, kind: str) -> Any:
@@ -217,6 +248,11 @@ class Mapping:
                 raise ValueError(f"{where}quy tắc lọc #{index} cần name và field / filter #{index} needs name, field")
             spec["in_"] = spec.pop("in", None)
             filters.append(FilterRule(**spec))
+        options = dict(data.get("options") or {})
+        if data.get("deletions"):
+            options["deletions"] = data["deletions"]
+        if deletions := options.get("deletions"):
+            _deletion_interval(deletions, where)
         return cls(system=system, importer=data["importer"], source=source,
                    stream=data.get("stream") or data["importer"], system_type=data.get("system_type", ""),
                    fields=rules, value_maps=value_maps,
@@ -224,7 +260,7 @@ class Mapping:
                                for k, v in (data.get("crosswalks") or {}).items()},
                    value_match=value_match, keyed_maps=keyed_maps,
                    filters=filters, duplicates=data.get("duplicates") or {}, pii=list(data.get("pii") or []),
-                   options=data.get("options") or {},
+                   options=options,
                    base_dir=str(base_dir) if base_dir else data.get("base_dir"), path=str(path) if path else None)
 
     @classmethod
@@ -257,6 +293,13 @@ class Mapping:
     @property
     def cursor(self) -> str | None:
         return self.source.get("cursor")
+
+    @property
+    def deletion_scan(self) -> tuple[int | None, datetime.timedelta | None]:
+        """(every how many incremental runs, after how long) a key-only scan looks for records deleted at the
+        source; (None, None) when the mapping asks for none (then only a full scan finds deletions)."""
+        deletions = self.options.get("deletions")
+        return _deletion_interval(deletions, "") if deletions else (None, None)
 
     @property
     def batch_size(self) -> int:

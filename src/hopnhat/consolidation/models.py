@@ -33,6 +33,8 @@ class MigrationRun(models.Model):
     actor = models.CharField(max_length=200)
     dry_run = models.BooleanField(default=False)
     full_scan = models.BooleanField(default=True, help_text="read everything (deletions can be detected)")
+    deletion_scan = models.BooleanField(default=False, help_text="looked for records deleted at the source: "
+                                                                 "a full scan, or a key-only scan (deletions:)")
     status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -117,6 +117,20 @@ class SqlSource(TabularSource):
         with self._engine().connect() as conn:
             return conn.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(self._selectable())).scalar()
 
+    def keys(self):
+        """The key columns alone (a cheap scan of the primary key's index), keyed as records() keys them."""
+        import sqlalchemy
+
+        columns = self._key_columns()
+        if not columns:
+            yield from super().keys()
+            return
+        table = self._selectable()
+        query = sqlalchemy.select(*(table.c[c] for c in columns)).order_by(*(table.c[c] for c in columns))
+        with self._engine().connect().execution_options(stream_results=True, yield_per=5000) as conn:
+            for number, row in enumerate(conn.execute(query), start=1):
+                yield self._record(dict(zip(columns, row, strict=True)), f"row #{number}").key
+
     def records(self, since=None):
         import sqlalchemy
 
