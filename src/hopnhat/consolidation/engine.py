@@ -213,6 +213,9 @@ class Engine:
 
     def _run(self) -> MigrationRun:
         m = self.mapping
+        from .inventory.register import require_registered
+
+        require_registered(m.system)  # one register of old systems: the mapping names its inventory entry
         _type_ids.clear()  # content type ids belong to a database, which a process may change (tests)
         MigrationRun.objects.filter(system=m.system, stream=m.stream, status=RunStatus.RUNNING).update(
             status=RunStatus.INTERRUPTED, finished_at=timezone.now(),

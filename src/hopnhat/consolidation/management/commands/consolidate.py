@@ -126,10 +126,16 @@ class Command(HopnhatCommand):
     def _status(self, options):
         systems = [options["system"]] if options.get("system") else sorted(
             set(MigrationRun.objects.values_list("system", flat=True)))
-        data = [{**selectors.system_totals(s), "cutover": selectors.cutover_state(s)} for s in systems]
+        from hopnhat.consolidation.inventory.models import OldSystem
+
+        registered = set(OldSystem.objects.filter(code__in=systems).values_list("code", flat=True))
+        data = [{**selectors.system_totals(s), "cutover": selectors.cutover_state(s), "registered": s in registered}
+                for s in systems]
         lines = [f"{d['system']}: {d['staged']} bản ghi — nạp {d['loaded']}, gộp {d['merged']}, cách ly "
                  f"{d['quarantined']}, lọc {d['filtered']}; cân đối {d['balanced']}; chuyển đổi {d['cutover']}; "
-                 f"chờ xem xét {d['pending_reviews']}" for d in data]
+                 f"chờ xem xét {d['pending_reviews']}"
+                 + ("" if d["registered"] else " — chưa có trong danh mục hệ thống cũ / not in the register")
+                 for d in data]
         self.emit({"ok": True, "systems": data}, "\n".join(lines) or "Chưa có lượt nào / no runs yet")
 
     def _reconcile(self, options):
