@@ -213,6 +213,39 @@ class Mapping:
     path: str | None = None
     value_match: dict[str, str] = field(default_factory=dict)     # value map → exact | tone | fold
     keyed_maps: dict[str, dict[str, Any]] = field(default_factory=dict)  # value map → {match key: value}
+    # staff corrections of single source values (models.ValueCorrection): {key: {column: (old value, new value)}}
+    corrections: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
+
+    def with_fixes(self, overrides, corrections) -> "Mapping":
+        """This mapping with the fixes staff made from the quarantine queue: value-map and crosswalk entries
+        (models.MappingOverride, added to the tables, matched as the table matches) and corrected values
+        (models.ValueCorrection, applied by corrected())."""
+        for o in overrides:
+            if o.kind == "value_map":
+                if o.name not in self.value_maps:
+                    continue
+                source = nfc(o.source_value)
+                self.value_maps[o.name][source] = o.target_value
+                self.keyed_maps.setdefault(o.name, dict(self.value_maps[o.name]))[
+                    match_key(source, self.value_match.get(o.name, "exact"))] = o.target_value
+            else:
+                self.crosswalks.setdefault(o.name, {})[o.source_value] = o.target_value
+        self.corrections = {}
+        for c in corrections:
+            self.corrections.setdefault(c.key, {})[c.column] = (c.old_value, c.new_value)
+        return self
+
+    def corrected(self, key: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The record's data with staff corrections applied where the source still holds the value corrected
+        (once the old system itself changes the value, the source wins again)."""
+        fixes = self.corrections.get(key)
+        if not fixes:
+            return data
+        data = dict(data)
+        for column, (old, new) in fixes.items():
+            if data.get(column) == old:
+                data[column] = new
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, base_dir=None, path=None) -> "Mapping":

@@ -208,6 +208,8 @@ def cumulative(system: str, stream: str | None = None) -> dict[str, Any]:
     missing = _missing_targets(staged)
     return {
         "staged": total, "outcomes": counts, "source_deleted": staged.filter(source_deleted=True).count(),
+        # quarantined records the source still holds: each has its outcome, and waits for a person's decision
+        "waiting": staged.filter(outcome="quarantined", source_deleted=False).count(),
         "without_outcome": without_outcome, "without_target": pointerless.count(), "missing_targets": missing,
         "balanced": (sum(counts.values()) == total and without_outcome == 0 and not pointerless.exists()
                      and not missing),
@@ -246,7 +248,20 @@ def reconcile_run(run: MigrationRun) -> dict[str, Any]:
         "quarantined": list(StagedRecord.objects.filter(last_run=run, outcome="quarantined")
                             .values("key", "reason")[:50]) if not run.dry_run else [],
         "balanced": balanced,
+        **verdict(balanced, whole["waiting"]),
     }
+
+
+def verdict(balanced: bool | None, waiting: int) -> dict[str, Any]:
+    """What a run's report and the CLI say, as it is: never "no record lost" while records wait in quarantine."""
+    if not balanced:
+        vi, en = "KHÔNG cân đối", "NOT balanced"
+    elif waiting:
+        vi = f"Mọi bản ghi đều có kết quả; {waiting} bản ghi chờ quyết định"
+        en = f"every record accounted for; {waiting} wait{'s' if waiting == 1 else ''} for a decision"
+    else:
+        vi, en = "Cân đối — không mất bản ghi nào", "balanced: no record lost"
+    return {"waiting": waiting, "verdict_vi": vi, "verdict_en": en}
 
 
 def report_dir() -> Path:
@@ -292,8 +307,15 @@ def write_report(run: MigrationRun, result: dict[str, Any]) -> dict[str, str]:
     base = report_dir() / f"run-{run.pk}"
     json_path, html_path = base.with_suffix(".json"), base.with_suffix(".html")
     json_path.write_text(json.dumps(result, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder), encoding="utf-8")
+    html_path.write_text(render_report(result), encoding="utf-8")
+    return {"json": str(json_path), "html": str(html_path)}
+
+
+def render_report(result: dict[str, Any], *, queue_url: str = "") -> str:
+    """The report as one self-contained HTML page (the file, and the staff view of a run)."""
     t = result["totals"]
-    html = render_to_string("consolidation/report.html", {
+    return render_to_string("consolidation/report.html", {
+        "queue_url": queue_url,
         "r": result,
         "read_chart": bar_chart({k: t.get(k, 0) for k in ("new", "changed", "unchanged", "repeated", "deleted")},
                                 "Bản ghi đọc trong lượt / records read in this run"),
@@ -303,5 +325,3 @@ def write_report(run: MigrationRun, result: dict[str, Any]) -> dict[str, str]:
         "cumulative_outcomes": [(_BAR_LABELS.get(name, name), n)
                                 for name, n in result["cumulative"]["outcomes"].items()],
     })
-    html_path.write_text(html, encoding="utf-8")
-    return {"json": str(json_path), "html": str(html_path)}
