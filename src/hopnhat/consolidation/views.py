@@ -57,15 +57,15 @@ def review_decide(request, pk):
 
 def _systems(user) -> set[str] | None:
     """The old systems whose runs and quarantine the user may see and resolve: every one for platform
-    administrators (None), else those the register gives to an agency in the user's unit-admin subtrees."""
+    administrators (None), else those the register lets them edit (inventory.scope.editable_systems, built on
+    org.access: the owning agency, or the new unit the system will serve, under their unit-admin role)."""
     if is_platform_admin(user):
         return None
-    from .inventory.models import OldSystem
+    from .inventory.scope import editable_systems
 
-    agencies = visible_agencies(user, DECIDERS)
-    if not agencies.exists():
+    if not visible_agencies(user, DECIDERS).exists():
         raise PermissionDenied("cần quyền quản trị đơn vị / unit administrators only")
-    return set(OldSystem.objects.filter(agency__in=agencies).values_list("code", flat=True))
+    return set(editable_systems(user).values_list("code", flat=True))
 
 
 def _allowed(user, system: str) -> None:
