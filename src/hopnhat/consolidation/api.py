@@ -143,6 +143,14 @@ class DomainImporter:
     # of a loaded or merged record is also checked for garbled text (bytes as base64, undecoded TCVN3).
     reconcile_fields: ClassVar[dict[str, str]] = {}
     reconcile_exclude: ClassVar[dict[str, str]] = {}
+    # mapped fields stored on other records than the target (a person's membership): compared through
+    # reconcile_other, for loaded and merged records alike
+    reconcile_other_fields: ClassVar[tuple[str, ...]] = ()
+
+    def reconcile_other(self, items: list[tuple[str, dict[str, Any]]], ctx: ImportContext) -> dict[str, dict]:
+        """{source key: {mapped field: the value as stored}} for reconcile_other_fields, read back for these
+        (source key, mapped) pairs in one go; a key left out means its record is missing."""
+        return {}
 
     def prepare(self, ctx: ImportContext) -> None:
         pass

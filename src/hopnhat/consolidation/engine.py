@@ -202,10 +202,15 @@ class Engine:
             self.field_checks[name] = reconciliation.new_field_check(name, excluded=reason)
         for name in unaccounted:
             self.field_checks[name] = reconciliation.new_field_check(name, unaccounted=True)
+        mapped_names = {rule.target for rule in mapping.fields}
+        self.other_fields = [f for f in self.importer.reconcile_other_fields if f in mapped_names]
+        for name in self.other_fields:
+            self.field_checks[name] = reconciliation.new_field_check(name)
         # every mapped field whose values are checked for garbled text: {mapped field: its check}
         self.garble_checks = {source: self.field_checks.setdefault(target, reconciliation.new_field_check(source))
                               for target, source in self.reconcile_spec.items()}
-        self.garble_checks.update({name: self.field_checks[name] for name in [*excluded, *unaccounted]})
+        self.garble_checks.update({name: self.field_checks[name]
+                                   for name in [*excluded, *unaccounted, *self.other_fields]})
         if not mapping.fields:  # the record passed through: only the fields the importer declares
             self.garble_checks = {source: self.field_checks[target] for target, source in self.reconcile_spec.items()}
         self.batches = self.written = 0
@@ -480,11 +485,33 @@ class Engine:
                 if why := encodings.garbled(value):
                     reconciliation.count_garbled(check, record.key, value, why)
 
+    def _check_other(self, outcomes, mapped_items) -> None:
+        """The mapped fields an importer stores on other records (api.DomainImporter.reconcile_other_fields),
+        read back by the importer for the batch's loaded and merged records and compared one by one."""
+        if not self.other_fields:
+            return
+        items = [(record.key, mapped) for i, record, mapped in mapped_items
+                 if outcomes[i].status in ("loaded", "merged")]
+        if not items:
+            return
+        stored = self.importer.reconcile_other(items, self.ctx)
+        for name in self.other_fields:
+            check = self.field_checks[name]
+            for key, mapped in items:
+                row = stored.get(key)
+                source = reconciliation.normal(mapped.get(name))
+                if row is None and source == "":
+                    reconciliation.compare_normal(check, key, "", "")
+                    continue
+                found = reconciliation.normal(row.get(name)) if row is not None else ""
+                reconciliation.compare_normal(check, key, source, found, missing=row is None)
+
     def _check_fields(self, todo, outcomes, mapped_items) -> None:
         """Compare each reconciled field of every loaded target, as it is in the database, with its source. The
         database answers once per batch which targets differ from what the importer said it wrote (or are
         missing); only those are read back, the rest hold exactly the source values."""
         self._check_garbled(outcomes, mapped_items)
+        self._check_other(outcomes, mapped_items)
         spec = self.reconcile_spec
         if not spec or self.target_model is None:
             return

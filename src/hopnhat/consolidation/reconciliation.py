@@ -98,7 +98,8 @@ def field_plan(importer, mapping, target_model) -> tuple[dict[str, str], dict[st
     importer names a reason to leave it out (api.DomainImporter.reconcile_exclude); a mapping without `fields:`
     (the record passed through as it is) compares what the importer declares."""
     declared = dict(importer.reconcile_fields)
-    reasons = dict(importer.reconcile_exclude)
+    reasons = {k: v for k, v in importer.reconcile_exclude.items() if k not in importer.reconcile_other_fields}
+    other = set(importer.reconcile_other_fields)
     compared = {target: source for target, source in declared.items() if source not in reasons}
     mapped = [rule.target for rule in mapping.fields]
     columns = set()
@@ -107,7 +108,7 @@ def field_plan(importer, mapping, target_model) -> tuple[dict[str, str], dict[st
     excluded, unaccounted = {}, []
     covered = set(compared.values())
     for name in mapped:
-        if name in covered:
+        if name in covered or name in other:
             continue
         if name in reasons:
             excluded[name] = reasons[name]

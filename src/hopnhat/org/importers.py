@@ -188,13 +188,19 @@ class PeopleImporter(DomainImporter):
     target_model = "org.Person"
     reconcile_fields = {"full_name": "full_name", "birth_date": "birth_date", "email": "email",
                         "national_id_hash": "national_id_hash", "phone": "phone"}
-    _ON_MEMBERSHIP = ("ghi vào quá trình công tác (Membership) của người, không phải vào hồ sơ người / stored on "
-                      "the person's membership, not on the person")
     reconcile_exclude = {
         "agency_code": "đổi sang cơ quan đang hoạt động qua bảng chuyển đổi; mã không có thì cách ly / crosswalked "
                        "to the agency acting today; an unknown code is quarantined",
-        "position": _ON_MEMBERSHIP, "title": _ON_MEMBERSHIP, "start": _ON_MEMBERSHIP, "end": _ON_MEMBERSHIP,
     }
+    # stored on the membership the source record made (linked by provenance): compared there
+    reconcile_other_fields = ("position", "title", "start", "end")
+
+    def reconcile_other(self, items, ctx):
+        links = _memberships_of(ctx.mapping.system, [key for key, _ in items])
+        rows = {m.pk: m for m in Membership.objects.filter(pk__in=set(links.values())).select_related("position")}
+        return {key: {"position": rows[pk].position.name if rows[pk].position_id else "", "title": rows[pk].title,
+                      "start": rows[pk].start, "end": rows[pk].end}
+                for key, pk in links.items() if pk in rows}
     exact_default = [["national_id_hash"]]
     fuzzy_default = [["name_key", "birth_date"]]
 

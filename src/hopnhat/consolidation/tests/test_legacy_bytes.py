@@ -56,7 +56,17 @@ def test_every_mapped_field_is_compared_or_excused_with_a_reason(legacy_hr, org)
         assert checks[name]["compared"] or checks[name]["excluded"], name
     assert checks["phone"]["compared"] > 0  # a Person column no importer declaration named: compared anyway
     assert "crosswalk" in checks["agency_code"]["excluded"]
+    # the job title lives on the membership the record made: compared there, loaded and merged records alike
+    assert checks["position"]["compared"] == 4 and checks["position"]["mismatched"] == 0
     assert run.balanced is True
+
+
+def test_a_title_stored_nowhere_is_a_mismatch(legacy_hr, org):
+    legacy_hr.execute("UPDATE nhan_su SET ma_don_vi = NULL WHERE id = 10")   # no unit: no membership for the title
+    run = run_mapping(Mapping.from_dict(legacy_hr.mapping()), actor="system:test")
+    check = run.field_checks["position"]
+    assert check["mismatched"] == 1 and check["samples"][0]["key"] == "10"
+    assert check["samples"][0]["source"] == "Chuyên viên" and run.balanced is False
 
 
 def test_a_mapped_field_the_importer_neither_stores_nor_excuses_unbalances_the_run(legacy_hr, org):
