@@ -58,6 +58,13 @@ class Source:
         """How many records there are, for the progress bar; None when unknown."""
         return None
 
+    def keys(self):
+        """Every key the source holds now, for finding deletions between full scans (mapping `deletions:`). The
+        default reads every record; sources that can ask for the keys alone (SQL) override it."""
+        for record in self.records(None):
+            if not record.deleted:
+                yield record.key
+
     def describe(self) -> str:
         """Where the records come from, for messages: "nhan_su.csv", "bảng nhan_su"."""
         return self.kind
@@ -133,8 +140,22 @@ class DomainImporter:
 
     name: ClassVar[str] = ""            # "org.people", "portal.article", "dossiers.dossier"
     target_model: ClassVar[str] = ""    # app_label.Model, for reconciliation and provenance
-    # target attribute -> mapped field, compared source vs target for every loaded record (reconciliation)
+    # Reconciliation compares every mapped field (the mapping's `fields:`) of every loaded record with its target:
+    # with the target attribute reconcile_fields names for it ({target attribute: mapped field}), else with the
+    # target attribute of the same name. A field the importer does not store as it came (crosswalked, hashed,
+    # on another model) is left out only with a reason, {mapped field: why}, which the report shows; a mapped
+    # field that is neither compared nor excluded with a reason leaves the run unbalanced. Every mapped text value
+    # of a loaded or merged record is also checked for garbled text (bytes as base64, undecoded TCVN3).
     reconcile_fields: ClassVar[dict[str, str]] = {}
+    reconcile_exclude: ClassVar[dict[str, str]] = {}
+    # mapped fields stored on other records than the target (a person's membership): compared through
+    # reconcile_other, for loaded and merged records alike
+    reconcile_other_fields: ClassVar[tuple[str, ...]] = ()
+
+    def reconcile_other(self, items: list[tuple[str, dict[str, Any]]], ctx: ImportContext) -> dict[str, dict]:
+        """{source key: {mapped field: the value as stored}} for reconcile_other_fields, read back for these
+        (source key, mapped) pairs in one go; a key left out means its record is missing."""
+        return {}
 
     def prepare(self, ctx: ImportContext) -> None:
         pass

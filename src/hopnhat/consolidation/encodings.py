@@ -100,8 +100,37 @@ def convert_fields(data: dict, spec: dict[str, list[str]] | None) -> dict:
         name = canonical(encoding)
         for column in columns:
             value = data.get(column)
-            if isinstance(value, bytes):
-                value = value.decode("latin-1")
+            if isinstance(value, bytes | bytearray | memoryview):
+                # one legacy byte per Latin-1 character (what the tables key on); other encodings as themselves
+                value = bytes(value).decode("latin-1" if name in LEGACY else name, errors="replace")
             if isinstance(value, str):
                 data[column] = legacy_to_unicode(value, name) if name in LEGACY else nfc(value)
     return data
+
+
+# Characters of the TCVN3 font encoding that are no Vietnamese letter and hardly ever stand next to a Latin letter
+# in real text: "Gi¸m ®èc" is "Giám đốc" read without its legacy decoding.
+_LEGACY_MARKS = "¡¢£¤¥¦§¨©ª«¬\xad®µ¶·¸¹»¼½¾×÷þÞ"
+_GARBLED = re.compile(f"[A-Za-z][{_LEGACY_MARKS}]|[{_LEGACY_MARKS}][A-Za-z]")
+_BASE64_TEXT = re.compile(r"""^\{\s*['"]base64['"]\s*:""")
+
+
+def garbled(value) -> str:
+    """Why a value that should be text is not readable text ("" when it is): bytes kept as base64 (a binary
+    column read without its legacy_encoding), or TCVN3 surface text never decoded. Reconciliation reports a
+    field holding such values as not balanced, whatever the target then holds."""
+    if value is None or isinstance(value, bool | int | float):
+        return ""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "bytes"
+    if isinstance(value, dict) and "base64" in value:
+        return "base64"
+    if not isinstance(value, str):
+        return ""
+    if value[:1] == "{" and _BASE64_TEXT.match(value):
+        return "base64"
+    if value.isascii():
+        return ""
+    if _GARBLED.search(value):
+        return "legacy"
+    return ""

@@ -34,7 +34,7 @@ from django.utils import timezone
 from hopnhat.core import audit, pii
 from hopnhat.core.models import Provenance
 
-from . import api, bulk, reconciliation
+from . import api, bulk, encodings, reconciliation
 from .mapping import Mapping
 from .models import OUTCOMES, MigrationRun, ReviewItem, RunStatus, StagedRecord, SyncState
 from .staging import staging_record
@@ -113,12 +113,13 @@ class Counters:
     repeated: int = 0        # the same key again within this run (boundary or a record updated mid-scan)
     reimported: int = 0      # … of which with new content, so imported again
     deleted: int = 0
+    key_scanned: int | None = None   # keys the source held when an incremental run looked for deletions
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
 
     def as_dict(self) -> dict[str, Any]:
         return {"read": self.read, "new": self.new, "changed": self.changed, "unchanged": self.unchanged,
                 "repeated": self.repeated, "reimported": self.reimported, "deleted": self.deleted,
-                "outcomes": dict(self.outcomes)}
+                "key_scanned": self.key_scanned, "outcomes": dict(self.outcomes)}
 
 
 class Staged(NamedTuple):
@@ -179,7 +180,13 @@ def _hash_pii(mapping: Mapping, data: dict[str, Any]) -> dict[str, Any]:
 
 class Engine:
     def __init__(self, mapping: Mapping, *, actor: str, dry_run: bool = False, progress: Progress | None = None,
-                 full_scan: bool = False, retry_quarantined: bool = False):
+                 full_scan: bool = False, retry_quarantined: bool = False, partial: bool = False):
+        from .models import MappingOverride, ValueCorrection
+
+        mapping.with_fixes(MappingOverride.objects.filter(system=mapping.system, stream=mapping.stream),
+                           ValueCorrection.objects.filter(system=mapping.system, stream=mapping.stream))
+        # partial: a re-run of chosen staged records (rerun_records): no cursor, no look for deletions
+        self.partial = partial
         self.mapping, self.actor, self.dry_run = mapping, actor, dry_run
         self.progress = progress or Progress()
         self.force_full_scan, self.retry_quarantined = full_scan, retry_quarantined
@@ -188,6 +195,23 @@ class Engine:
         self.source = mapping.build_source()
         self.counters = Counters()
         self.field_checks: dict[str, dict[str, Any]] = {}
+        self.reconcile_spec, excluded, unaccounted = reconciliation.field_plan(self.importer, mapping,
+                                                                               self.target_model)
+        for name, reason in excluded.items():
+            self.field_checks[name] = reconciliation.new_field_check(name, excluded=reason)
+        for name in unaccounted:
+            self.field_checks[name] = reconciliation.new_field_check(name, unaccounted=True)
+        mapped_names = {rule.target for rule in mapping.fields}
+        self.other_fields = [f for f in self.importer.reconcile_other_fields if f in mapped_names]
+        for name in self.other_fields:
+            self.field_checks[name] = reconciliation.new_field_check(name)
+        # every mapped field whose values are checked for garbled text: {mapped field: its check}
+        self.garble_checks = {source: self.field_checks.setdefault(target, reconciliation.new_field_check(source))
+                              for target, source in self.reconcile_spec.items()}
+        self.garble_checks.update({name: self.field_checks[name]
+                                   for name in [*excluded, *unaccounted, *self.other_fields]})
+        if not mapping.fields:  # the record passed through: only the fields the importer declares
+            self.garble_checks = {source: self.field_checks[target] for target, source in self.reconcile_spec.items()}
         self.batches = self.written = 0
         self.analyzed_at = 500  # rows written when the planner's statistics were last refreshed
 
@@ -199,6 +223,9 @@ class Engine:
 
     def _run(self) -> MigrationRun:
         m = self.mapping
+        from .inventory.register import require_registered
+
+        require_registered(m.system)  # one register of old systems: the mapping names its inventory entry
         _type_ids.clear()  # content type ids belong to a database, which a process may change (tests)
         MigrationRun.objects.filter(system=m.system, stream=m.stream, status=RunStatus.RUNNING).update(
             status=RunStatus.INTERRUPTED, finished_at=timezone.now(),
@@ -207,7 +234,7 @@ class Engine:
         since = None if (self.force_full_scan or not m.cursor) else state.cursor
         self.run_row = MigrationRun.objects.create(
             system=m.system, stream=m.stream, importer=m.importer, mapping=m.as_dict(), actor=self.actor,
-            dry_run=self.dry_run, full_scan=since is None, cursor_from=since)
+            dry_run=self.dry_run, full_scan=since is None and not self.partial, cursor_from=since)
         self.ctx = RunContext(self.run_row, m, self.actor, self.dry_run, self.source)
         self.importer.prepare(self.ctx)
         self.cursor = since
@@ -220,6 +247,10 @@ class Engine:
                         self._batch(batch)
                 if self.run_row.full_scan:
                     self._detect_deletions()
+                    self.run_row.deletion_scan = True
+                elif not self.partial and self._key_scan_due():
+                    self._detect_deletions_by_keys()
+                    self.run_row.deletion_scan = True
                 self.importer.finish(self.ctx)
             self.progress.finish()
         except Exception as exc:
@@ -228,7 +259,8 @@ class Engine:
             self.run_row.totals = self.counters.as_dict()
             self.run_row.save()
             raise
-        if not self.dry_run and m.cursor and not self.source.ordered_by_cursor and self.cursor is not None:
+        if (not self.dry_run and not self.partial and m.cursor and not self.source.ordered_by_cursor
+                and self.cursor is not None):
             SyncState.objects.filter(pk=state.pk).update(cursor=self.cursor, run=self.run_row)
         if not self.dry_run and self.run_row.full_scan:
             SyncState.objects.filter(pk=state.pk).update(scan_complete_run=self.run_row)
@@ -334,7 +366,8 @@ class Engine:
         elif seen_ids:
             StagedRecord.objects.filter(pk__in=seen_ids).update(last_seen=now, last_run=run)
         self._import(todo, now)
-        if m.cursor and self.source.ordered_by_cursor and not self.dry_run and self.cursor is not None:
+        if (m.cursor and self.source.ordered_by_cursor and not self.dry_run and not self.partial
+                and self.cursor is not None):
             SyncState.objects.filter(system=m.system, stream=m.stream).update(cursor=self.cursor, run=run)
 
     def _import(self, todo, now) -> None:
@@ -434,11 +467,51 @@ class Engine:
                                    update=["checksum", "detail"])
         bulk.upsert_rows(Provenance, _PROVENANCE_FIELDS, links, unique=unique, update=["checksum", "detail"])
 
+    def _check_garbled(self, outcomes, mapped_items) -> None:
+        """Every mapped text value of a loaded or merged record that arrived garbled (encodings.garbled) is
+        counted against its field, so the run cannot be reported balanced."""
+        checks = self.garble_checks
+        for i, record, mapped in mapped_items:
+            if outcomes[i].status not in ("loaded", "merged"):
+                continue
+            for name, check in checks.items():
+                value = mapped.get(name)
+                if type(value) is str:
+                    if value.isascii() and value[:1] != "{":  # nearly every value: nothing to look at
+                        continue
+                elif not isinstance(value, bytes | bytearray | memoryview | dict):
+                    continue
+                if why := encodings.garbled(value):
+                    reconciliation.count_garbled(check, record.key, value, why)
+
+    def _check_other(self, outcomes, mapped_items) -> None:
+        """The mapped fields an importer stores on other records (api.DomainImporter.reconcile_other_fields),
+        read back by the importer for the batch's loaded and merged records and compared one by one."""
+        if not self.other_fields:
+            return
+        items = [(record.key, mapped) for i, record, mapped in mapped_items
+                 if outcomes[i].status in ("loaded", "merged")]
+        if not items:
+            return
+        stored = self.importer.reconcile_other(items, self.ctx)
+        for name in self.other_fields:
+            check = self.field_checks[name]
+            for key, mapped in items:
+                row = stored.get(key)
+                source = reconciliation.normal(mapped.get(name))
+                if row is None and source == "":
+                    reconciliation.compare_normal(check, key, "", "")
+                    continue
+                found = reconciliation.normal(row.get(name)) if row is not None else ""
+                reconciliation.compare_normal(check, key, source, found, missing=row is None)
+
     def _check_fields(self, todo, outcomes, mapped_items) -> None:
         """Compare each reconciled field of every loaded target, as it is in the database, with its source. The
         database answers once per batch which targets differ from what the importer said it wrote (or are
         missing); only those are read back, the rest hold exactly the source values."""
-        spec = self.importer.reconcile_fields
+        self._check_garbled(outcomes, mapped_items)
+        self._check_other(outcomes, mapped_items)
+        spec = self.reconcile_spec
         if not spec or self.target_model is None:
             return
         expected: dict[str, tuple[str, list[str]]] = {}
@@ -454,8 +527,7 @@ class Engine:
         # (never overwritten). A field that was blank in the loaded record's source lost nothing when it was
         # filled, as it would not be flagged had the merge come in the next batch.
         filled = {str(o.target.pk) for o in outcomes.values() if o.status == "merged" and o.target is not None}
-        checks = [self.field_checks.setdefault(target, reconciliation.new_field_check(source))
-                  for target, source in spec.items()]
+        checks = [self.field_checks[target] for target in spec]
         matching = [kv for pk, kv in expected.items() if pk not in differing]
         for i, check in enumerate(checks):
             reconciliation.compare_matching(check, ((key, values[i]) for key, values in matching))
@@ -469,14 +541,43 @@ class Engine:
                     found = value
                 reconciliation.compare_normal(check, key, value, found, missing=row is None)
 
-    def _detect_deletions(self) -> None:
+    def _key_scan_due(self) -> bool:
+        """Whether this incremental run also looks for deletions (the mapping's `deletions:`): every N runs, or
+        once the last look (a full scan or a key scan) is older than the interval."""
+        runs, interval = self.mapping.deletion_scan
+        if runs is None and interval is None:
+            return False
+        m = self.mapping
+        finished = MigrationRun.objects.filter(system=m.system, stream=m.stream, dry_run=False,
+                                               status=RunStatus.FINISHED)
+        last = finished.filter(deletion_scan=True).order_by("-id").first()
+        if last is None:
+            return True
+        if runs is not None and finished.filter(pk__gt=last.pk).count() + 1 >= runs:
+            return True
+        return interval is not None and timezone.now() - last.started_at >= interval
+
+    def _detect_deletions_by_keys(self) -> None:
+        """An incremental run's look for deletions: the source's keys alone (api.Source.keys: for SQL, the key
+        columns only), and every staged record whose key the source no longer holds is marked deleted, as a
+        full scan does."""
+        m = self.mapping
+        present = set(self.source.keys())
+        staged = StagedRecord.objects.filter(system=m.system, stream=m.stream, source_deleted=False)
+        gone = [key for key in staged.values_list("key", flat=True).iterator(chunk_size=10000) if key not in present]
+        self.counters.key_scanned = len(present)
+        for start in range(0, len(gone), m.batch_size):
+            self._detect_deletions(staged.filter(key__in=gone[start:start + m.batch_size]).order_by("pk"))
+
+    def _detect_deletions(self, gone=None) -> None:
         """After a complete scan, staged records the source no longer holds are marked deleted (kept, never
         dropped) and offered to the importer's delete_record."""
         m, run = self.mapping, self.run_row
-        gone = StagedRecord.objects.filter(system=m.system, stream=m.stream, source_deleted=False).exclude(
-            last_run=run).order_by("pk")
+        if gone is None:
+            gone = StagedRecord.objects.filter(system=m.system, stream=m.stream, source_deleted=False).exclude(
+                last_run=run).order_by("pk")
         if self.dry_run:
-            self.counters.deleted = gone.count()
+            self.counters.deleted += gone.count()
             return
         while True:
             chunk = list(gone[: m.batch_size])
@@ -551,7 +652,7 @@ class Prepared(NamedTuple):
 def _prepare(record: api.SourceRecord, mapping: Mapping) -> Prepared:
     if mapping.pii:
         record.data = _hash_pii(mapping, record.data)
-    data = record.data
+    data = mapping.corrected(record.key, record.data) if mapping.corrections else record.data
     mapped: dict[str, Any] | api.MappingError | api.Outcome | None = None
     if record.deleted:
         pass
@@ -564,8 +665,10 @@ def _prepare(record: api.SourceRecord, mapping: Mapping) -> Prepared:
             mapped = mapping.map_fields(data)
         except api.MappingError as exc:
             mapped = exc
-    # What staging keeps: the mapping's personal fields hashed or dropped once the importer's fields are mapped.
-    record.data, raw, digest = staging_record(data, mapping)
+    # What staging keeps: the source record as read (a staff correction applies to the mapping only, so the
+    # checksum still says what the old system holds), with the mapping's personal fields hashed or dropped once the
+    # importer's fields are mapped.
+    record.data, raw, digest = staging_record(record.data, mapping)
     return Prepared(record, raw, digest, mapped)
 
 
@@ -784,6 +887,52 @@ def _target_of(staged: Staged):
         return None
     model = ContentType.objects.get_for_id(staged.target_type_id).model_class()
     return model._default_manager.filter(pk=staged.target_pk).first()
+
+
+class StagedSource(api.Source):
+    """Chosen records of one stream as staging holds them (raw, keyed, personal ID numbers already hashed): what
+    rerun_records hands the engine again, without asking the old system."""
+
+    kind = "staged"
+
+    def __init__(self, config, *, base_dir=None, original: api.Source | None = None):
+        super().__init__(config, base_dir=base_dir)
+        self.original = original
+        # Read here, in the engine's thread and transaction (the reader thread has a connection of its own).
+        staged = StagedRecord.objects.filter(system=config["system"], stream=config["stream"],
+                                             key__in=config["keys"], source_deleted=False).order_by("pk")
+        self.staged = list(staged.values_list("key", "raw", "cursor"))
+
+    def describe(self) -> str:
+        return self.original.describe() if self.original is not None else "vùng đệm / staging"
+
+    def estimate(self) -> int | None:
+        return len(self.staged)
+
+    def records(self, since=None):
+        for key, raw, cursor in self.staged:
+            yield api.SourceRecord(key=key, data=raw, cursor=cursor)
+
+
+def rerun_records(system: str, stream: str, keys, *, actor: str, dry_run: bool = False) -> MigrationRun:
+    """Hand the chosen staged records of a stream to its importer again — after a fix of the value map, the
+    crosswalk or a value (quarantine.py) — with the mapping of the stream's last run plus every fix, without
+    reading the old system. A run of its own (no cursor moves, no deletions looked for); records that now load
+    leave the quarantine."""
+    last = MigrationRun.objects.filter(system=system, stream=stream).exclude(mapping={}).order_by("-id").first()
+    if last is None:
+        raise LookupError(f"{system}/{stream}: chưa có lượt nào để chạy lại / no run of this stream to re-run")
+    mapping = Mapping.from_dict(last.mapping)
+    original = mapping.build_source()
+    mapping.source = {"kind": "staged", "system": system, "stream": stream, "keys": sorted(set(keys)),
+                      "key": original.config.get("key")}
+    mapping.pii = []  # staging holds their keyed hashes already
+    engine = Engine(mapping, actor=actor, dry_run=dry_run, retry_quarantined=True, partial=True)
+    engine.source = StagedSource(mapping.source, original=original)
+    return engine.run()
+
+
+api.register_source_kind("staged", StagedSource)
 
 
 def run_mapping(mapping: Mapping, *, actor: str, dry_run: bool = False, progress: Progress | None = None,

@@ -33,6 +33,8 @@ class MigrationRun(models.Model):
     actor = models.CharField(max_length=200)
     dry_run = models.BooleanField(default=False)
     full_scan = models.BooleanField(default=True, help_text="read everything (deletions can be detected)")
+    deletion_scan = models.BooleanField(default=False, help_text="looked for records deleted at the source: "
+                                                                 "a full scan, or a key-only scan (deletions:)")
     status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -177,3 +179,55 @@ class Cutover(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}: {self.state}"
+
+
+class OverrideKind(models.TextChoices):
+    VALUE_MAP = "value_map", "Bảng giá trị (value map)"
+    CROSSWALK = "crosswalk", "Bảng chuyển đổi mã (crosswalk)"
+
+
+class MappingOverride(models.Model):
+    """A value-map or crosswalk entry staff added from the quarantine queue. Every run of the system's stream
+    applies it on top of the mapping file (mapping.Mapping.with_overrides), so the fix holds for later runs and
+    final sync too; the mapping a run stores includes it."""
+
+    system = models.SlugField(max_length=100)
+    stream = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=OverrideKind.choices)
+    name = models.CharField(max_length=100, help_text="the value map's name, or the crosswalk's: agency | unit")
+    source_value = models.CharField(max_length=500)
+    target_value = models.CharField(max_length=500)
+    note = models.TextField(blank=True)
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "stream", "kind", "name", "source_value"],
+                                               name="mapping_override_once")]
+        verbose_name = "mục ánh xạ bổ sung (mapping override)"
+
+    def __str__(self) -> str:
+        return f"{self.system}/{self.stream} {self.kind} {self.name}: {self.source_value} → {self.target_value}"
+
+
+class ValueCorrection(models.Model):
+    """One source value of one staged record corrected by staff, with the reason (audited). The staged row keeps
+    what the source holds; runs map the corrected value while the source still holds the value corrected."""
+
+    system = models.SlugField(max_length=100)
+    stream = models.CharField(max_length=100)
+    key = models.CharField(max_length=500)
+    column = models.CharField(max_length=200, help_text="the source column (the staged record's field)")
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    note = models.TextField()
+    created_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["system", "stream", "key", "column"],
+                                               name="value_correction_once")]
+        verbose_name = "giá trị đã sửa (value correction)"
+
+    def __str__(self) -> str:
+        return f"{self.system}/{self.stream}:{self.key} {self.column}: {self.old_value!r} → {self.new_value!r}"

@@ -87,9 +87,51 @@ def read_back(model, fields: list[str], expected: dict[str, list[str]]) -> dict[
                 for pk, present, *values in cur.fetchall()}
 
 
-def new_field_check(source_field: str) -> dict[str, Any]:
+def new_field_check(source_field: str, excluded: str = "", unaccounted: bool = False) -> dict[str, Any]:
     return {"source_field": source_field, "compared": 0, "mismatched": 0, "source_checksum": 0,
-            "target_checksum": 0, "samples": []}
+            "target_checksum": 0, "samples": [], "garbled": 0, "excluded": excluded, "unaccounted": unaccounted}
+
+
+def field_plan(importer, mapping, target_model) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """What reconciliation compares for a run: ({target attribute: mapped field} compared, {mapped field: reason}
+    left out, [mapped fields neither compared nor excused]). Every field the mapping maps is compared unless the
+    importer names a reason to leave it out (api.DomainImporter.reconcile_exclude); a mapping without `fields:`
+    (the record passed through as it is) compares what the importer declares."""
+    declared = dict(importer.reconcile_fields)
+    reasons = {k: v for k, v in importer.reconcile_exclude.items() if k not in importer.reconcile_other_fields}
+    other = set(importer.reconcile_other_fields)
+    compared = {target: source for target, source in declared.items() if source not in reasons}
+    mapped = [rule.target for rule in mapping.fields]
+    columns = set()
+    if target_model is not None:
+        columns = {f.name for f in target_model._meta.concrete_fields if not f.primary_key}
+    excluded, unaccounted = {}, []
+    covered = set(compared.values())
+    for name in mapped:
+        if name in covered or name in other:
+            continue
+        if name in reasons:
+            excluded[name] = reasons[name]
+        elif name in columns and name not in compared:
+            compared[name] = name
+            covered.add(name)
+        else:
+            unaccounted.append(name)
+    if not mapped:
+        excluded = {name: reason for name, reason in reasons.items() if name not in covered}
+    return compared, excluded, unaccounted
+
+
+def count_garbled(check: dict[str, Any], key: str, value: Any, why: str) -> None:
+    """A source value that arrived garbled (encodings.garbled): the field cannot be reported as balanced."""
+    check["garbled"] += 1
+    if len(check.setdefault("garbled_samples", [])) < _SAMPLES:
+        check["garbled_samples"].append({"key": key, "value": normal(value)[:200], "why": why})
+
+
+def field_ok(check: dict[str, Any]) -> bool:
+    return (check.get("mismatched", 0) == 0 and check.get("checksums_equal", True) and not check.get("garbled")
+            and not check.get("unaccounted"))
 
 
 def compare_field(check: dict[str, Any], key: str, source_value: Any, target_value: Any) -> None:
@@ -167,6 +209,8 @@ def cumulative(system: str, stream: str | None = None) -> dict[str, Any]:
     missing = _missing_targets(staged)
     return {
         "staged": total, "outcomes": counts, "source_deleted": staged.filter(source_deleted=True).count(),
+        # quarantined records the source still holds: each has its outcome, and waits for a person's decision
+        "waiting": staged.filter(outcome="quarantined", source_deleted=False).count(),
         "without_outcome": without_outcome, "without_target": pointerless.count(), "missing_targets": missing,
         "balanced": (sum(counts.values()) == total and without_outcome == 0 and not pointerless.exists()
                      and not missing),
@@ -193,9 +237,9 @@ def reconcile_run(run: MigrationRun) -> dict[str, Any]:
         touched = t.get("staged_touched", 0)
         check("all_staged", touched, t.get("read", 0) - t.get("repeated", 0) + t.get("deleted", 0),
               "Mọi bản ghi đã đọc đều nằm trong vùng đệm", "every record read is in staging")
-    field_ok = all(f["mismatched"] == 0 and f["checksums_equal"] for f in (run.field_checks or {}).values())
+    fields_ok = all(field_ok(f) for f in (run.field_checks or {}).values())
     whole = cumulative(run.system, run.stream)
-    balanced = all(c["ok"] for c in checks) and field_ok and (run.dry_run or whole["balanced"])
+    balanced = all(c["ok"] for c in checks) and fields_ok and (run.dry_run or whole["balanced"])
     return {
         "run": run.pk, "system": run.system, "stream": run.stream, "importer": run.importer,
         "dry_run": run.dry_run, "full_scan": run.full_scan, "status": run.status,
@@ -205,7 +249,20 @@ def reconcile_run(run: MigrationRun) -> dict[str, Any]:
         "quarantined": list(StagedRecord.objects.filter(last_run=run, outcome="quarantined")
                             .values("key", "reason")[:50]) if not run.dry_run else [],
         "balanced": balanced,
+        **verdict(balanced, whole["waiting"]),
     }
+
+
+def verdict(balanced: bool | None, waiting: int) -> dict[str, Any]:
+    """What a run's report and the CLI say, as it is: never "no record lost" while records wait in quarantine."""
+    if not balanced:
+        vi, en = "KHÔNG cân đối", "NOT balanced"
+    elif waiting:
+        vi = f"Mọi bản ghi đều có kết quả; {waiting} bản ghi chờ quyết định"
+        en = f"every record accounted for; {waiting} wait{'s' if waiting == 1 else ''} for a decision"
+    else:
+        vi, en = "Cân đối — không mất bản ghi nào", "balanced: no record lost"
+    return {"waiting": waiting, "verdict_vi": vi, "verdict_en": en}
 
 
 def report_dir() -> Path:
@@ -251,8 +308,15 @@ def write_report(run: MigrationRun, result: dict[str, Any]) -> dict[str, str]:
     base = report_dir() / f"run-{run.pk}"
     json_path, html_path = base.with_suffix(".json"), base.with_suffix(".html")
     json_path.write_text(json.dumps(result, ensure_ascii=False, indent=2, cls=DjangoJSONEncoder), encoding="utf-8")
+    html_path.write_text(render_report(result), encoding="utf-8")
+    return {"json": str(json_path), "html": str(html_path)}
+
+
+def render_report(result: dict[str, Any], *, queue_url: str = "") -> str:
+    """The report as one self-contained HTML page (the file, and the staff view of a run)."""
     t = result["totals"]
-    html = render_to_string("consolidation/report.html", {
+    return render_to_string("consolidation/report.html", {
+        "queue_url": queue_url,
         "r": result,
         "read_chart": bar_chart({k: t.get(k, 0) for k in ("new", "changed", "unchanged", "repeated", "deleted")},
                                 "Bản ghi đọc trong lượt / records read in this run"),
@@ -262,5 +326,3 @@ def write_report(run: MigrationRun, result: dict[str, Any]) -> dict[str, str]:
         "cumulative_outcomes": [(_BAR_LABELS.get(name, name), n)
                                 for name, n in result["cumulative"]["outcomes"].items()],
     })
-    html_path.write_text(html, encoding="utf-8")
-    return {"json": str(json_path), "html": str(html_path)}

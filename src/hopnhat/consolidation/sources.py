@@ -65,9 +65,12 @@ class TabularSource(Source):
         return path
 
     def _record(self, data: dict[str, Any], position: str) -> SourceRecord:
-        data = encodings.convert_fields({str(k): v if type(v) in _AS_IS or (type(v) is str and v.isascii())
-                                         else jsonable(v) for k, v in data.items()},
-                                        self.config.get("legacy_encoding"))
+        # Legacy text first, whatever type the driver returns it as (a VARBINARY column gives bytes, some drivers
+        # bytearray or memoryview): decoded before jsonable() would turn those bytes into {"base64": …}.
+        if legacy := self.config.get("legacy_encoding"):
+            data = encodings.convert_fields(dict(data), legacy)
+        data = {str(k): v if type(v) in _AS_IS or (type(v) is str and v.isascii()) else jsonable(v)
+                for k, v in data.items()}
         columns = self._key_columns()
         if columns:
             parts = [data.get(c) for c in columns]
@@ -114,6 +117,20 @@ class SqlSource(TabularSource):
 
         with self._engine().connect() as conn:
             return conn.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(self._selectable())).scalar()
+
+    def keys(self):
+        """The key columns alone (a cheap scan of the primary key's index), keyed as records() keys them."""
+        import sqlalchemy
+
+        columns = self._key_columns()
+        if not columns:
+            yield from super().keys()
+            return
+        table = self._selectable()
+        query = sqlalchemy.select(*(table.c[c] for c in columns)).order_by(*(table.c[c] for c in columns))
+        with self._engine().connect().execution_options(stream_results=True, yield_per=5000) as conn:
+            for number, row in enumerate(conn.execute(query), start=1):
+                yield self._record(dict(zip(columns, row, strict=True)), f"row #{number}").key
 
     def records(self, since=None):
         import sqlalchemy

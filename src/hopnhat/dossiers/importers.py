@@ -241,7 +241,24 @@ def _is_old_system(source_system: str) -> bool:
 class DossierImporter(DomainImporter):
     name = "dossiers.dossier"
     target_model = "dossiers.Dossier"
-    reconcile_fields = {"applicant_name": "applicant_name", "status": "status"}
+    reconcile_fields = {"applicant_name": "applicant_name", "status": "status", "applicant_id_hash": "id_hash",
+                        "applicant_address": "address", "result": "result"}
+    _PARSED_TIME = ("đọc thành thời điểm có múi giờ Việt Nam; sai thì cách ly / read as a Vietnam-time moment; a bad "
+                    "one is quarantined")
+    reconcile_exclude = {  # every other mapped field is compared (api.DomainImporter.reconcile_fields)
+        "code": "mã cũ giữ làm bí danh (DossierAlias) của hệ thống; mã trùng hay mã địa phương được cấp mã mới / "
+                "the old code is kept as the system's alias; a taken or local code gets a new national code",
+        "procedure": "tra trong danh mục thủ tục; không có thì cách ly / looked up in the procedure catalogue; an "
+                     "unknown one is quarantined",
+        "agency": "mã cơ quan, tra thành cơ quan; không có thì cách ly / the agency code, looked up; an unknown one "
+                  "is quarantined",
+        "phone": "chỉ giữ băm có khóa của 4 số cuối (dữ liệu cá nhân) / only a keyed hash of the last four digits "
+                 "is kept (personal data)",
+        "summary": "trống thì lấy tên thủ tục / the procedure's name when empty",
+        "channel": "trống thì 1 (trực tiếp) / 1 (in person) when empty",
+        "received_at": _PARSED_TIME, "finished_at": _PARSED_TIME, "returned_at": _PARSED_TIME,
+        "due_date": "trống thì tính theo số ngày làm việc của thủ tục / from the procedure's working days when empty",
+    }
     REFRESHED = ("status", "finished_at", "returned_at", "result", "due_date")
     # What the system that touched a dossier last decides, when two systems hold it.
     CURRENT = ("status", "agency", "finished_at", "returned_at", "result", "due_date")
@@ -485,7 +502,20 @@ class DossierImporter(DomainImporter):
 class HistoryImporter(DomainImporter):
     name = "dossiers.history"
     target_model = "dossiers.DossierEvent"
-    reconcile_fields = {"actor": "actor"}
+    reconcile_fields = {"actor": "actor", "actor_title": "actor_title"}
+    reconcile_exclude = {
+        "dossier_code": "tìm hồ sơ theo mã cũ của hệ thống; chưa có thì cách ly / finds the dossier by the system's "
+                        "old code; quarantined until it is loaded",
+        "at": DossierImporter._PARSED_TIME,
+        "agency": "mã cơ quan, tra thành cơ quan và tên lúc đó / the agency code, looked up with its name then",
+        "action": "thao tác nền tảng không có thì ghi “imported” và giữ tên cũ trong ghi chú / an action the "
+                  "platform lacks is stored as imported, its old name kept in the note",
+        "note": "có thể mang tên thao tác cũ ở đầu (xem action) / may carry the old action's name first (see action)",
+        "status_from": "mã trạng thái quốc gia 1–10; sai thì cách ly / a national status code 1–10; a bad one is "
+                       "quarantined",
+        "status_to": "mã trạng thái quốc gia 1–10; sai thì cách ly / a national status code 1–10; a bad one is "
+                     "quarantined",
+    }
 
     def prepare(self, ctx) -> None:
         self.lookups = _Lookups()

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from hopnhat.consolidation import bulk, duplicates
 from hopnhat.consolidation.api import DomainImporter, MappingError, Ref, loaded, merged, quarantined, register_importer
@@ -105,6 +106,35 @@ class _New:
 
 _PERSON_FIELDS = ["full_name", "name_key", "birth_date", "email", "phone", "national_id_hash"]
 _MEMBERSHIP_FIELDS = ["person_id", "agency_id", "position_id", "title", "start", "end"]
+_PROVENANCE_FIELDS = ["content_type_id", "object_pk", "source_system", "source_key", "checksum", "imported_at",
+                      "detail"]
+
+
+def _memberships_of(system: str, keys: list[str]) -> dict[str, int]:
+    """{source key: membership id} of the memberships these source records of `system` made (provenance): a
+    changed source record updates its own membership, whatever else changed (title, agency, start…)."""
+    if not keys:
+        return {}
+    membership_type = ContentType.objects.get_for_model(Membership).pk
+    return {key: int(pk) for key, pk in Provenance.objects.filter(
+        content_type_id=membership_type, source_system=system, source_key__in=keys).values_list(
+        "source_key", "object_pk")}
+
+
+def _link_memberships(ctx, pairs: list[tuple[int, str]]) -> None:
+    """Provenance of memberships, (membership id, source key) each: which old record each one came from. One
+    membership per source record: a link of the same record to another membership is replaced."""
+    if not pairs:
+        return
+    membership_type = ContentType.objects.get_for_model(Membership).pk
+    system, now = ctx.mapping.system, timezone.now()
+    stale = Provenance.objects.filter(content_type_id=membership_type, source_system=system,
+                                      source_key__in=[key for _, key in pairs])
+    stale.exclude(object_pk__in=[str(pk) for pk, _ in pairs]).delete()
+    rows = {(str(pk), key): (membership_type, str(pk), system, key, "", now,
+                             {"stream": ctx.mapping.stream, "membership": True}) for pk, key in pairs}
+    bulk.upsert_rows(Provenance, _PROVENANCE_FIELDS, list(rows.values()),
+                     unique=["content_type_id", "object_pk", "source_system", "source_key"], update=["detail"])
 
 
 @register_importer
@@ -112,6 +142,12 @@ class AgencyImporter(DomainImporter):
     name = "org.agencies"
     target_model = "org.Agency"
     reconcile_fields = {"code": "code", "name": "name"}
+    reconcile_exclude = {
+        "parent_code": "mã cơ quan cấp trên, đổi sang cơ quan đang hoạt động qua bảng chuyển đổi / the parent's "
+                       "old code, crosswalked to the agency acting today",
+        "unit": "đơn vị hành chính cũ, đổi sang đơn vị hiện nay theo lịch sử sắp xếp / the old unit, resolved "
+                "to today's unit through the lineage",
+    }
 
     def import_record(self, record, mapped, ctx):
         code = nfc(mapped.get("code")).upper()
@@ -151,7 +187,20 @@ class PeopleImporter(DomainImporter):
     name = "org.people"
     target_model = "org.Person"
     reconcile_fields = {"full_name": "full_name", "birth_date": "birth_date", "email": "email",
-                        "national_id_hash": "national_id_hash"}
+                        "national_id_hash": "national_id_hash", "phone": "phone"}
+    reconcile_exclude = {
+        "agency_code": "đổi sang cơ quan đang hoạt động qua bảng chuyển đổi; mã không có thì cách ly / crosswalked "
+                       "to the agency acting today; an unknown code is quarantined",
+    }
+    # stored on the membership the source record made (linked by provenance): compared there
+    reconcile_other_fields = ("position", "title", "start", "end")
+
+    def reconcile_other(self, items, ctx):
+        links = _memberships_of(ctx.mapping.system, [key for key, _ in items])
+        rows = {m.pk: m for m in Membership.objects.filter(pk__in=set(links.values())).select_related("position")}
+        return {key: {"position": rows[pk].position.name if rows[pk].position_id else "", "title": rows[pk].title,
+                      "start": rows[pk].start, "end": rows[pk].end}
+                for key, pk in links.items() if pk in rows}
     exact_default = [["national_id_hash"]]
     fuzzy_default = [["name_key", "birth_date"]]
 
@@ -178,14 +227,28 @@ class PeopleImporter(DomainImporter):
         mapped.update({k: values[k] for k in ("full_name", "email", "phone")})
         return values
 
-    def _membership(self, person: Person, mapped: dict[str, Any], ctx) -> None:
+    def _membership(self, person: Person, mapped: dict[str, Any], ctx, key: str) -> None:
+        """The membership this source record says: the one it made before (provenance), updated, else one with
+        the same person, agency, position and start (another source's), else a new one."""
         code = mapped.get("agency_code")
         if not code:
             return
         agency = _agency(ctx, code, "agency_code")
-        Membership.objects.update_or_create(
-            person=person, agency=agency, position=self._position(mapped, {}), start=mapped.get("start"),
-            defaults={"title": nfc(mapped.get("title")), "end": mapped.get("end")})
+        values = {"person": person, "agency": agency, "position": self._position(mapped, {}),
+                  "start": mapped.get("start"), "title": nfc(mapped.get("title")), "end": mapped.get("end")}
+        pk = _memberships_of(ctx.mapping.system, [key]).get(key)
+        ours = Membership.objects.filter(pk=pk).first() if pk is not None else None
+        if ours is not None:
+            changed = [name for name, value in values.items() if getattr(ours, name) != value]
+            for name in changed:
+                setattr(ours, name, values[name])
+            if changed:
+                ours.save(update_fields=changed)
+        else:
+            ours, _ = Membership.objects.update_or_create(
+                person=person, agency=agency, position=values["position"], start=values["start"],
+                defaults={"title": values["title"], "end": values["end"]})
+        _link_memberships(ctx, [(ours.pk, key)])
 
     @staticmethod
     def _positions(mapped_items: list[dict[str, Any]]) -> dict[str, Position]:
@@ -202,14 +265,14 @@ class PeopleImporter(DomainImporter):
             cache[name], _ = Position.objects.get_or_create(name=name)
         return cache[name]
 
-    def _merge_into(self, same: Person, values: dict[str, Any], mapped: dict[str, Any], ctx):
+    def _merge_into(self, same: Person, values: dict[str, Any], mapped: dict[str, Any], ctx, key: str):
         """Certainly the same person: fill what our copy lacks (never overwrite) and add the membership."""
         changed = [name for name in ("email", "phone", "birth_date") if not getattr(same, name) and values[name]]
         for name in changed:
             setattr(same, name, values[name])
         if changed:
             same.save()
-        self._membership(same, mapped, ctx)
+        self._membership(same, mapped, ctx, key)
         return merged(same, "cùng số định danh (băm) / same national ID hash")
 
     def import_record(self, record, mapped, ctx):
@@ -223,14 +286,14 @@ class PeopleImporter(DomainImporter):
                 if name != "name_key":
                     setattr(ours, name, value)
             ours.save()
-            self._membership(ours, mapped, ctx)
+            self._membership(ours, mapped, ctx, record.key)
             return loaded(ours, updated=True)
         same = duplicates.find_exact(Person, values, rules.get("exact"), self.exact_default)
         if same is not None:
-            return self._merge_into(same, values, mapped, ctx)
+            return self._merge_into(same, values, mapped, ctx, record.key)
         person = Person(**{k: v for k, v in values.items() if k != "name_key"})
         person.save()
-        self._membership(person, mapped, ctx)
+        self._membership(person, mapped, ctx, record.key)
         membership = person.memberships.select_related("agency").first()
         for rule, candidate in duplicates.find_fuzzy(Person, values, rules.get("fuzzy"), self.fuzzy_default,
                                                      exclude_pk=person.pk):
@@ -270,14 +333,14 @@ class PeopleImporter(DomainImporter):
             for person in _look_alikes(pairs):
                 by_name[(person.name_key, person.birth_date)].append(person)
         pending: list[tuple[int, _New, dict, Agency | None, Any]] = []
-        later: list[tuple[int, Person | _New, dict, dict, Agency | None]] = []  # merges, once the new are in
+        later: list[tuple[int, Person | _New, dict, dict, Agency | None, str]] = []  # merges, once the new are in
         for index, record, mapped, values, agency in prepared:
             if record.key in ours:  # the old record changed: the careful path
                 outcomes[index] = self._one(record, mapped, ctx)
                 continue
             same = by_hash.get(values["national_id_hash"]) if values["national_id_hash"] else None
             if same is not None:
-                later.append((index, same, values, mapped, agency))
+                later.append((index, same, values, mapped, agency, record.key))
                 continue
             person = _New(values)
             pending.append((index, person, mapped, agency, record))
@@ -290,12 +353,13 @@ class PeopleImporter(DomainImporter):
         for (_, person, _, _, _), pk in zip(pending, ids, strict=True):
             person.pk = pk
         positions = self._positions([p[2] for p in prepared])
-        memberships = []
+        memberships, membership_keys = [], []
         for index, person, mapped, agency, record in pending:
             if agency is not None:
                 position = self._position(mapped, positions)
                 memberships.append((person.pk, agency.pk, position.pk if position else None,
                                     nfc(mapped.get("title")), mapped.get("start"), mapped.get("end")))
+                membership_keys.append(record.key)
             values = person.values
             for candidate in by_name.get((values["name_key"], values["birth_date"]), [])[:20]:
                 if candidate.pk < person.pk:  # each pair once, the older record on the left
@@ -305,20 +369,24 @@ class PeopleImporter(DomainImporter):
                                0.5 if both_ids else 0.9, agency=agency, source_key=record.key,
                                reason="cùng họ tên và ngày sinh / same folded name and birth date")
             outcomes[index] = loaded(person.ref())
-        bulk.insert_rows(Membership, _MEMBERSHIP_FIELDS, memberships)
+        made = bulk.insert_rows(Membership, _MEMBERSHIP_FIELDS, memberships, return_ids=True)
+        _link_memberships(ctx, list(zip(made, membership_keys, strict=True)))
         if later:
-            self._merge_many(later, outcomes, positions)
+            self._merge_many(later, outcomes, positions, ctx)
         return outcomes
 
-    def _merge_many(self, merges, outcomes, positions) -> None:
+    def _merge_many(self, merges, outcomes, positions, ctx) -> None:
         """_merge_into for a batch: fill what our copies lack (never overwrite), then add or update each
-        membership (person, agency, position, start), reading the people and their memberships once."""
-        people = Person.objects.in_bulk([same.pk for _, same, _, _, _ in merges])
+        membership (person, agency, position, start), reading the people and their memberships once. (Records
+        merged here are new to this system: a changed one takes the record path, _membership.)"""
+        people = Person.objects.in_bulk([same.pk for _, same, _, _, _, _ in merges])
         # No ordering: Membership's default (by person, so by Person.name_key) joins the whole person table.
         held = {(m.person_id, m.agency_id, m.position_id, m.start): m
                 for m in Membership.objects.filter(person_id__in=list(people)).order_by()}
         changed_people, changed_memberships, new_memberships = {}, {}, {}
-        for index, same, values, mapped, agency in merges:
+        links: list[tuple[int, str]] = []
+        new_keys: dict[tuple, list[str]] = defaultdict(list)
+        for index, same, values, mapped, agency, source_key in merges:
             person = people[same.pk]
             for name in ("email", "phone", "birth_date"):
                 if not getattr(person, name) and values[name]:
@@ -330,17 +398,22 @@ class PeopleImporter(DomainImporter):
                 title, end = nfc(mapped.get("title")), mapped.get("end")
                 if key in held:
                     membership = held[key]
+                    links.append((membership.pk, source_key))
                     if (membership.title, membership.end) != (title, end):
                         membership.title, membership.end = title, end
                         changed_memberships[membership.pk] = membership
                 else:
                     new_memberships[key] = (*key[:3], title, key[3], end)
+                    new_keys[key].append(source_key)
             outcomes[index] = merged(Ref(Person, person.pk), "cùng số định danh (băm) / same national ID hash")
         for person in changed_people.values():
             person.save()
         if changed_memberships:
             Membership.objects.bulk_update(list(changed_memberships.values()), ["title", "end"])
-        bulk.insert_rows(Membership, _MEMBERSHIP_FIELDS, list(new_memberships.values()))
+        made = bulk.insert_rows(Membership, _MEMBERSHIP_FIELDS, list(new_memberships.values()), return_ids=True)
+        for key, pk in zip(new_memberships, made, strict=True):
+            links += [(pk, source_key) for source_key in new_keys[key]]
+        _link_memberships(ctx, links)
 
     def _one(self, record, mapped, ctx):
         try:

@@ -41,6 +41,15 @@ def unit_from_ref(ref: Any) -> AdminUnit | None:
 class ArticleImporter(DomainImporter):
     name = "portal.article"
     target_model = "portal.ArticlePage"
+    # A portal item passes through as the source read it (no `fields:`); what it becomes is checked by the
+    # article's own content hash and origin record, not field by field.
+    reconcile_exclude = {
+        "title": "không có thì lấy 120 ký tự đầu của nội dung; trang giữ 255 ký tự (bản gốc trong ArticleOrigin) "
+                 "/ an untitled item takes its body's first 120 characters; pages keep 255 (the original in "
+                 "ArticleOrigin)",
+        "body": "HTML làm sạch, tệp đính kèm tải về và đổi liên kết; bản gốc và mã băm trong ArticleOrigin / HTML "
+                "cleaned, attachments fetched and relinked; the original and its hash in ArticleOrigin",
+    }
 
     def prepare(self, ctx: ImportContext) -> None:
         config = ctx.mapping.source

@@ -123,7 +123,10 @@ def _reader_log(tmp_path) -> list[tuple[str, int]]:
 
 def test_rows_are_read_in_another_process_and_every_one_is_staged_once(tmp_path):
     run = run_mapping(_rows_mapping(tmp_path, rows=23), actor="system:test")
-    assert run.status == RunStatus.FINISHED and run.balanced
+    assert run.status == RunStatus.FINISHED
+    # "founded" is mapped (to make record 4 fail) but org.agencies stores it nowhere and names no reason:
+    # reconciliation says so instead of calling the run balanced.
+    assert run.field_checks["founded"]["unaccounted"] and run.balanced is False
     assert run.totals["read"] == run.totals["new"] == 23
     assert run.totals["outcomes"] == {"loaded": 22, "merged": 0, "quarantined": 1, "filtered": 0}
     bad = StagedRecord.objects.get(system="hr-reader-test", key="4")

@@ -48,7 +48,8 @@ def _rows():
 def _mapping(db: LegacyHr) -> dict:
     mapping = db.mapping(batch_size=40)
     mapping["system"] = "hr-hagiang-resume"
-    mapping["fields"] = {k: v for k, v in mapping["fields"].items() if k != "agency_code"}
+    # These rows name no unit: without a membership a title would be stored nowhere (reconciliation says so).
+    mapping["fields"] = {k: v for k, v in mapping["fields"].items() if k not in ("agency_code", "position")}
     return mapping
 
 

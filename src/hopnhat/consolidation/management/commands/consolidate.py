@@ -4,6 +4,7 @@ hopnhat consolidate reconcile RUN
 hopnhat consolidate cutover SYSTEM STEP
 hopnhat consolidate review list [--system S] | review decide ID merge|separate
 hopnhat consolidate purge-staging [--dry-run]    raw records of systems switched off past the retention period
+hopnhat consolidate quarantine SYSTEM|RUN [--stream S]   every record waiting for a decision (no limit)
 
 Every sub-command takes --json. A run that does not balance exits with status 3."""
 
@@ -11,7 +12,7 @@ import sys
 
 from django.core.management.base import CommandError
 
-from hopnhat.consolidation import cutover, reconciliation, review, selectors
+from hopnhat.consolidation import cutover, quarantine, reconciliation, review, selectors
 from hopnhat.consolidation.engine import Progress, run_mapping
 from hopnhat.consolidation.mapping import Mapping
 from hopnhat.consolidation.models import MigrationRun, ReviewItem, ReviewStatus
@@ -80,6 +81,9 @@ class Command(HopnhatCommand):
         cut.add_argument("system")
         cut.add_argument("step", choices=cutover.STEPS)
         cut.add_argument("--actor", default="")
+        qua = sub.add_parser("quarantine", help="bản ghi cách ly chờ quyết định / records waiting for a decision")
+        qua.add_argument("target", help="mã hệ thống hoặc số lượt / a system code or a run number")
+        qua.add_argument("--stream", default="")
         rev = sub.add_parser("review", help="cặp nghi trùng / duplicate review queue")
         rev.add_argument("review_action", choices=["list", "decide"])
         rev.add_argument("decision", nargs="*", help="decide: ID merge|separate")
@@ -119,22 +123,30 @@ class Command(HopnhatCommand):
                 "report": str(reconciliation.report_dir() / f"run-{run.pk}.html")}
         t = run.totals
         o = t["outcomes"]
+        said = reconciliation.verdict(run.balanced, reconciliation.cumulative(run.system, run.stream)["waiting"])
+        data.update(said)
         self.emit(data, (
             f"Lượt #{run.pk} {run.system}/{run.stream}{' (chạy thử / dry run)' if run.dry_run else ''}: "
             f"đọc {t['read']} (mới {t['new']}, đổi {t['changed']}, không đổi {t['unchanged']}, "
             f"xóa {t['deleted']}); nạp {o['loaded']}, gộp {o['merged']}, cách ly {o['quarantined']}, "
             f"lọc {o['filtered']}; nghi trùng {t.get('reviews', 0)}.\n"
-            f"{'Cân đối / balanced' if run.balanced else 'KHÔNG cân đối / NOT balanced'} — {data['report']}"))
+            f"{said['verdict_vi']} / {said['verdict_en']} — {data['report']}"))
         if not run.balanced:
             sys.exit(UNBALANCED)
 
     def _status(self, options):
         systems = [options["system"]] if options.get("system") else sorted(
             set(MigrationRun.objects.values_list("system", flat=True)))
-        data = [{**selectors.system_totals(s), "cutover": selectors.cutover_state(s)} for s in systems]
+        from hopnhat.consolidation.inventory.models import OldSystem
+
+        registered = set(OldSystem.objects.filter(code__in=systems).values_list("code", flat=True))
+        data = [{**selectors.system_totals(s), "cutover": selectors.cutover_state(s), "registered": s in registered}
+                for s in systems]
         lines = [f"{d['system']}: {d['staged']} bản ghi — nạp {d['loaded']}, gộp {d['merged']}, cách ly "
                  f"{d['quarantined']}, lọc {d['filtered']}; cân đối {d['balanced']}; chuyển đổi {d['cutover']}; "
-                 f"chờ xem xét {d['pending_reviews']}" for d in data]
+                 f"chờ xem xét {d['pending_reviews']}"
+                 + ("" if d["registered"] else " — chưa có trong danh mục hệ thống cũ / not in the register")
+                 for d in data]
         self.emit({"ok": True, "systems": data}, "\n".join(lines) or "Chưa có lượt nào / no runs yet")
 
     def _reconcile(self, options):
@@ -144,10 +156,25 @@ class Command(HopnhatCommand):
         result = reconciliation.reconcile_run(run)
         paths = reconciliation.write_report(run, result)
         self.emit({"ok": result["balanced"], **result, "report": paths},
-                  f"Lượt #{run.pk}: {'cân đối / balanced' if result['balanced'] else 'KHÔNG cân đối / NOT balanced'}"
-                  f" — {paths['html']}")
+                  f"Lượt #{run.pk}: {result['verdict_vi']} / {result['verdict_en']} — {paths['html']}")
         if not result["balanced"]:
             sys.exit(UNBALANCED)
+
+    def _quarantine(self, options):
+        target = options["target"].lstrip("#")
+        if target.isascii() and target.isdigit():
+            if not MigrationRun.objects.filter(pk=int(target)).exists():
+                raise CommandError(f"không có lượt #{target} / no run #{target}")
+            entries = quarantine.listing(run=int(target), stream=options["stream"] or None)
+        else:
+            if not MigrationRun.objects.filter(system=target).exists():
+                raise CommandError(f"hệ thống “{target}” chưa có lượt nào / no runs of system {target!r}")
+            entries = quarantine.listing(target, stream=options["stream"] or None)
+        lines = [f"{e['system']}/{e['stream']} khóa {e['key']} (lượt #{e['run']}): {e['reason']}"
+                 + (f"\n    {e['column']} = {e['value']!r}" if e["column"] else "") for e in entries]
+        self.emit({"ok": True, "target": target, "count": len(entries), "records": entries},
+                  "\n".join([f"{len(entries)} bản ghi chờ quyết định / {len(entries)} waiting for a decision",
+                             *lines]))
 
     def _cutover(self, options):
         try:
