@@ -120,14 +120,10 @@ class Dossier(models.Model):
         return self.status in IN_PROGRESS
 
     def is_overdue(self, today=None) -> bool:
-        """Quá hạn is derived, never stored: finished after the due date, or still open past it."""
-        if self.due_date is None:
-            return False
-        if self.finished_at is not None:
-            return timezone.localdate(self.finished_at) > self.due_date
-        if self.status in CLOSED:
-            return False
-        return (today or timezone.localdate()) > self.due_date
+        """Quá hạn is derived, never stored, by the one rule of clock.py (paused while waiting on the applicant)."""
+        from .clock import is_overdue
+
+        return is_overdue(self, today)
 
 
 class DossierAlias(models.Model):
@@ -159,6 +155,7 @@ class Action(models.TextChoices):
     PROCESS = "process", "Thụ lý (processing)"
     REQUEST_SUPPLEMENT = "request_supplement", "Yêu cầu bổ sung (supplement requested)"
     REQUEST_PAYMENT = "request_payment", "Yêu cầu nộp phí (fees requested)"
+    SUBMIT_APPROVAL = "submit_approval", "Trình duyệt (submitted for approval)"
     APPROVE = "approve", "Phê duyệt (approved)"
     RETURN_RESULT = "return_result", "Trả kết quả (result returned)"
     REJECT = "reject", "Dừng xử lý (rejected)"

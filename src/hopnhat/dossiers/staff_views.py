@@ -2,7 +2,6 @@
 receipt slip, the on-time dashboard and the DVCQG outbox. Thin views: the work is in worklist.py, actions.py,
 slip.py, dashboard.py and outbox.py. A dossier outside the user's scope answers 404, as if it did not exist."""
 
-import datetime
 import io
 from functools import wraps
 
@@ -17,11 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hopnhat.core import lang as vn_lang
 from hopnhat.core.pii import normalise_id_number
 from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
 from hopnhat.org.models import AgencyStatus, Role
 
-from . import actions, dashboard, lookup, outbox, slip
+from . import actions, dashboard, lookup, outbox, people, slip
 from .models import Action, Channel, OutboxMessage, OutboxState, Procedure, Status
 from .worklist import REQUIRED_TEXT, SCOPES, STAFF_ACTIONS, action_label, allowed_actions, visible_dossiers, worklist
 
@@ -91,6 +91,7 @@ def _dossier(request, pk):
 def _dossier_page(request, dossier, error: str = "", status: int = 200):
     held = actions.held_by_old_systems([dossier.pk]).get(dossier.pk, [])
     steps = [{"action": a, "label": action_label(a, dossier), "needs": REQUIRED_TEXT.get(a, ""),
+              "draft": actions.draft_result(dossier) if a == Action.APPROVE else "",
               "url": reverse("dossiers:staff-act", args=[dossier.pk, a]),
               "assignees": [(u.pk, actions.display_name(u)) for u in actions.processors_of(dossier.agency)]
               if a == Action.ASSIGN else None}
@@ -99,8 +100,11 @@ def _dossier_page(request, dossier, error: str = "", status: int = 200):
     # django.contrib.messages, so the notice sits in this page's own role="status" box.
     done = request.GET.get("xong", "")
     info = lookup.describe(dossier, public=False)
-    for row in info["timeline"]:   # "2026-02-12T15:30+07:00" (Vietnam time) as the desk writes it
-        row["when"] = datetime.datetime.fromisoformat(row["at"]).strftime("%d/%m/%Y %H:%M")
+    # people's names and titles, not user names: one query for the whole history
+    known = people.names_and_titles(row["actor"] for row in info["timeline"])
+    for row in info["timeline"]:
+        row["when"] = vn_lang.date_time(row["at"])   # "2026-02-12T15:30+07:00" as the desk writes it
+        row["who"] = people.who(row["actor"], row["actor_title"], known)
     return render(request, "dossiers/staff/dossier.html", {
         "dossier": dossier, "info": info, "steps": steps, "error": error,
         "held": actions.held_clause(held) if held else None,
