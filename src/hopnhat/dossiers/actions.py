@@ -103,8 +103,9 @@ def out_of_order(actor: Any, dossier: Dossier, action: str, stage: tuple[str, st
                  ) -> tuple[str, str] | None:
     """(Vietnamese, English) why `action` would repeat or skip a step, or None. Thụ lý is recorded once: the
     official who just recorded it (or who submitted it for approval) does not record it again; trình duyệt
-    follows the official's thụ lý and is not repeated. `stage` is last_stage(dossier) when the caller has it."""
-    if action not in (Action.PROCESS, Action.SUBMIT_APPROVAL):
+    follows the official's thụ lý and is not repeated; once submitted, the dossier is the approver's (who approves,
+    stops it, or sends it back by assigning it again). `stage` is last_stage(dossier) when the caller has it."""
+    if action not in (Action.PROCESS, Action.SUBMIT_APPROVAL, Action.REQUEST_SUPPLEMENT):
         return None
     if stage is False:
         stage = last_stage(dossier)
@@ -114,6 +115,10 @@ def out_of_order(actor: Any, dossier: Dossier, action: str, stage: tuple[str, st
         return ("hồ sơ đã được thụ lý" + (", đang chờ phê duyệt" if last == Action.SUBMIT_APPROVAL else ""),
                 "it has already been processed" + (" and waits for approval" if last == Action.SUBMIT_APPROVAL
                                                    else ""))
+    if action == Action.REQUEST_SUPPLEMENT:
+        if last == Action.SUBMIT_APPROVAL:
+            return "hồ sơ đã được trình duyệt", "it has been submitted for approval"
+        return None
     if action == Action.SUBMIT_APPROVAL and last != Action.PROCESS:
         if last == Action.SUBMIT_APPROVAL:
             return "hồ sơ đã được trình duyệt", "it has already been submitted for approval"
@@ -317,7 +322,10 @@ def transition(actor: Any, dossier: Dossier, action: str, *, note: str = "", att
         if action == Action.ASSIGN:
             _check_assignee(dossier, assignee)
             dossier.assignee, dossier.assigned_at, assigned = assignee, now, assignee.get_username()
-            note = f"Phân công cho {display_name(assignee)}" + (f": {note}" if note else "")
+            # the history reads as people: name and post, never the user name
+            name, title = people.names_and_titles([assignee.get_username()])[assignee.get_username()]
+            title = people.post_title(assignee, dossier.agency_id) or title
+            note = f"Phân công cho {name}" + (f", {title}" if title else "") + (f": {note}" if note else "")
         # the processing clock resumes: the due date moves by the working days it stood still (clock.py)
         extra |= clock.resume(dossier, status_from, now)
         if to_agency is not None:
