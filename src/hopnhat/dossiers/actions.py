@@ -281,7 +281,7 @@ def receive(actor: Any, *, agency: Agency, procedure: Procedure, applicant_name:
         dossier = Dossier.objects.create(
             code=next_code(agency, timezone.localdate(at)), procedure=procedure, summary=summary or procedure.name,
             channel=channel, applicant_name=applicant_name, applicant_id_hash=keyed_hash(id_number),
-            phone_tail_hash=keyed_hash(digits[-4:]), applicant_address=address,
+            phone_tail_hash=keyed_hash(digits[-4:]), applicant_address=address, applicant_phone=digits,
             receiving_agency=agency, agency=agency, status=Status.RECEIVED, received_at=at,
             due_date=add_working_days(timezone.localdate(at), procedure.processing_days),
         )

@@ -82,6 +82,8 @@ class Dossier(models.Model):
     phone_tail_hash = models.CharField(max_length=64, blank=True,
                                        help_text="keyed hash of the phone's last 4 digits: the look-up factor")
     applicant_address = models.CharField(max_length=500, blank=True, help_text="decides a split hand-over")
+    applicant_phone = models.CharField(max_length=20, blank=True,
+                                       help_text="for staff and the forms of TT 01/2018 (never shown publicly)")
     receiving_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="received_dossiers")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="dossiers",
                                help_text="the agency handling it now (changes on hand-over)")

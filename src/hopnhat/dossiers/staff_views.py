@@ -110,7 +110,8 @@ def _dossier_page(request, dossier, error: str = "", status: int = 200):
         "held": actions.held_clause(held) if held else None,
         "assignee": actions.display_name(dossier.assignee) if dossier.assignee_id else "",
         "done": action_label(done, dossier) if done in STAFF_ACTIONS else None,
-        "new": request.GET.get("moi") == "1"}, status=status)
+        "new": request.GET.get("moi") == "1",
+        "forms": [(f, *slip.FORM_LABELS[f]) for f in slip.forms_for(dossier)]}, status=status)
 
 
 @staff_required
@@ -233,6 +234,17 @@ def slip_view(request, pk):
     pdf = slip.render_pdf(slip.slip_data(dossier, request))
     return FileResponse(io.BytesIO(pdf), content_type="application/pdf",
                         filename=f"giay-tiep-nhan-{dossier.code}.pdf")
+
+
+@staff_required
+def form_view(request, pk, form):
+    """Forms 02–04 of TT 01/2018, offered on the dossier page when its flow produced them."""
+    dossier = _dossier(request, pk)
+    if form not in slip.forms_for(dossier):
+        raise Http404("mẫu phiếu không áp dụng cho hồ sơ này / that form does not apply to this dossier")
+    pdf = slip.render_pdf(slip.slip_data(dossier, request, form=form))
+    return FileResponse(io.BytesIO(pdf), content_type="application/pdf",
+                        filename=f"phieu-{form}-{dossier.code}.pdf")
 
 
 class PeriodForm(forms.Form):
