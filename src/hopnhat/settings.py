@@ -203,3 +203,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HOPNHAT_LOG_LEVEL", "WARNING")},
 }
+
+# The portal's identity (issue 19, "looks like a public service"): the responsible agency, its contact details and
+# the operating licence line Vietnamese government portals carry in their footer, and the unit's logo. Set them per
+# deployment; the defaults describe the demo's merged Tuyên Quang province and say that they are a demo.
+HOPNHAT_PORTAL = {
+    "agency": os.environ.get("HOPNHAT_PORTAL_AGENCY", "Ủy ban nhân dân tỉnh Tuyên Quang"),
+    "agency_en": os.environ.get("HOPNHAT_PORTAL_AGENCY_EN", "People's Committee of Tuyên Quang province"),
+    "address": os.environ.get("HOPNHAT_PORTAL_ADDRESS", "Số 160 đường Trần Hưng Đạo, phường Minh Xuân, "
+                                                        "tỉnh Tuyên Quang"),
+    "hotline": os.environ.get("HOPNHAT_PORTAL_HOTLINE", "0207 3822 345"),
+    "email": os.environ.get("HOPNHAT_PORTAL_EMAIL", "congthongtin@tuyenquang.gov.vn"),
+    "licence": os.environ.get("HOPNHAT_PORTAL_LICENCE", "Giấy phép thiết lập trang thông tin điện tử tổng hợp "
+                                                        "trên Internet (bản demo, chưa cấp phép)"),
+    "licence_en": os.environ.get("HOPNHAT_PORTAL_LICENCE_EN", "Licence to operate a general information website "
+                                                              "(demo, not licensed)"),
+    "responsible": os.environ.get("HOPNHAT_PORTAL_RESPONSIBLE", "Chánh Văn phòng UBND tỉnh Tuyên Quang"),
+    "responsible_en": os.environ.get("HOPNHAT_PORTAL_RESPONSIBLE_EN", "Chief of the Office of the Provincial "
+                                                                      "People's Committee"),
+    # a static path (hopnhat/logo.svg) or an absolute URL
+    "logo": os.environ.get("HOPNHAT_PORTAL_LOGO", "hopnhat/logo.svg"),
+}
+MIDDLEWARE.append("hopnhat.core.middleware.SiteNotFoundMiddleware")   # the site's 404 page, in the demo too

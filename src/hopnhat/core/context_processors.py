@@ -14,4 +14,15 @@ def site_shell(request):
         "public_nav": navigation.public_items(),
         "staff_nav": navigation.staff_items(request),
         "is_staff_member": is_staff_member(user),
+        "portal": portal_identity(),
     }
+
+
+def portal_identity() -> dict:
+    """settings.HOPNHAT_PORTAL with the logo resolved to a URL (a static path, or an absolute URL as given)."""
+    from django.templatetags.static import static
+
+    portal = dict(getattr(settings, "HOPNHAT_PORTAL", {}))
+    logo = portal.get("logo", "")
+    portal["logo_url"] = logo if logo.startswith(("http://", "https://", "/")) else (static(logo) if logo else "")
+    return portal

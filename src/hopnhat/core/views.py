@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,7 +26,10 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(sign_in_options=navigation.sign_in_options(), **kwargs)
+        context = super().get_context_data(sign_in_options=navigation.sign_in_options(), **kwargs)
+        # LoginView puts the request's host ("127.0.0.1:8100") in site_name: the portal's own name instead
+        context["site_name"] = getattr(settings, "WAGTAIL_SITE_NAME", "hopnhat")
+        return context
 
     def get_default_redirect_url(self):
         # Citizens have no staff area: send them home rather than to a page that refuses them.
@@ -44,12 +48,31 @@ class SignOutView(auth_views.LogoutView):
         return response
 
 
+def contact(request):
+    """Liên hệ: the responsible agency's contact details (settings.HOPNHAT_PORTAL), always there for the footer."""
+    return render(request, "hopnhat/contact.html")
+
+
+def distinct_roles(user) -> list[dict]:
+    """Each role once per agency, for the staff home: a superuser's platform role is not listed twice."""
+    rows, seen = [], set()
+    for r in roles_of(user):
+        key = (r.role, r.agency_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({"label": r.get_role_display(), "role": r.role, "agency": r.agency})
+    return rows
+
+
 @login_required
 def staff_home(request):
     if not is_staff_member(request.user):
         raise PermissionDenied("not a member of staff")
+    roles = distinct_roles(request.user)
     return render(request, "hopnhat/staff_home.html", {
-        "roles": roles_of(request.user),
+        "roles": roles,
+        "superuser_line": request.user.is_superuser and not any(r["role"] == "platform_admin" for r in roles),
         "agency_count": visible_agencies(request.user).count(),
         "can_use_cms": request.user.has_perm("wagtailadmin.access_admin"),
     })

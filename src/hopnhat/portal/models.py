@@ -11,6 +11,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from hopnhat.core.lang import vi_en
 from hopnhat.org.models import AdminUnit
 
 PAGE_SIZE = 20
@@ -24,7 +25,7 @@ class HomePage(Page):
     max_count = 1
 
     class Meta:
-        verbose_name = "trang chủ (home page)"
+        verbose_name = vi_en("trang chủ", "home page")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -45,7 +46,7 @@ class SectionPage(Page):
     subpage_types = ["portal.SectionPage", "portal.ArticlePage", "portal.StandardPage", "portal.HistoricUnitPage"]
 
     class Meta:
-        verbose_name = "chuyên mục (section)"
+        verbose_name = vi_en("chuyên mục", "section")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -80,7 +81,7 @@ class ArticlePage(Page):
         return [f for f in self.files.select_related("file__document") if f.file.document_id]
 
     class Meta:
-        verbose_name = "tin bài (article)"
+        verbose_name = vi_en("tin bài", "article")
 
 
 class ArticleOrigin(models.Model):
@@ -104,7 +105,7 @@ class ArticleOrigin(models.Model):
 
     class Meta:
         ordering = ["published", "pk"]
-        verbose_name = "nguồn cũ của tin (article origin)"
+        verbose_name = vi_en("nguồn cũ của tin", "article origin")
 
     def __str__(self) -> str:
         return self.old_url
@@ -152,7 +153,7 @@ class StandardPage(Page):
     search_fields = [*Page.search_fields, index.SearchField("body")]
 
     class Meta:
-        verbose_name = "trang nội dung (standard page)"
+        verbose_name = vi_en("trang nội dung", "standard page")
 
 
 class ContactPage(Page):
@@ -166,7 +167,7 @@ class ContactPage(Page):
                       FieldPanel("email"), FieldPanel("body")]
 
     class Meta:
-        verbose_name = "liên hệ (contact page)"
+        verbose_name = vi_en("liên hệ", "contact page")
 
 
 class HistoricUnitPage(Page):
@@ -180,7 +181,7 @@ class HistoricUnitPage(Page):
     subpage_types = []
 
     class Meta:
-        verbose_name = "đơn vị cũ (historic unit page)"
+        verbose_name = vi_en("đơn vị cũ", "historic unit page")
 
     def get_context(self, request, *args, **kwargs):
         from .history import successor_statement

@@ -107,7 +107,7 @@ def test_weights_page_saves_for_platform_admins_only(register, tq_admin, as_user
 def test_dashboard_and_downloads(register, tq_admin, as_user):
     client = as_user(tq_admin)
     page = client.get(reverse("inventory:dashboard")).content.decode()
-    assert "Tỉnh Tuyên Quang (08)" in page and page.count("Chưa bắt đầu (not started)") == 5
+    assert "Tỉnh Tuyên Quang (08)" in page and page.count("Chưa bắt đầu") == 5
     response = client.get(reverse("inventory:export-plan"))
     assert response["Content-Disposition"].startswith('attachment; filename="ke-hoach-hop-nhat-')
     assert load_workbook(io.BytesIO(response.content))["Kế hoạch"].max_row == 11
