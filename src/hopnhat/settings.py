@@ -223,5 +223,6 @@ HOPNHAT_PORTAL = {
                                                                       "People's Committee"),
     # a static path (hopnhat/logo.svg) or an absolute URL
     "logo": os.environ.get("HOPNHAT_PORTAL_LOGO", "hopnhat/logo.svg"),
+    "site_name_en": os.environ.get("HOPNHAT_SITE_NAME_EN", "Electronic information portal"),
 }
 MIDDLEWARE.append("hopnhat.core.middleware.SiteNotFoundMiddleware")   # the site's 404 page, in the demo too

@@ -4,6 +4,12 @@ from django.contrib import admin
 
 from .models import AuditEntry, CalendarDay, Provenance
 
+# The Django admin speaks Vietnamese (issue 19): its own strings come from Django's vi catalogue (the site's
+# language), the titles from here, the app and model names from their verbose names.
+admin.site.site_header = "Quản trị hopnhat"
+admin.site.site_title = "Quản trị hopnhat"
+admin.site.index_title = "Quản trị dữ liệu"
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):

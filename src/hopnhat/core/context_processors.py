@@ -10,7 +10,7 @@ def site_shell(request):
 
     user = getattr(request, "user", None)
     return {
-        "site_name": getattr(settings, "WAGTAIL_SITE_NAME", "hopnhat"),
+        "site_name": site_name(),
         "public_nav": navigation.public_items(),
         "staff_nav": navigation.staff_items(request),
         "is_staff_member": is_staff_member(user),
@@ -26,3 +26,11 @@ def portal_identity() -> dict:
     logo = portal.get("logo", "")
     portal["logo_url"] = logo if logo.startswith(("http://", "https://", "/")) else (static(logo) if logo else "")
     return portal
+
+
+def site_name() -> str:
+    """The portal's name in the current language (WAGTAIL_SITE_NAME; HOPNHAT_PORTAL["site_name_en"] in English)."""
+    from .lang import is_english
+
+    english = getattr(settings, "HOPNHAT_PORTAL", {}).get("site_name_en", "")
+    return english if english and is_english() else getattr(settings, "WAGTAIL_SITE_NAME", "hopnhat")

@@ -27,6 +27,8 @@ class Provenance(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = vi_en("nguồn gốc bản ghi", "provenance")
+        verbose_name_plural = vi_en("nguồn gốc bản ghi", "provenance")
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_pk", "source_system", "source_key"], name="provenance_once"

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -10,6 +9,7 @@ from django.urls import reverse
 from hopnhat.org.access import is_staff_member, roles_of, visible_agencies
 
 from . import navigation, oidc
+from .context_processors import site_name
 
 
 def home(request):
@@ -28,7 +28,7 @@ class SignInView(auth_views.LoginView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(sign_in_options=navigation.sign_in_options(), **kwargs)
         # LoginView puts the request's host ("127.0.0.1:8100") in site_name: the portal's own name instead
-        context["site_name"] = getattr(settings, "WAGTAIL_SITE_NAME", "hopnhat")
+        context["site_name"] = site_name()
         return context
 
     def get_default_redirect_url(self):

@@ -230,6 +230,8 @@ class HandoverReview(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = vi_en("hồ sơ chờ chọn cơ quan kế thừa", "hand-over review")
+        verbose_name_plural = vi_en("hồ sơ chờ chọn cơ quan kế thừa", "hand-over reviews")
         constraints = [models.UniqueConstraint(fields=["dossier", "from_agency"], name="handover_review_once")]
 
 
@@ -255,6 +257,8 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = vi_en("thông điệp gửi DVCQG", "DVCQG outbox message")
+        verbose_name_plural = vi_en("thông điệp gửi DVCQG", "DVCQG outbox messages")
         ordering = ["id"]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 

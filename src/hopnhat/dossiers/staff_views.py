@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hopnhat.core import lang as vn_lang
+from hopnhat.core.lang import OneLanguageForm, localise_form
 from hopnhat.core.pii import normalise_id_number
 from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
 from hopnhat.org.models import AgencyStatus, Role
@@ -55,6 +56,7 @@ class FilterForm(forms.Form):
         agencies = visible_agencies(user).filter(dossiers__isnull=False).distinct()
         self.fields["agency"] = forms.ModelChoiceField(label="Cơ quan / Agency", required=False, queryset=agencies,
                                                        empty_label="Mọi cơ quan trong phạm vi (all in scope)")
+        localise_form(self)   # one language at a time
 
 
 @staff_required
@@ -181,6 +183,7 @@ class ReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = visible_agencies(user, RECEIVE_ROLES).filter(status=AgencyStatus.ACTIVE,
                                                                                       code__isnull=False)
+        localise_form(self)
 
     def clean_phone(self):
         digits = normalise_id_number(self.cleaned_data["phone"])
@@ -247,7 +250,7 @@ def form_view(request, pk, form):
                         filename=f"phieu-{form}-{dossier.code}.pdf")
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(OneLanguageForm, forms.Form):
     since = forms.DateField(label="Tiếp nhận từ ngày / Received from", required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label="đến ngày / to", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -243,6 +243,10 @@ class Position(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
 
+    class Meta:
+        verbose_name = vi_en("chức vụ", "position")
+        verbose_name_plural = vi_en("chức vụ", "positions")
+
     def __str__(self) -> str:
         return self.name
 
@@ -256,6 +260,8 @@ class Membership(models.Model):
     end = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = vi_en("chức danh tại cơ quan", "membership")
+        verbose_name_plural = vi_en("chức danh tại cơ quan", "memberships")
         ordering = ["person", "-start"]
 
     def __str__(self) -> str:
@@ -282,6 +288,8 @@ class RoleAssignment(models.Model):
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="roles")
 
     class Meta:
+        verbose_name = vi_en("phân quyền", "role assignment")
+        verbose_name_plural = vi_en("phân quyền", "role assignments")
         constraints = [models.UniqueConstraint(fields=["user", "role", "agency"], name="role_once")]
 
     def clean(self):

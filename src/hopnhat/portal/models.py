@@ -17,10 +17,22 @@ from hopnhat.org.models import AdminUnit
 PAGE_SIZE = 20
 
 
+def english_title_field():
+    return models.CharField(max_length=255, blank=True, help_text="tiêu đề tiếng Anh (chế độ tiếng Anh) / the "
+                                                                  "title shown in English mode")
+
+
+def english_intro_field():
+    return RichTextField(blank=True, features=["bold", "italic", "link"],
+                         help_text="giới thiệu tiếng Anh / the introduction shown in English mode")
+
+
 class HomePage(Page):
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    title_en = english_title_field()
+    intro_en = english_intro_field()
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("title_en"), FieldPanel("intro"), FieldPanel("intro_en")]
     subpage_types = ["portal.SectionPage", "portal.StandardPage", "portal.ContactPage"]
     max_count = 1
 
@@ -29,7 +41,7 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["sections"] = self.get_children().live().in_menu()
+        context["sections"] = self.get_children().live().in_menu().specific()
         context["latest"] = (ArticlePage.objects.live().descendant_of(self)
                              .order_by("-date", "-pk").select_related("origin_unit")[:8])
         context["historic_units"] = HistoricUnitPage.objects.live().descendant_of(self).order_by("title")
@@ -40,8 +52,10 @@ class SectionPage(Page):
     """Tin tức, Thông báo, Đơn vị cũ…: lists its children, newest articles first."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    title_en = english_title_field()
+    intro_en = english_intro_field()
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("title_en"), FieldPanel("intro"), FieldPanel("intro_en")]
     parent_page_types = ["portal.HomePage", "portal.SectionPage"]
     subpage_types = ["portal.SectionPage", "portal.ArticlePage", "portal.StandardPage", "portal.HistoricUnitPage"]
 
@@ -148,8 +162,10 @@ class ArticleFile(models.Model):
 
 class StandardPage(Page):
     body = RichTextField(blank=True)
+    title_en = english_title_field()
+    body_en = RichTextField(blank=True, help_text="nội dung tiếng Anh / the text shown in English mode")
 
-    content_panels = [*Page.content_panels, FieldPanel("body")]
+    content_panels = [*Page.content_panels, FieldPanel("title_en"), FieldPanel("body"), FieldPanel("body_en")]
     search_fields = [*Page.search_fields, index.SearchField("body")]
 
     class Meta:
@@ -162,9 +178,11 @@ class ContactPage(Page):
     phone = models.CharField(max_length=50, blank=True)
     email = models.EmailField(blank=True)
     body = RichTextField(blank=True)
+    title_en = english_title_field()
+    body_en = RichTextField(blank=True, help_text="nội dung tiếng Anh / the text shown in English mode")
 
-    content_panels = [*Page.content_panels, FieldPanel("unit"), FieldPanel("address"), FieldPanel("phone"),
-                      FieldPanel("email"), FieldPanel("body")]
+    content_panels = [*Page.content_panels, FieldPanel("title_en"), FieldPanel("unit"), FieldPanel("address"),
+                      FieldPanel("phone"), FieldPanel("email"), FieldPanel("body"), FieldPanel("body_en")]
 
     class Meta:
         verbose_name = vi_en("liên hệ", "contact page")

@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 
+from hopnhat.core.lang import OneLanguageForm, localise_form
 from hopnhat.org.models import AdminUnit, Agency
 
 from .models import Criterion, Decision, OldSystem
@@ -27,6 +28,7 @@ class OldSystemForm(forms.ModelForm):
         self.fields["new_unit"].queryset = units.order_by("level", "code")
         if self.instance.pk:  # the engine's runs are keyed by the code: it does not change once recorded
             self.fields["code"].disabled = True
+        localise_form(self)
 
     def clean(self):
         data = super().clean()
@@ -50,6 +52,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["system"].queryset = candidates
         self.fields["into"].queryset = candidates
+        localise_form(self)
 
 
 class WeightsForm(forms.Form):
@@ -58,8 +61,9 @@ class WeightsForm(forms.Form):
         for value, label in Criterion.choices:
             self.fields[value] = forms.DecimalField(label=label, min_value=0, max_value=999, decimal_places=2,
                                                     initial=weights[value])
+        localise_form(self)
 
 
-class ImportForm(forms.Form):
+class ImportForm(OneLanguageForm, forms.Form):
     file = forms.FileField(label="Tệp Excel (.xlsx) / Excel file")
     dry_run = forms.BooleanField(label="Chỉ kiểm tra, không ghi / check only", required=False)

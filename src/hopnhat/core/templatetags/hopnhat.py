@@ -66,3 +66,11 @@ def vn_date(value) -> str:
 @register.filter
 def vn_datetime(value) -> str:
     return _lang.date_time(value)
+
+
+@register.filter
+def in_language(obj, field):
+    """{{ page|in_language:"title" }}: the object's `<field>_en` in English mode when it has one, else `<field>`."""
+    if _lang.is_english() and (value := getattr(obj, f"{field}_en", "")):
+        return value
+    return getattr(obj, field, "")
