@@ -82,7 +82,8 @@ def test_assess_explains_scores_and_records_a_decision(register, tq_admin, as_us
     client = as_user(tq_admin)
     url = reverse("inventory:assess", args=["08", "tthc"])
     page = client.get(url).content.decode()
-    assert "Trùng lặp: hệ thống cùng loại cho một đơn vị mới, chỉ giữ một — 2." in page and "80,63/100" in page  # 80.625, Vietnamese decimal comma
+    assert "Trùng lặp: hệ thống cùng loại cho một đơn vị mới, chỉ giữ một — 2." in page
+    assert "80,63/100" in page  # 80.625, Vietnamese decimal comma
     assert "2.100 / 2.100 (cao nhất / the highest)" in page
     response = client.post(url, {"system": "hagiang-motcua", "decision": "keep", "rationale": "Nhiều hồ sơ nhất",
                                  "wave": 1, "planned_start": "2025-09-01", "planned_end": "2025-10-31"})
