@@ -43,3 +43,30 @@ def test_english_mode_and_the_sites_404(browser_page, assert_accessible):
     assert page.get_by_role("contentinfo").is_visible()
     assert _fits(page)
     assert_accessible(page)
+
+
+def _header_box(page):
+    return page.evaluate("""(() => { const r = document.querySelector('.header-row');
+        const s = getComputedStyle(r); return [s.paddingTop, s.paddingBottom, r.getBoundingClientRect().width]; })()""")
+
+
+def test_wagtail_pages_have_the_shells_header(browser_page):
+    from hopnhat.portal import tree
+
+    tree.home()   # the portal's home page (Wagtail) now answers "/"
+    page = browser_page
+    page.goto("/dang-nhap/")
+    shell = _header_box(page)
+    page.goto("/")
+    assert page.locator("link[href$='portal/portal.css']").count() == 1   # a Wagtail page
+    assert _header_box(page) == shell and shell[0] != "0px"
+
+
+def test_unit_lookup_has_no_empty_band_above_the_button(phone_page):
+    page = phone_page
+    page.goto("/don-vi/tra-cuu/")
+    gap = page.evaluate("""(() => {
+        const hint = document.querySelector('#unit-q-hint').getBoundingClientRect();
+        const button = document.querySelector('.unit-lookup button').getBoundingClientRect();
+        return button.top - hint.bottom; })()""")
+    assert 0 <= gap < 24, gap
