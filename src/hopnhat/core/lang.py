@@ -28,6 +28,11 @@ def is_english() -> bool:
     return (translation.get_language() or "vi").startswith("en")
 
 
+# Every pair made by vi_en, so a label that lost its .en on the way (str() of it, a JSON round trip, a database
+# column) still shows its English: pick() looks the Vietnamese up here.
+_PAIRS: dict[str, str] = {}
+
+
 class Bilingual(str):
     """Vietnamese text that knows its English (`.en`)."""
 
@@ -36,6 +41,7 @@ class Bilingual(str):
     def __new__(cls, vi: str, en: str):
         text = super().__new__(cls, vi)
         text.en = en
+        _PAIRS.setdefault(vi, en)
         return text
 
     def __reduce__(self):
@@ -83,6 +89,8 @@ def pick(text) -> str:
     """The half of a two-language label for the current language."""
     if isinstance(text, Bilingual):
         return text.en if is_english() else str(text)
+    if (en := _PAIRS.get(str(text))) is not None:
+        return en if is_english() else str(text)
     vi, en = split(str(text))
     return en if is_english() else vi
 

@@ -246,7 +246,7 @@ def render_pdf(data: SlipData) -> bytes:
                      p("<b>Số lượng</b>", cell)]]
             rows += [[p(str(i), cell), p(b(x["name"]), cell), p(b(x.get("form") or "Bản chính/bản sao"), cell),
                       p(f"{int(x.get('copies') or 1)} bản", cell)] for i, x in enumerate(data.papers, 1)]
-            table = Table(rows, colWidths=[8 * mm, 72 * mm, 26 * mm, 18 * mm], repeatRows=1)
+            table = Table(rows, colWidths=[10 * mm, 70 * mm, 26 * mm, 18 * mm], repeatRows=1)
             table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#555555")),
                                        ("VALIGN", (0, 0), (-1, -1), "TOP")]))
             story.append(table)
