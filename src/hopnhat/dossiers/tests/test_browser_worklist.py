@@ -62,7 +62,7 @@ def test_reception_at_the_counter_and_the_dashboard(browser_page, assert_accessi
     official("ngo.thi.mai", "Ngô Thị Mai", hanoi.ngoc_ha, title="Công chức một cửa", roles=(RECEIVER,))
     page = browser_page
     _sign_in(page, "ngo.thi.mai", "/ho-so/can-bo/tiep-nhan/")
-    page.get_by_label("Thủ tục").first.select_option(procedures.birth.code)
+    page.get_by_label("Thủ tục", exact=True).first.select_option(procedures.birth.code)
     page.get_by_role("button", name="Chọn, điền danh mục giấy tờ").click()
     page.wait_for_url("**procedure=*")
     assert "Tờ khai đăng ký khai sinh; 1" in page.get_by_label("Giấy tờ đã nhận").input_value()
