@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -49,8 +49,14 @@ class SignOutView(auth_views.LogoutView):
 
 
 def contact(request):
-    """Liên hệ: the responsible agency's contact details (settings.HOPNHAT_PORTAL), always there for the footer."""
-    return render(request, "hopnhat/contact.html")
+    """Liên hệ, always there for the footer: the portal's own contact page when its editors published one at this
+    address (a Wagtail page), else the responsible agency's details from settings.HOPNHAT_PORTAL."""
+    from wagtail.views import serve
+
+    try:
+        return serve(request, request.path.lstrip("/"))
+    except Http404:
+        return render(request, "hopnhat/contact.html")
 
 
 def distinct_roles(user) -> list[dict]:
