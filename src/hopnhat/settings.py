@@ -230,3 +230,25 @@ HOPNHAT_ARCHIVE_MAX_UNCOMPRESSED = int(os.environ.get("HOPNHAT_ARCHIVE_MAX_UNCOM
 HOPNHAT_ARCHIVE_MAX_ENTRIES = int(os.environ.get("HOPNHAT_ARCHIVE_MAX_ENTRIES", "10000"))
 HOPNHAT_ARCHIVE_MAX_RATIO = int(os.environ.get("HOPNHAT_ARCHIVE_MAX_RATIO", "100"))        # per entry ≥ 1 MB
 HOPNHAT_STAGING_RETENTION_DAYS = int(os.environ.get("HOPNHAT_STAGING_RETENTION_DAYS", "180"))
+# The portal's identity (issue 19, "looks like a public service"): the responsible agency, its contact details and
+# the operating licence line Vietnamese government portals carry in their footer, and the unit's logo. Set them per
+# deployment; the defaults describe the demo's merged Tuyên Quang province and say that they are a demo.
+HOPNHAT_PORTAL = {
+    "agency": os.environ.get("HOPNHAT_PORTAL_AGENCY", "Ủy ban nhân dân tỉnh Tuyên Quang"),
+    "agency_en": os.environ.get("HOPNHAT_PORTAL_AGENCY_EN", "People's Committee of Tuyên Quang province"),
+    "address": os.environ.get("HOPNHAT_PORTAL_ADDRESS", "Số 160 đường Trần Hưng Đạo, phường Minh Xuân, "
+                                                        "tỉnh Tuyên Quang"),
+    "hotline": os.environ.get("HOPNHAT_PORTAL_HOTLINE", "0207 3822 345"),
+    "email": os.environ.get("HOPNHAT_PORTAL_EMAIL", "congthongtin@tuyenquang.gov.vn"),
+    "licence": os.environ.get("HOPNHAT_PORTAL_LICENCE", "Giấy phép thiết lập trang thông tin điện tử tổng hợp "
+                                                        "trên Internet (bản demo, chưa cấp phép)"),
+    "licence_en": os.environ.get("HOPNHAT_PORTAL_LICENCE_EN", "Licence to operate a general information website "
+                                                              "(demo, not licensed)"),
+    "responsible": os.environ.get("HOPNHAT_PORTAL_RESPONSIBLE", "Chánh Văn phòng UBND tỉnh Tuyên Quang"),
+    "responsible_en": os.environ.get("HOPNHAT_PORTAL_RESPONSIBLE_EN", "Chief of the Office of the Provincial "
+                                                                      "People's Committee"),
+    # a static path (hopnhat/logo.svg) or an absolute URL
+    "logo": os.environ.get("HOPNHAT_PORTAL_LOGO", "hopnhat/logo.svg"),
+    "site_name_en": os.environ.get("HOPNHAT_SITE_NAME_EN", "Electronic information portal"),
+}
+MIDDLEWARE.append("hopnhat.core.middleware.SiteNotFoundMiddleware")   # the site's 404 page, in the demo too

@@ -36,3 +36,8 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns.append(path("", include(wagtail_urls)))
+
+# The Django admin in Vietnamese: third-party entries once every app's admin module has registered (issue 19).
+from hopnhat.core.admin import third_party_in_vietnamese  # noqa: E402
+
+third_party_in_vietnamese()

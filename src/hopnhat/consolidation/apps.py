@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class ConsolidationConfig(AppConfig):
     name = "hopnhat.consolidation"
     label = "consolidation"
-    verbose_name = "Hợp nhất hệ thống (Consolidation)"
+    verbose_name = "Hợp nhất hệ thống"
 
     def ready(self):
         # The engine's own source kinds and the organisation importers; other apps register theirs.

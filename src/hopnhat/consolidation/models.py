@@ -7,22 +7,24 @@ inventory of old systems can read them without a foreign key."""
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from hopnhat.core.lang import vi_en
+
 
 class Outcome(models.TextChoices):
-    LOADED = "loaded", "Đã nạp (loaded)"
-    MERGED = "merged", "Đã gộp (merged)"
-    QUARANTINED = "quarantined", "Cách ly (quarantined)"
-    FILTERED = "filtered", "Lọc bỏ theo quy tắc (filtered)"
+    LOADED = "loaded", vi_en("Đã nạp", "Loaded")
+    MERGED = "merged", vi_en("Đã gộp", "Merged")
+    QUARANTINED = "quarantined", vi_en("Cách ly", "Quarantined")
+    FILTERED = "filtered", vi_en("Lọc bỏ theo quy tắc", "Filtered")
 
 
 OUTCOMES = [o.value for o in Outcome]
 
 
 class RunStatus(models.TextChoices):
-    RUNNING = "running", "Đang chạy (running)"
-    FINISHED = "finished", "Hoàn tất (finished)"
-    FAILED = "failed", "Lỗi (failed)"
-    INTERRUPTED = "interrupted", "Bị ngắt (interrupted)"
+    RUNNING = "running", vi_en("Đang chạy", "Running")
+    FINISHED = "finished", vi_en("Hoàn tất", "Finished")
+    FAILED = "failed", vi_en("Lỗi", "Failed")
+    INTERRUPTED = "interrupted", vi_en("Bị ngắt", "Interrupted")
 
 
 class MigrationRun(models.Model):
@@ -48,7 +50,7 @@ class MigrationRun(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["system", "stream", "-id"])]
-        verbose_name = "lượt chuyển đổi (migration run)"
+        verbose_name = vi_en("lượt chuyển đổi", "migration run")
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.system}/{self.stream} {self.status}"
@@ -92,7 +94,7 @@ class StagedRecord(models.Model):
             models.Index(fields=["last_run", "outcome"]),
             models.Index(fields=["target_type", "target_pk"]),
         ]
-        verbose_name = "bản ghi nguồn (staged record)"
+        verbose_name = vi_en("bản ghi nguồn", "staged record")
 
     def __str__(self) -> str:
         return f"{self.system}/{self.stream}:{self.key} → {self.outcome}"
@@ -113,9 +115,9 @@ class SyncState(models.Model):
 
 
 class ReviewStatus(models.TextChoices):
-    PENDING = "pending", "Chờ xem xét (pending)"
-    MERGED = "merged", "Đã gộp (merged)"
-    SEPARATE = "separate", "Giữ riêng (kept separate)"
+    PENDING = "pending", vi_en("Chờ xem xét", "Pending")
+    MERGED = "merged", vi_en("Đã gộp", "Merged")
+    SEPARATE = "separate", vi_en("Giữ riêng", "Kept separate")
 
 
 class ReviewItem(models.Model):
@@ -141,7 +143,7 @@ class ReviewItem(models.Model):
         ordering = ["status", "-score", "id"]
         constraints = [models.UniqueConstraint(fields=["kind", "left_type", "left_pk", "right_type", "right_pk"],
                                                name="review_pair_once")]
-        verbose_name = "cặp nghi trùng (duplicate review)"
+        verbose_name = vi_en("cặp nghi trùng", "duplicate review")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.left_pk}~{self.right_pk} ({self.status})"
@@ -158,15 +160,15 @@ class ReviewItem(models.Model):
 class CutoverStep(models.TextChoices):
     """The cutover steps; a system's state is the last step it took (cutover.py holds the rules)."""
 
-    NOT_STARTED = "not-started", "Chưa bắt đầu (not started)"
-    PRE_SYNC = "pre-sync", "Đồng bộ trước (pre-sync)"
-    FREEZE = "freeze", "Đóng băng hệ thống cũ (freeze)"
-    FINAL_SYNC = "final-sync", "Đồng bộ cuối (final sync)"
-    VERIFY = "verify", "Đối soát (verify)"
-    SWITCH = "switch", "Chuyển sang nền tảng (switch)"
-    MONITOR = "monitor", "Theo dõi (monitor)"
-    ROUTE_BACK = "route-back", "Quay về hệ thống cũ (route back)"
-    DONE = "done", "Đã tắt hệ thống cũ (done)"
+    NOT_STARTED = "not-started", vi_en("Chưa bắt đầu", "Not started")
+    PRE_SYNC = "pre-sync", vi_en("Đồng bộ trước", "Pre-sync")
+    FREEZE = "freeze", vi_en("Đóng băng hệ thống cũ", "Freeze")
+    FINAL_SYNC = "final-sync", vi_en("Đồng bộ cuối", "Final sync")
+    VERIFY = "verify", vi_en("Đối soát", "Verify")
+    SWITCH = "switch", vi_en("Chuyển sang nền tảng", "Switch")
+    MONITOR = "monitor", vi_en("Theo dõi", "Monitor")
+    ROUTE_BACK = "route-back", vi_en("Quay về hệ thống cũ", "Route back")
+    DONE = "done", vi_en("Đã tắt hệ thống cũ", "Done")
 
 
 class Cutover(models.Model):

@@ -19,6 +19,7 @@ from django.db.models import CharField, Count, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.template.loader import render_to_string
 
+from hopnhat.core.lang import pick, vi_en
 from hopnhat.core.text import nfc
 
 from .models import OUTCOMES, MigrationRun, Outcome, StagedRecord
@@ -276,10 +277,11 @@ _COLOURS = {"loaded": "#2e7d32", "merged": "#1565c0", "quarantined": "#c62828", 
             "deleted": "#5d4037"}
 
 
-# What each bar is called on the report: Vietnamese first (the outcomes' own labels), English second.
-_BAR_LABELS = {**{o.value: o.label.replace(" (", " / ").rstrip(")") for o in Outcome},
-               "new": "Mới / new", "changed": "Thay đổi / changed", "unchanged": "Không đổi / unchanged",
-               "repeated": "Đọc lại / repeated", "deleted": "Đã xóa ở nguồn / deleted"}
+# What each bar is called on the report, in one language (the outcomes' own labels; issue 19).
+_BAR_LABELS = {**{o.value: o.label for o in Outcome},
+               "new": vi_en("Mới", "New"), "changed": vi_en("Thay đổi", "Changed"),
+               "unchanged": vi_en("Không đổi", "Unchanged"), "repeated": vi_en("Đọc lại", "Read again"),
+               "deleted": vi_en("Đã xóa ở nguồn", "Deleted at the source")}
 
 
 def bar_chart(values: dict[str, int], title: str) -> str:
@@ -292,7 +294,7 @@ def bar_chart(values: dict[str, int], title: str) -> str:
     for i, (name, value) in enumerate(values.items()):
         y = 28 + i * row
         w = round((width - label_w - 80) * value / top)
-        label = escape(_BAR_LABELS.get(name, name))
+        label = escape(pick(_BAR_LABELS.get(name, name)))
         bars.append(f'<text x="0" y="{y + 15}" font-size="13">{label}</text>'
                     f'<rect x="{label_w}" y="{y}" width="{w}" height="{row - 8}" '
                     f'fill="{_COLOURS.get(name, "#455a64")}"><title>{label}: {value:,}</title></rect>'

@@ -4,4 +4,4 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "hopnhat.core"
     label = "core"
-    verbose_name = "Nền tảng chung (Core)"
+    verbose_name = "Nền tảng chung"

@@ -4,6 +4,8 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from hopnhat.core.lang import vi_en
+
 
 class Provenance(models.Model):
     """One source record behind one platform record.
@@ -25,6 +27,8 @@ class Provenance(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = vi_en("nguồn gốc bản ghi", "provenance")
+        verbose_name_plural = vi_en("nguồn gốc bản ghi", "provenance")
         constraints = [
             models.UniqueConstraint(
                 fields=["content_type", "object_pk", "source_system", "source_key"], name="provenance_once"
@@ -53,8 +57,8 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["seq"]
         indexes = [models.Index(fields=["object_type", "object_pk"])]
-        verbose_name = "mục nhật ký (audit entry)"
-        verbose_name_plural = "nhật ký kiểm toán (audit log)"
+        verbose_name = vi_en("mục nhật ký", "audit entry")
+        verbose_name_plural = vi_en("nhật ký kiểm toán", "audit log")
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -77,8 +81,8 @@ class AuditHead(models.Model):
 
 
 class CalendarKind(models.TextChoices):
-    DAY_OFF = "off", "Ngày nghỉ (day off)"
-    WORKING = "working", "Ngày làm việc (working day)"
+    DAY_OFF = "off", vi_en("Ngày nghỉ", "Day off")
+    WORKING = "working", vi_en("Ngày làm việc", "Working day")
 
 
 class CalendarDay(models.Model):
@@ -92,8 +96,8 @@ class CalendarDay(models.Model):
 
     class Meta:
         ordering = ["date"]
-        verbose_name = "ngày nghỉ bù / làm bù (calendar exception)"
-        verbose_name_plural = "ngày nghỉ bù / làm bù (calendar exceptions)"
+        verbose_name = vi_en("ngày nghỉ bù / làm bù", "calendar exception")
+        verbose_name_plural = vi_en("ngày nghỉ bù / làm bù", "calendar exceptions")
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind}"

@@ -29,14 +29,15 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from . import audit
+from .lang import vi_en
 
 log = logging.getLogger(__name__)
 
 
 class OutboxState(models.TextChoices):
-    PENDING = "pending", "Chờ gửi"
-    SENT = "sent", "Đã gửi"
-    DEAD = "dead", "Hỏng, ngừng gửi"
+    PENDING = "pending", vi_en("Chờ gửi", "Pending")
+    SENT = "sent", vi_en("Đã gửi", "Sent")
+    DEAD = "dead", vi_en("Hỏng, ngừng gửi", "Dead")
 
 
 class OutboxMessageBase(models.Model):

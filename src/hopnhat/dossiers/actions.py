@@ -26,7 +26,7 @@ from hopnhat.core.workdays import add_working_days
 from hopnhat.org.access import can_act_on
 from hopnhat.org.models import Agency, Role
 
-from . import outbox
+from . import clock, outbox, people
 from .codes import next_code
 from .models import Action, AgencyPolicy, Channel, Dossier, DossierAlias, DossierEvent, Procedure, Status
 
@@ -42,6 +42,8 @@ RULES: dict[str, tuple[frozenset, Status | None]] = {
     Action.ASSIGN: (frozenset({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT}), S.PROCESSING),
     Action.PROCESS: (frozenset({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.PAYMENT}), S.PROCESSING),
     Action.REQUEST_SUPPLEMENT: (frozenset({S.RECEIVED, S.PROCESSING}), S.SUPPLEMENT),
+    # Trình duyệt: the official puts the processed dossier and the draft result before the leader.
+    Action.SUBMIT_APPROVAL: (frozenset({S.PROCESSING}), None),
     Action.APPROVE: (frozenset({S.RECEIVED, S.PROCESSING, S.PAYMENT}), S.DONE),   # simple ones at the desk
     Action.RETURN_RESULT: (frozenset({S.DONE}), S.RETURNED),
     Action.REJECT: (frozenset({S.SUBMITTED, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.PAYMENT}), S.STOPPED),
@@ -58,6 +60,7 @@ ACTION_ROLES: dict[str, frozenset] = {
     Action.ASSIGN: frozenset({R.DOSSIER_RECEIVER, R.DOSSIER_APPROVER}),   # the desk forwards, a leader reassigns
     Action.PROCESS: frozenset({R.DOSSIER_PROCESSOR}),
     Action.REQUEST_SUPPLEMENT: frozenset({R.DOSSIER_PROCESSOR}),
+    Action.SUBMIT_APPROVAL: frozenset({R.DOSSIER_PROCESSOR}),
     Action.APPROVE: frozenset({R.DOSSIER_APPROVER}),
     Action.RETURN_RESULT: frozenset({R.DOSSIER_RECEIVER}),
     Action.REJECT: frozenset({R.DOSSIER_APPROVER}),
@@ -65,9 +68,12 @@ ACTION_ROLES: dict[str, frozenset] = {
 }
 ADMIN_ROLES = frozenset({R.UNIT_ADMIN})
 # Steps only the official the dossier is assigned to takes (or a unit administrator standing in for them).
-ASSIGNEE_ONLY = frozenset({Action.PROCESS, Action.REQUEST_SUPPLEMENT})
+ASSIGNEE_ONLY = frozenset({Action.PROCESS, Action.REQUEST_SUPPLEMENT, Action.SUBMIT_APPROVAL})
 # What counts as having processed a dossier, for the four-eyes rule.
-PROCESSING_STEPS = (Action.PROCESS, Action.REQUEST_SUPPLEMENT, Action.REQUEST_PAYMENT)
+PROCESSING_STEPS = (Action.PROCESS, Action.REQUEST_SUPPLEMENT, Action.REQUEST_PAYMENT, Action.SUBMIT_APPROVAL)
+# The steps that say where the work stands, for out_of_order: the last of them decides what may come next.
+STAGE_STEPS = (Action.RECEIVE, Action.ASSIGN, Action.PROCESS, Action.REQUEST_SUPPLEMENT, Action.REQUEST_PAYMENT,
+               Action.SUBMIT_APPROVAL, Action.HANDOVER, Action.IMPORTED)
 _ROLE_LABELS = dict(Role.choices)
 
 
@@ -85,6 +91,39 @@ def effective_action(dossier: Dossier, action: str) -> str:
     if action == Action.REJECT and dossier.status == Status.SUBMITTED:
         return Action.REFUSE
     return action
+
+
+def last_stage(dossier: Dossier) -> tuple[str, str] | None:
+    """(action, actor) of the last step that says where the work stands, or None."""
+    return (DossierEvent.objects.filter(dossier_id=dossier.pk, action__in=STAGE_STEPS)
+            .order_by("-at", "-id").values_list("action", "actor").first())
+
+
+def out_of_order(actor: Any, dossier: Dossier, action: str, stage: tuple[str, str] | None | bool = False
+                 ) -> tuple[str, str] | None:
+    """(Vietnamese, English) why `action` would repeat or skip a step, or None. Thụ lý is recorded once: the
+    official who just recorded it (or who submitted it for approval) does not record it again; trình duyệt
+    follows the official's thụ lý and is not repeated; once submitted, the dossier is the approver's (who approves,
+    stops it, or sends it back by assigning it again). `stage` is last_stage(dossier) when the caller has it."""
+    if action not in (Action.PROCESS, Action.SUBMIT_APPROVAL, Action.REQUEST_SUPPLEMENT):
+        return None
+    if stage is False:
+        stage = last_stage(dossier)
+    last, by = stage or ("", "")
+    if action == Action.PROCESS and dossier.status == S.PROCESSING and (
+            last == Action.SUBMIT_APPROVAL or (last == Action.PROCESS and by == _actor_name(actor))):
+        return ("hồ sơ đã được thụ lý" + (", đang chờ phê duyệt" if last == Action.SUBMIT_APPROVAL else ""),
+                "it has already been processed" + (" and waits for approval" if last == Action.SUBMIT_APPROVAL
+                                                   else ""))
+    if action == Action.REQUEST_SUPPLEMENT:
+        if last == Action.SUBMIT_APPROVAL:
+            return "hồ sơ đã được trình duyệt", "it has been submitted for approval"
+        return None
+    if action == Action.SUBMIT_APPROVAL and last != Action.PROCESS:
+        if last == Action.SUBMIT_APPROVAL:
+            return "hồ sơ đã được trình duyệt", "it has already been submitted for approval"
+        return "hồ sơ cần được thụ lý trước khi trình duyệt", "it must be processed before it is submitted"
+    return None
 
 
 def four_eyes(agency: Agency) -> bool:
@@ -214,7 +253,8 @@ def record_event(dossier: Dossier, actor: Any, action: str, *, status_from=None,
                  **extra) -> DossierEvent:
     event = DossierEvent.objects.create(
         dossier=dossier, at=at or timezone.now(), actor=_actor_name(actor),
-        actor_title=extra.pop("actor_title", ""), agency=dossier.agency, agency_name=dossier.agency.name,
+        actor_title=extra.pop("actor_title", "") or people.post_title(actor, dossier.agency_id),
+        agency=dossier.agency, agency_name=dossier.agency.name,
         action=action, status_from=status_from, status_to=dossier.status, note=note, assignee=assignee,
         attachments=attachments or [],
     )
@@ -241,7 +281,7 @@ def receive(actor: Any, *, agency: Agency, procedure: Procedure, applicant_name:
         dossier = Dossier.objects.create(
             code=next_code(agency, timezone.localdate(at)), procedure=procedure, summary=summary or procedure.name,
             channel=channel, applicant_name=applicant_name, applicant_id_hash=keyed_hash(id_number),
-            phone_tail_hash=keyed_hash(digits[-4:]), applicant_address=address,
+            phone_tail_hash=keyed_hash(digits[-4:]), applicant_address=address, applicant_phone=digits,
             receiving_agency=agency, agency=agency, status=Status.RECEIVED, received_at=at,
             due_date=add_working_days(timezone.localdate(at), procedure.processing_days),
         )
@@ -264,6 +304,9 @@ def transition(actor: Any, dossier: Dossier, action: str, *, note: str = "", att
             raise TransitionError(
                 f"hồ sơ {dossier.code}: không thể “{Action(action).label}” khi đang “{dossier.get_status_display()}”"
                 f" / cannot {action} a dossier in status {dossier.status}")
+        if why := out_of_order(actor, dossier, action):
+            raise TransitionError(f"hồ sơ {dossier.code}: không thể “{Action(action).label.partition(' (')[0]}”: "
+                                  f"{why[0]} / cannot {action} dossier {dossier.code}: {why[1]}")
         status_from, now = dossier.status, timezone.now()
         if action == Action.REJECT and status_from == S.SUBMITTED:
             status_to = S.REFUSED
@@ -279,7 +322,12 @@ def transition(actor: Any, dossier: Dossier, action: str, *, note: str = "", att
         if action == Action.ASSIGN:
             _check_assignee(dossier, assignee)
             dossier.assignee, dossier.assigned_at, assigned = assignee, now, assignee.get_username()
-            note = f"Phân công cho {display_name(assignee)}" + (f": {note}" if note else "")
+            # the history reads as people: name and post, never the user name
+            name, title = people.names_and_titles([assignee.get_username()])[assignee.get_username()]
+            title = people.post_title(assignee, dossier.agency_id) or title
+            note = f"Phân công cho {name}" + (f", {title}" if title else "") + (f": {note}" if note else "")
+        # the processing clock resumes: the due date moves by the working days it stood still (clock.py)
+        extra |= clock.resume(dossier, status_from, now)
         if to_agency is not None:
             extra["from_agency"] = dossier.agency.code
             dossier.agency = to_agency
@@ -301,6 +349,17 @@ def process(actor, dossier, note="", **kw):
 
 def request_supplement(actor, dossier, note, **kw):
     return transition(actor, dossier, Action.REQUEST_SUPPLEMENT, note=note, **kw)
+
+
+def submit_for_approval(actor, dossier, draft, **kw):
+    """Trình duyệt: the draft result goes to the leader with the processed dossier (the event's note)."""
+    return transition(actor, dossier, Action.SUBMIT_APPROVAL, note=draft, **kw)
+
+
+def draft_result(dossier: Dossier) -> str:
+    """What the official proposed when submitting for approval: the approve form starts from it."""
+    return (DossierEvent.objects.filter(dossier_id=dossier.pk, action=Action.SUBMIT_APPROVAL)
+            .order_by("-at", "-id").values_list("note", flat=True).first() or "")
 
 
 def approve(actor, dossier, result, note="", **kw):

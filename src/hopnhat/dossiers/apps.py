@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class DossiersConfig(AppConfig):
     name = "hopnhat.dossiers"
     label = "dossiers"
-    verbose_name = "Hồ sơ TTHC (Dossiers)"
+    verbose_name = "Hồ sơ TTHC"
 
     def ready(self):
         from hopnhat.core.navigation import NavItem, register

@@ -33,7 +33,8 @@ LABELS = {
 def counts_by_agency(user, today: datetime.date | None = None, since: datetime.date | None = None,
                      until: datetime.date | None = None) -> dict[str, Any]:
     """{"today", "since", "until", "agencies": [row per agency handling dossiers], "total": row}; a row has the
-    five COLUMNS, "total" and "on_time_rate" (finished on time / finished, None when nothing finished).
+    five COLUMNS, "total" and "on_time_rate": finished on time / (finished + open and already overdue), None
+    when there is neither — an overdue dossier is late whether or not it is finished yet.
     since/until restrict to dossiers received on those days (inclusive, Vietnam time)."""
     today = today or timezone.localdate()
     qs = visible_dossiers(user).order_by()
@@ -70,6 +71,6 @@ def counts_by_agency(user, today: datetime.date | None = None, since: datetime.d
 
 
 def _with_rate(row: dict) -> dict:
-    finished = row["finished_on_time"] + row["finished_late"]
-    row["on_time_rate"] = round(row["finished_on_time"] / finished, 4) if finished else None
+    counted = row["finished_on_time"] + row["finished_late"] + row["open_overdue"]
+    row["on_time_rate"] = round(row["finished_on_time"] / counted, 4) if counted else None
     return row

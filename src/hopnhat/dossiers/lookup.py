@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from hopnhat.core.pii import keyed_hash, normalise_id_number
 from hopnhat.core.text import fold
-from hopnhat.core.workdays import working_days_between
 
+from . import clock
 from .codes import normalise_code
 from .models import Action, Dossier, DossierAlias, DossierEvent, Status
 
@@ -34,7 +34,7 @@ def find(code: str) -> list[Dossier]:
 
 
 TIMELINE_FIELDS = ("at", "action", "status_to", "agency_name", "source_action")
-STAFF_FIELDS = ("actor", "note", "status_from", "source_system")
+STAFF_FIELDS = ("actor", "actor_title", "note", "status_from", "source_system")
 _ACTION_LABELS = dict(Action.choices)
 _STATUS_LABELS = dict(Status.choices)
 
@@ -79,15 +79,29 @@ def describe(dossier: Dossier, public: bool = True) -> dict[str, Any]:
         "finished_at": timezone.localtime(dossier.finished_at).isoformat(timespec="minutes")
         if dossier.finished_at else None,
         "overdue": dossier.is_overdue(),
-        # for an open dossier: working days until the due date (negative once late)
-        "working_days_left": working_days_between(timezone.localdate(), dossier.due_date)
-        if dossier.in_progress and dossier.due_date else None,
+        # for an open dossier whose clock runs: working days until the due date (negative once late)
+        "working_days_left": clock.working_days_left(dossier),
+        "paused": clock.is_paused(dossier),
         "timeline": timeline(dossier, public=public),
     }
+    data |= waiting_on_applicant(dossier)
     if not public:
         data |= {"applicant_name": dossier.applicant_name, "agency_code": dossier.agency.code,
                  "receiving_agency_code": dossier.receiving_agency.code}
     return data
+
+
+def waiting_on_applicant(dossier: Dossier) -> dict[str, Any]:
+    """What the applicant must bring while the dossier waits on them: the note of the step that asked for it
+    (the official writes it for the applicant), and since when; empty when it does not wait."""
+    if not clock.is_paused(dossier):
+        return {}
+    asked = (DossierEvent.objects.filter(dossier_id=dossier.pk, status_to__in=clock.PAUSED)
+             .order_by("-at", "-id").values("at", "note").first())
+    if asked is None:
+        return {}
+    return {"supplement": {"note": asked["note"],
+                           "since": timezone.localtime(asked["at"]).isoformat(timespec="minutes")}}
 
 
 def public_lookup(code: str, phone_tail: str) -> dict[str, Any] | None:

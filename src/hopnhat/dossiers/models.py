@@ -8,8 +8,8 @@ system stays a DossierAlias that resolves to it.
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from hopnhat.core.lang import vi_en
 from hopnhat.core.outbox import OutboxMessageBase, OutboxState  # noqa: F401 — OutboxState re-exported
 from hopnhat.core.text import fold, nfc
 from hopnhat.org.models import Agency
@@ -18,16 +18,16 @@ from hopnhat.org.models import Agency
 class Status(models.IntegerChoices):
     """TrangThaiHoSo, the ten codes DVCQG synchronisation uses (standards doc A.3)."""
 
-    SUBMITTED = 1, "Mới đăng ký (submitted)"
-    RECEIVED = 2, "Được tiếp nhận (received)"
-    REFUSED = 3, "Không được tiếp nhận (refused at reception)"
-    PROCESSING = 4, "Đang xử lý (processing)"
-    SUPPLEMENT = 5, "Yêu cầu bổ sung giấy tờ (supplement requested)"
-    PAYMENT = 6, "Yêu cầu thực hiện nghĩa vụ tài chính (fees requested)"
-    WITHDRAWN = 7, "Công dân yêu cầu rút hồ sơ (withdrawn)"
-    STOPPED = 8, "Dừng xử lý (stopped)"
-    DONE = 9, "Đã xử lý xong (decided)"
-    RETURNED = 10, "Đã trả kết quả (result returned)"
+    SUBMITTED = 1, vi_en("Mới đăng ký", "Submitted")
+    RECEIVED = 2, vi_en("Được tiếp nhận", "Received")
+    REFUSED = 3, vi_en("Không được tiếp nhận", "Refused at reception")
+    PROCESSING = 4, vi_en("Đang xử lý", "Processing")
+    SUPPLEMENT = 5, vi_en("Yêu cầu bổ sung giấy tờ", "Supplement requested")
+    PAYMENT = 6, vi_en("Yêu cầu thực hiện nghĩa vụ tài chính", "Fees requested")
+    WITHDRAWN = 7, vi_en("Công dân yêu cầu rút hồ sơ", "Withdrawn")
+    STOPPED = 8, vi_en("Dừng xử lý", "Stopped")
+    DONE = 9, vi_en("Đã xử lý xong", "Decided")
+    RETURNED = 10, vi_en("Đã trả kết quả", "Result returned")
 
 
 # Still with the administration: these are what a closed agency hands over and what can run late.
@@ -37,9 +37,9 @@ CLOSED = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.DON
 
 
 class Channel(models.IntegerChoices):
-    DIRECT = 1, "Trực tiếp (in person)"
-    ONLINE = 2, "Trực tuyến (online)"
-    POST = 3, "Bưu chính công ích (by post)"
+    DIRECT = 1, vi_en("Trực tiếp", "In person")
+    ONLINE = 2, vi_en("Trực tuyến", "Online")
+    POST = 3, vi_en("Bưu chính công ích", "By post")
 
 
 class Procedure(models.Model):
@@ -59,8 +59,8 @@ class Procedure(models.Model):
 
     class Meta:
         ordering = ["code"]
-        verbose_name = "thủ tục hành chính (procedure)"
-        verbose_name_plural = "thủ tục hành chính (procedures)"
+        verbose_name = vi_en("thủ tục hành chính", "procedure")
+        verbose_name_plural = vi_en("thủ tục hành chính", "procedures")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -83,6 +83,8 @@ class Dossier(models.Model):
     phone_tail_hash = models.CharField(max_length=64, blank=True,
                                        help_text="keyed hash of the phone's last 4 digits: the look-up factor")
     applicant_address = models.CharField(max_length=500, blank=True, help_text="decides a split hand-over")
+    applicant_phone = models.CharField(max_length=20, blank=True,
+                                       help_text="for staff and the forms of TT 01/2018 (never shown publicly)")
     receiving_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="received_dossiers")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="dossiers",
                                help_text="the agency handling it now (changes on hand-over)")
@@ -105,8 +107,8 @@ class Dossier(models.Model):
             # The worklist's order (soonest due first): a city-wide scope pages through it without sorting 1M rows.
             models.Index(fields=["due_date", "received_at", "id"], name="dossier_worklist_order"),
         ]
-        verbose_name = "hồ sơ (dossier)"
-        verbose_name_plural = "hồ sơ (dossiers)"
+        verbose_name = vi_en("hồ sơ", "dossier")
+        verbose_name_plural = vi_en("hồ sơ", "dossiers")
 
     def __str__(self) -> str:
         return self.code
@@ -121,14 +123,10 @@ class Dossier(models.Model):
         return self.status in IN_PROGRESS
 
     def is_overdue(self, today=None) -> bool:
-        """Quá hạn is derived, never stored: finished after the due date, or still open past it."""
-        if self.due_date is None:
-            return False
-        if self.finished_at is not None:
-            return timezone.localdate(self.finished_at) > self.due_date
-        if self.status in CLOSED:
-            return False
-        return (today or timezone.localdate()) > self.due_date
+        """Quá hạn is derived, never stored, by the one rule of clock.py (paused while waiting on the applicant)."""
+        from .clock import is_overdue
+
+        return is_overdue(self, today)
 
 
 class DossierAlias(models.Model):
@@ -149,26 +147,27 @@ class DossierAlias(models.Model):
         ]
         # code → dossier answered from the index alone (no visit to the alias table's rows)
         indexes = [models.Index(fields=["code", "dossier"], name="dossier_alias_lookup")]
-        verbose_name = "mã cũ của hồ sơ (dossier alias)"
+        verbose_name = vi_en("mã cũ của hồ sơ", "dossier alias")
 
     def __str__(self) -> str:
         return f"{self.code} → {self.dossier_id}"
 
 
 class Action(models.TextChoices):
-    SUBMIT = "submit", "Nộp hồ sơ (submitted)"
-    RECEIVE = "receive", "Tiếp nhận (received)"
-    REFUSE = "refuse", "Từ chối tiếp nhận (refused)"
-    ASSIGN = "assign", "Chuyển xử lý (assigned)"
-    PROCESS = "process", "Thụ lý (processing)"
-    REQUEST_SUPPLEMENT = "request_supplement", "Yêu cầu bổ sung (supplement requested)"
-    REQUEST_PAYMENT = "request_payment", "Yêu cầu nộp phí (fees requested)"
-    APPROVE = "approve", "Phê duyệt (approved)"
-    RETURN_RESULT = "return_result", "Trả kết quả (result returned)"
-    REJECT = "reject", "Dừng xử lý (rejected)"
-    WITHDRAW = "withdraw", "Rút hồ sơ (withdrawn)"
-    HANDOVER = "handover", "Bàn giao cho cơ quan kế thừa (handed over)"
-    IMPORTED = "imported", "Bước xử lý từ hệ thống cũ (imported step)"
+    SUBMIT = "submit", vi_en("Nộp hồ sơ", "Submitted")
+    RECEIVE = "receive", vi_en("Tiếp nhận", "Received")
+    REFUSE = "refuse", vi_en("Từ chối tiếp nhận", "Refused")
+    ASSIGN = "assign", vi_en("Chuyển xử lý", "Assigned")
+    PROCESS = "process", vi_en("Thụ lý", "Processing")
+    REQUEST_SUPPLEMENT = "request_supplement", vi_en("Yêu cầu bổ sung", "Supplement requested")
+    REQUEST_PAYMENT = "request_payment", vi_en("Yêu cầu nộp phí", "Fees requested")
+    SUBMIT_APPROVAL = "submit_approval", vi_en("Trình duyệt", "Submitted for approval")
+    APPROVE = "approve", vi_en("Phê duyệt", "Approved")
+    RETURN_RESULT = "return_result", vi_en("Trả kết quả", "Result returned")
+    REJECT = "reject", vi_en("Dừng xử lý", "Rejected")
+    WITHDRAW = "withdraw", vi_en("Rút hồ sơ", "Withdrawn")
+    HANDOVER = "handover", vi_en("Bàn giao cho cơ quan kế thừa", "Handed over")
+    IMPORTED = "imported", vi_en("Bước xử lý từ hệ thống cũ", "Imported step")
 
 
 class DossierEvent(models.Model):
@@ -194,7 +193,7 @@ class DossierEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["dossier", "at"])]
-        verbose_name = "bước xử lý (processing event)"
+        verbose_name = vi_en("bước xử lý", "processing event")
 
     def __str__(self) -> str:
         return f"{self.dossier_id} {self.at:%Y-%m-%d %H:%M} {self.action}"
@@ -221,8 +220,8 @@ class DailyCounter(models.Model):
 
 
 class ReviewState(models.TextChoices):
-    OPEN = "open", "Chờ xử lý (open)"
-    DONE = "done", "Đã xử lý (resolved)"
+    OPEN = "open", vi_en("Chờ xử lý", "Open")
+    DONE = "done", vi_en("Đã xử lý", "Resolved")
 
 
 class HandoverReview(models.Model):
@@ -236,6 +235,8 @@ class HandoverReview(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = vi_en("hồ sơ chờ chọn cơ quan kế thừa", "hand-over review")
+        verbose_name_plural = vi_en("hồ sơ chờ chọn cơ quan kế thừa", "hand-over reviews")
         constraints = [models.UniqueConstraint(fields=["dossier", "from_agency"], name="handover_review_once")]
 
 
@@ -246,7 +247,8 @@ class OutboxMessage(OutboxMessageBase):
     service = models.CharField(max_length=40, help_text="DongBoHoSoMC | CapNhatTienDoHoSoMC")
 
     class Meta(OutboxMessageBase.Meta):
-        pass
+        verbose_name = vi_en("thông điệp gửi DVCQG", "DVCQG outbox message")
+        verbose_name_plural = vi_en("thông điệp gửi DVCQG", "DVCQG outbox messages")
 
 
 class AgencyPolicy(models.Model):
@@ -258,8 +260,8 @@ class AgencyPolicy(models.Model):
                                 "dossier may not approve it")
 
     class Meta:
-        verbose_name = "quy định xử lý hồ sơ của cơ quan (agency dossier policy)"
-        verbose_name_plural = "quy định xử lý hồ sơ của cơ quan (agency dossier policies)"
+        verbose_name = vi_en("quy định xử lý hồ sơ của cơ quan", "agency dossier policy")
+        verbose_name_plural = vi_en("quy định xử lý hồ sơ của cơ quan", "agency dossier policies")
 
     def __str__(self) -> str:
         return f"{self.agency}: four_eyes={self.four_eyes}"

@@ -2,7 +2,6 @@
 receipt slip, the on-time dashboard and the DVCQG outbox. Thin views: the work is in worklist.py, actions.py,
 slip.py, dashboard.py and outbox.py. A dossier outside the user's scope answers 404, as if it did not exist."""
 
-import datetime
 import io
 from functools import wraps
 
@@ -17,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hopnhat.core import lang as vn_lang
+from hopnhat.core.lang import OneLanguageForm, localise_form
 from hopnhat.core.pii import normalise_id_number
 from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
 from hopnhat.org.models import AgencyStatus, Role
 
-from . import actions, dashboard, lookup, outbox, slip
+from . import actions, dashboard, lookup, outbox, people, slip
 from .models import Action, Channel, OutboxMessage, OutboxState, Procedure, Status
 from .worklist import REQUIRED_TEXT, SCOPES, STAFF_ACTIONS, action_label, allowed_actions, visible_dossiers, worklist
 
@@ -55,6 +56,7 @@ class FilterForm(forms.Form):
         agencies = visible_agencies(user).filter(dossiers__isnull=False).distinct()
         self.fields["agency"] = forms.ModelChoiceField(label="Cơ quan / Agency", required=False, queryset=agencies,
                                                        empty_label="Mọi cơ quan trong phạm vi (all in scope)")
+        localise_form(self)   # one language at a time
 
 
 @staff_required
@@ -91,6 +93,7 @@ def _dossier(request, pk):
 def _dossier_page(request, dossier, error: str = "", status: int = 200):
     held = actions.held_by_old_systems([dossier.pk]).get(dossier.pk, [])
     steps = [{"action": a, "label": action_label(a, dossier), "needs": REQUIRED_TEXT.get(a, ""),
+              "draft": actions.draft_result(dossier) if a == Action.APPROVE else "",
               "url": reverse("dossiers:staff-act", args=[dossier.pk, a]),
               "assignees": [(u.pk, actions.display_name(u)) for u in actions.processors_of(dossier.agency)]
               if a == Action.ASSIGN else None}
@@ -99,14 +102,18 @@ def _dossier_page(request, dossier, error: str = "", status: int = 200):
     # django.contrib.messages, so the notice sits in this page's own role="status" box.
     done = request.GET.get("xong", "")
     info = lookup.describe(dossier, public=False)
-    for row in info["timeline"]:   # "2026-02-12T15:30+07:00" (Vietnam time) as the desk writes it
-        row["when"] = datetime.datetime.fromisoformat(row["at"]).strftime("%d/%m/%Y %H:%M")
+    # people's names and titles, not user names: one query for the whole history
+    known = people.names_and_titles(row["actor"] for row in info["timeline"])
+    for row in info["timeline"]:
+        row["when"] = vn_lang.date_time(row["at"])   # "2026-02-12T15:30+07:00" as the desk writes it
+        row["who"] = people.who(row["actor"], row["actor_title"], known)
     return render(request, "dossiers/staff/dossier.html", {
         "dossier": dossier, "info": info, "steps": steps, "error": error,
         "held": actions.held_clause(held) if held else None,
         "assignee": actions.display_name(dossier.assignee) if dossier.assignee_id else "",
         "done": action_label(done, dossier) if done in STAFF_ACTIONS else None,
-        "new": request.GET.get("moi") == "1"}, status=status)
+        "new": request.GET.get("moi") == "1",
+        "forms": [(f, *slip.FORM_LABELS[f]) for f in slip.forms_for(dossier)]}, status=status)
 
 
 @staff_required
@@ -176,6 +183,7 @@ class ReceiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = visible_agencies(user, RECEIVE_ROLES).filter(status=AgencyStatus.ACTIVE,
                                                                                       code__isnull=False)
+        localise_form(self)
 
     def clean_phone(self):
         digits = normalise_id_number(self.cleaned_data["phone"])
@@ -231,7 +239,18 @@ def slip_view(request, pk):
                         filename=f"giay-tiep-nhan-{dossier.code}.pdf")
 
 
-class PeriodForm(forms.Form):
+@staff_required
+def form_view(request, pk, form):
+    """Forms 02–04 of TT 01/2018, offered on the dossier page when its flow produced them."""
+    dossier = _dossier(request, pk)
+    if form not in slip.forms_for(dossier):
+        raise Http404("mẫu phiếu không áp dụng cho hồ sơ này / that form does not apply to this dossier")
+    pdf = slip.render_pdf(slip.slip_data(dossier, request, form=form))
+    return FileResponse(io.BytesIO(pdf), content_type="application/pdf",
+                        filename=f"phieu-{form}-{dossier.code}.pdf")
+
+
+class PeriodForm(OneLanguageForm, forms.Form):
     since = forms.DateField(label="Tiếp nhận từ ngày / Received from", required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label="đến ngày / to", required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -16,5 +16,6 @@ urlpatterns = [
     path("can-bo/dvcqg/", staff_views.outbox_view, name="staff-outbox"),
     path("can-bo/<int:pk>/", staff_views.dossier_view, name="staff-dossier"),
     path("can-bo/<int:pk>/phieu.pdf", staff_views.slip_view, name="staff-slip"),
+    path("can-bo/<int:pk>/phieu-<str:form>.pdf", staff_views.form_view, name="staff-form"),
     path("can-bo/<int:pk>/<slug:action>/", staff_views.act_view, name="staff-act"),
 ]

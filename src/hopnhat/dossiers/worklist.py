@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from hopnhat.org.access import filter_visible
 
-from .actions import RULES, Held, effective_action, held_by_old_systems, refusal
+from .actions import RULES, Held, effective_action, held_by_old_systems, last_stage, out_of_order, refusal
+from .clock import overdue_q  # noqa: F401  (the dashboard and views import it from here)
 from .models import IN_PROGRESS, Action, Dossier, Status
 
 # Still to act on: every open dossier, and decided ones whose result is waiting to be handed to the applicant.
@@ -16,16 +17,13 @@ TO_ACT_ON = IN_PROGRESS | {Status.DONE}
 # The steps a person starts from the dossier page, with the English of their button (the Vietnamese is the
 # model's label); hand-over is the reform's job (handover.py), not a button.
 STAFF_ACTIONS = {Action.RECEIVE: "Receive", Action.ASSIGN: "Assign", Action.PROCESS: "Process",
-                 Action.REQUEST_SUPPLEMENT: "Request documents", Action.APPROVE: "Approve",
+                 Action.REQUEST_SUPPLEMENT: "Request documents", Action.SUBMIT_APPROVAL: "Submit for approval",
+                 Action.APPROVE: "Approve",
                  Action.RETURN_RESULT: "Return the result", Action.REJECT: "Stop processing"}
 BUTTON_EN = STAFF_ACTIONS | {Action.REFUSE: "Refuse"}
 # What the official must write for the step: the applicant reads it (supplement, refusal) or it is the result.
-REQUIRED_TEXT = {Action.REQUEST_SUPPLEMENT: "note", Action.REJECT: "note", Action.APPROVE: "result"}
-
-
-def overdue_q(today: datetime.date) -> Q:
-    """The database form of Dossier.is_overdue for dossiers still open: past the due date today."""
-    return Q(status__in=IN_PROGRESS, due_date__lt=today)
+REQUIRED_TEXT = {Action.REQUEST_SUPPLEMENT: "note", Action.REJECT: "note", Action.APPROVE: "result",
+                 Action.SUBMIT_APPROVAL: "note"}
 
 
 # Whose dossiers: "" every one in scope; "mine" assigned to the user (của tôi); "queue" the agencies' open
@@ -73,8 +71,10 @@ def allowed_actions(dossier: Dossier, user, held: Held | None = None) -> list[st
     caller already knows)."""
     if held is None:
         held = held_by_old_systems([dossier.pk]).get(dossier.pk, [])
+    stage = last_stage(dossier)
     return [a for a in STAFF_ACTIONS if dossier.status in RULES[a][0]
-            and refusal(user, effective_action(dossier, a), dossier.agency, dossier, held=held) is None]
+            and refusal(user, effective_action(dossier, a), dossier.agency, dossier, held=held) is None
+            and out_of_order(user, dossier, a, stage) is None]
 
 
 def action_label(action: str, dossier: Dossier | None = None) -> tuple[str, str]:

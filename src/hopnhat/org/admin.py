@@ -29,14 +29,14 @@ class SuccessorInline(ReadOnlyInline):
     model = models.AgencySuccession
     fk_name = "predecessor"
     fields = readonly_fields = ["successor", "kind", "is_default", "effective_date", "legal_basis"]
-    verbose_name_plural = "cơ quan kế thừa (successors)"
+    verbose_name_plural = "cơ quan kế thừa"
 
 
 class PredecessorInline(ReadOnlyInline):
     model = models.AgencySuccession
     fk_name = "successor"
     fields = readonly_fields = ["predecessor", "kind", "is_default", "effective_date", "legal_basis"]
-    verbose_name_plural = "kế thừa từ (predecessors)"
+    verbose_name_plural = "kế thừa từ"
 
 
 @admin.register(models.Agency)

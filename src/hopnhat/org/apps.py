@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class OrgConfig(AppConfig):
     name = "hopnhat.org"
     label = "org"
-    verbose_name = "Đơn vị, cơ quan, con người (Organisation)"
+    verbose_name = "Đơn vị, cơ quan, con người"
 
     def ready(self):
         from hopnhat.core.navigation import NavItem, register

@@ -94,7 +94,7 @@ CLOSURES = [
 
 # (username, full name, role, agency key, what it shows)
 USERS = [
-    ("quantri", "Quản trị nền tảng", Role.PLATFORM_ADMIN, None,
+    ("quantri", "Đỗ Minh Khoa", Role.PLATFORM_ADMIN, None,
      "quản trị toàn bộ, Django admin, Wagtail / platform admin, both admin sites"),
     ("quantri.tuyenquang", "Hoàng Văn Tuấn", Role.UNIT_ADMIN, "tq",
      "quản trị UBND tỉnh Tuyên Quang và mọi cơ quan trực thuộc / unit admin of the province"),

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from hopnhat.core.lang import vi_en
 from hopnhat.core.text import fold, nfc
 
 REFORM_DATE = datetime.date(2025, 7, 1)
@@ -18,19 +19,19 @@ LAST_OLD_DAY = datetime.date(2025, 6, 30)
 
 
 class Vintage(models.TextChoices):
-    OLD = "2025-06-30", "Trước 01/7/2025 (before the reform)"
-    NEW = "2025-07-01", "Từ 01/7/2025 (from the reform)"
+    OLD = "2025-06-30", vi_en("Trước 01/7/2025", "Before the reform")
+    NEW = "2025-07-01", vi_en("Từ 01/7/2025", "From the reform")
 
 
 class Level(models.TextChoices):
-    PROVINCE = "province", "Tỉnh / thành phố (province)"
-    DISTRICT = "district", "Quận / huyện / thị xã (district)"
-    WARD = "ward", "Xã / phường / thị trấn / đặc khu (commune)"
+    PROVINCE = "province", vi_en("Tỉnh / thành phố", "Province")
+    DISTRICT = "district", vi_en("Quận / huyện / thị xã", "District")
+    WARD = "ward", vi_en("Xã / phường / thị trấn / đặc khu", "Commune")
 
 
 class SuccessionKind(models.TextChoices):
-    WHOLE = "whole", "Toàn bộ (whole)"
-    PARTIAL = "partial", "Một phần (partial)"
+    WHOLE = "whole", vi_en("Toàn bộ", "Whole")
+    PARTIAL = "partial", vi_en("Một phần", "Partial")
 
 
 class AdminUnit(models.Model):
@@ -55,8 +56,8 @@ class AdminUnit(models.Model):
         # resolve("00004") looks a code up across both vintages (a new ward may reuse a predecessor's code).
         indexes = [models.Index(fields=["code"], name="unit_code")]
         ordering = ["vintage", "level", "code"]
-        verbose_name = "đơn vị hành chính (administrative unit)"
-        verbose_name_plural = "đơn vị hành chính (administrative units)"
+        verbose_name = vi_en("đơn vị hành chính", "administrative unit")
+        verbose_name_plural = vi_en("đơn vị hành chính", "administrative units")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code}, {self.get_vintage_display().split(' (')[0]})"
@@ -118,7 +119,7 @@ class UnitSuccession(Succession):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["predecessor", "successor"], name="unit_edge_once")]
-        verbose_name = "kế thừa đơn vị (unit succession)"
+        verbose_name = vi_en("kế thừa đơn vị", "unit succession")
 
 
 _AGENCY_CODE = re.compile(r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[A-Z][0-9]{2}$")
@@ -134,15 +135,15 @@ def validate_agency_code(value: str) -> None:
 
 
 class AgencyStatus(models.TextChoices):
-    ACTIVE = "active", "Đang hoạt động (active)"
-    CLOSED = "closed", "Đã dừng (closed)"
+    ACTIVE = "active", vi_en("Đang hoạt động", "Active")
+    CLOSED = "closed", vi_en("Đã dừng", "Closed")
 
 
 class ClosedReason(models.TextChoices):
-    MERGED = "merged", "Hợp nhất / sáp nhập (merged)"
-    SPLIT = "split", "Chia tách (split)"
-    RENAMED = "renamed", "Đổi tên (renamed)"
-    ABOLISHED = "abolished", "Giải thể / kết thúc (abolished)"
+    MERGED = "merged", vi_en("Hợp nhất / sáp nhập", "Merged")
+    SPLIT = "split", vi_en("Chia tách", "Split")
+    RENAMED = "renamed", vi_en("Đổi tên", "Renamed")
+    ABOLISHED = "abolished", vi_en("Giải thể / kết thúc", "Abolished")
 
 
 class Agency(models.Model):
@@ -166,8 +167,8 @@ class Agency(models.Model):
 
     class Meta:
         ordering = ["path"]
-        verbose_name = "cơ quan (agency)"
-        verbose_name_plural = "cơ quan (agencies)"
+        verbose_name = vi_en("cơ quan", "agency")
+        verbose_name_plural = vi_en("cơ quan", "agencies")
 
     def __str__(self) -> str:
         return f"{self.name} [{self.code}]" if self.code else self.name
@@ -229,8 +230,8 @@ class Person(models.Model):
         indexes = [models.Index(fields=["name_key", "birth_date"], name="person_name_birth"),
                    models.Index(fields=["email"], name="person_email"),
                    models.Index(fields=["national_id_hash"], name="person_id_hash")]
-        verbose_name = "cán bộ (person)"
-        verbose_name_plural = "cán bộ (people)"
+        verbose_name = vi_en("cán bộ", "person")
+        verbose_name_plural = vi_en("cán bộ", "people")
 
     def __str__(self) -> str:
         return self.full_name
@@ -246,6 +247,10 @@ class Position(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
 
+    class Meta:
+        verbose_name = vi_en("chức vụ", "position")
+        verbose_name_plural = vi_en("chức vụ", "positions")
+
     def __str__(self) -> str:
         return self.name
 
@@ -259,6 +264,8 @@ class Membership(models.Model):
     end = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name = vi_en("chức danh tại cơ quan", "membership")
+        verbose_name_plural = vi_en("chức danh tại cơ quan", "memberships")
         ordering = ["person", "-start"]
 
     def __str__(self) -> str:
@@ -266,19 +273,19 @@ class Membership(models.Model):
 
 
 class Role(models.TextChoices):
-    CITIZEN = "citizen", "Công dân (citizen)"
-    OFFICIAL = "official", "Cán bộ (official)"
-    UNIT_ADMIN = "unit_admin", "Quản trị đơn vị (unit administrator)"
-    PLATFORM_ADMIN = "platform_admin", "Quản trị nền tảng (platform administrator)"
+    CITIZEN = "citizen", vi_en("Công dân", "Citizen")
+    OFFICIAL = "official", vi_en("Cán bộ", "Official")
+    UNIT_ADMIN = "unit_admin", vi_en("Quản trị đơn vị", "Unit administrator")
+    PLATFORM_ADMIN = "platform_admin", vi_en("Quản trị nền tảng", "Platform administrator")
     # The one-door dossier workflow keeps reception, processing and approval in different hands (Decree
     # 118/2025): the desk officer receives and returns, the specialist processes, the leader approves.
-    DOSSIER_RECEIVER = "dossier_receiver", "Tiếp nhận và trả kết quả hồ sơ (dossier receiver)"
-    DOSSIER_PROCESSOR = "dossier_processor", "Chuyên viên thụ lý hồ sơ (dossier processor)"
-    DOSSIER_APPROVER = "dossier_approver", "Lãnh đạo phê duyệt hồ sơ (dossier approver)"
+    DOSSIER_RECEIVER = "dossier_receiver", vi_en("Tiếp nhận và trả kết quả hồ sơ", "Dossier receiver")
+    DOSSIER_PROCESSOR = "dossier_processor", vi_en("Chuyên viên thụ lý hồ sơ", "Dossier processor")
+    DOSSIER_APPROVER = "dossier_approver", vi_en("Lãnh đạo phê duyệt hồ sơ", "Dossier approver")
     # The document system (QLVBĐH, documents app): văn thư registers, numbers, issues and sends; a leader
     # assigns, directs, reviews, approves and signs. Officials handle what they are assigned (official role).
-    DOC_CLERK = "doc_clerk", "Văn thư (document clerk)"
-    DOC_LEADER = "doc_leader", "Lãnh đạo xử lý văn bản (document leader)"
+    DOC_CLERK = "doc_clerk", vi_en("Văn thư", "Document clerk")
+    DOC_LEADER = "doc_leader", vi_en("Lãnh đạo xử lý văn bản", "Document leader")
 
 
 class RoleAssignment(models.Model):
@@ -289,6 +296,8 @@ class RoleAssignment(models.Model):
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.CASCADE, related_name="roles")
 
     class Meta:
+        verbose_name = vi_en("phân quyền", "role assignment")
+        verbose_name_plural = vi_en("phân quyền", "role assignments")
         constraints = [models.UniqueConstraint(fields=["user", "role", "agency"], name="role_once")]
 
     def clean(self):

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class PortalConfig(AppConfig):
     name = "hopnhat.portal"
     label = "portal"
-    verbose_name = "Cổng thông tin (Portal)"
+    verbose_name = "Cổng thông tin"
 
     def ready(self):
         # Published pages reach the search index through portal.search's own page_published handler, which

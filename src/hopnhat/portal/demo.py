@@ -5,6 +5,8 @@ old Vị Xuyên township. Loading twice changes nothing (the engine skips unchan
 
 from pathlib import Path
 
+from django.conf import settings
+
 from hopnhat.org.models import AdminUnit, Level, Vintage
 
 from . import tree
@@ -16,8 +18,19 @@ ACTOR = "system:demo"
 TITLE = "Cổng thông tin điện tử tỉnh Tuyên Quang"
 INTRO = ("<p>Cổng thông tin hợp nhất của tỉnh Tuyên Quang sau sắp xếp đơn vị hành chính ngày 01/7/2025: tin bài "
          "của các cổng thông tin cũ (tỉnh Hà Giang, Sở Giáo dục và Đào tạo Tuyên Quang, huyện Vị Xuyên, thị trấn Vị "
-         "Xuyên) ở một nơi, mỗi địa chỉ cũ vẫn dẫn tới đúng bài. / The merged portal of Tuyên Quang province: the "
-         "old portals' articles in one place, every old address still answering.</p>")
+         "Xuyên) ở một nơi, mỗi địa chỉ cũ vẫn dẫn tới đúng bài.</p>")
+# English mode shows these instead (issue 19: one language at a time)
+TITLE_EN = "Electronic information portal of Tuyên Quang province"
+INTRO_EN = ("<p>The merged portal of Tuyên Quang province after the reorganisation of 1 July 2025: the articles of "
+            "the old portals (Hà Giang province, Tuyên Quang's Department of Education and Training, Vị Xuyên "
+            "district and town) in one place, every old address still leading to the right article.</p>")
+CONTACT_BODY = ("<p>Văn phòng Ủy ban nhân dân tỉnh Tuyên Quang tiếp nhận góp ý về cổng thông tin và các địa chỉ cũ "
+                "chưa dẫn tới đúng trang.</p>")
+CONTACT_BODY_EN = ("<p>The provincial office takes feedback on the portal and on old addresses that do not lead to "
+                   "the right page yet.</p>")
+ABOUT_EN = ("<p>The new Tuyên Quang province was formed by merging Hà Giang and Tuyên Quang provinces under "
+            "Resolution 202/2025/QH15 of the National Assembly (12 June 2025), with two-level local government from "
+            "1 July 2025.</p>")
 
 # (kind, source config, old host, old unit code)
 PORTALS = [
@@ -48,9 +61,9 @@ def _publish_if_changed(page, **fields) -> None:
 
 def _skeleton() -> None:
     home = tree.home()
-    _publish_if_changed(home, title=TITLE, intro=INTRO)
-    tree.news()
-    tree.old_units()
+    _publish_if_changed(home, title=TITLE, intro=INTRO, title_en=TITLE_EN, intro_en=INTRO_EN)
+    _publish_if_changed(tree.news(), title_en="News")
+    _publish_if_changed(tree.old_units(), title_en="Former administrative units")
     if not StandardPage.objects.child_of(home).filter(slug="gioi-thieu").exists():
         page = home.add_child(instance=StandardPage(
             title="Giới thiệu", slug="gioi-thieu", show_in_menus=True,
@@ -58,15 +71,19 @@ def _skeleton() -> None:
                  "theo Nghị quyết số 202/2025/QH15 ngày 12/6/2025 của Quốc hội, chính quyền địa phương hai cấp từ "
                  "ngày 01/7/2025.</p>"))
         page.save_revision(log_action=False).publish(log_action=False)
+    _publish_if_changed(StandardPage.objects.child_of(home).get(slug="gioi-thieu"), title_en="About",
+                        body_en=ABOUT_EN)
     if not ContactPage.objects.child_of(home).filter(slug="lien-he").exists():
         unit = AdminUnit.objects.filter(vintage=Vintage.NEW, level=Level.PROVINCE, code="08").first()
         page = home.add_child(instance=ContactPage(
             title="Liên hệ", slug="lien-he", show_in_menus=True, unit=unit,
-            address="Phường Minh Xuân, tỉnh Tuyên Quang",
-            body="<p>Văn phòng Ủy ban nhân dân tỉnh Tuyên Quang tiếp nhận góp ý về cổng thông tin và các địa chỉ "
-                 "cũ chưa dẫn tới đúng trang. / The provincial office takes feedback on the portal and on old "
-                 "addresses that do not lead to the right page yet.</p>"))
+            address="Phường Minh Xuân, tỉnh Tuyên Quang", body=CONTACT_BODY))
         page.save_revision(log_action=False).publish(log_action=False)
+    # the contact page carries the same contact fields as the footer (settings.HOPNHAT_PORTAL)
+    portal = settings.HOPNHAT_PORTAL
+    _publish_if_changed(ContactPage.objects.child_of(home).get(slug="lien-he"), title_en="Contact",
+                        body=CONTACT_BODY, body_en=CONTACT_BODY_EN, address=portal["address"],
+                        phone=portal["hotline"], email=portal["email"])
 
 
 def load_demo(stdout) -> dict:

@@ -11,24 +11,37 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from hopnhat.core.lang import vi_en
 from hopnhat.org.models import AdminUnit
 
 PAGE_SIZE = 20
 
 
+def english_title_field():
+    return models.CharField(max_length=255, blank=True, help_text="tiêu đề tiếng Anh (chế độ tiếng Anh) / the "
+                                                                  "title shown in English mode")
+
+
+def english_intro_field():
+    return RichTextField(blank=True, features=["bold", "italic", "link"],
+                         help_text="giới thiệu tiếng Anh / the introduction shown in English mode")
+
+
 class HomePage(Page):
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    title_en = english_title_field()
+    intro_en = english_intro_field()
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("title_en"), FieldPanel("intro"), FieldPanel("intro_en")]
     subpage_types = ["portal.SectionPage", "portal.StandardPage", "portal.ContactPage"]
     max_count = 1
 
     class Meta:
-        verbose_name = "trang chủ (home page)"
+        verbose_name = vi_en("trang chủ", "home page")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["sections"] = self.get_children().live().in_menu()
+        context["sections"] = self.get_children().live().in_menu().specific()
         context["latest"] = (ArticlePage.objects.live().descendant_of(self)
                              .order_by("-date", "-pk").select_related("origin_unit")[:8])
         context["historic_units"] = HistoricUnitPage.objects.live().descendant_of(self).order_by("title")
@@ -39,13 +52,15 @@ class SectionPage(Page):
     """Tin tức, Thông báo, Đơn vị cũ…: lists its children, newest articles first."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    title_en = english_title_field()
+    intro_en = english_intro_field()
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [*Page.content_panels, FieldPanel("title_en"), FieldPanel("intro"), FieldPanel("intro_en")]
     parent_page_types = ["portal.HomePage", "portal.SectionPage"]
     subpage_types = ["portal.SectionPage", "portal.ArticlePage", "portal.StandardPage", "portal.HistoricUnitPage"]
 
     class Meta:
-        verbose_name = "chuyên mục (section)"
+        verbose_name = vi_en("chuyên mục", "section")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -80,7 +95,7 @@ class ArticlePage(Page):
         return [f for f in self.files.select_related("file__document") if f.file.document_id]
 
     class Meta:
-        verbose_name = "tin bài (article)"
+        verbose_name = vi_en("tin bài", "article")
 
 
 class ArticleOrigin(models.Model):
@@ -104,7 +119,7 @@ class ArticleOrigin(models.Model):
 
     class Meta:
         ordering = ["published", "pk"]
-        verbose_name = "nguồn cũ của tin (article origin)"
+        verbose_name = vi_en("nguồn cũ của tin", "article origin")
 
     def __str__(self) -> str:
         return self.old_url
@@ -147,12 +162,14 @@ class ArticleFile(models.Model):
 
 class StandardPage(Page):
     body = RichTextField(blank=True)
+    title_en = english_title_field()
+    body_en = RichTextField(blank=True, help_text="nội dung tiếng Anh / the text shown in English mode")
 
-    content_panels = [*Page.content_panels, FieldPanel("body")]
+    content_panels = [*Page.content_panels, FieldPanel("title_en"), FieldPanel("body"), FieldPanel("body_en")]
     search_fields = [*Page.search_fields, index.SearchField("body")]
 
     class Meta:
-        verbose_name = "trang nội dung (standard page)"
+        verbose_name = vi_en("trang nội dung", "standard page")
 
 
 class ContactPage(Page):
@@ -161,12 +178,14 @@ class ContactPage(Page):
     phone = models.CharField(max_length=50, blank=True)
     email = models.EmailField(blank=True)
     body = RichTextField(blank=True)
+    title_en = english_title_field()
+    body_en = RichTextField(blank=True, help_text="nội dung tiếng Anh / the text shown in English mode")
 
-    content_panels = [*Page.content_panels, FieldPanel("unit"), FieldPanel("address"), FieldPanel("phone"),
-                      FieldPanel("email"), FieldPanel("body")]
+    content_panels = [*Page.content_panels, FieldPanel("title_en"), FieldPanel("unit"), FieldPanel("address"),
+                      FieldPanel("phone"), FieldPanel("email"), FieldPanel("body"), FieldPanel("body_en")]
 
     class Meta:
-        verbose_name = "liên hệ (contact page)"
+        verbose_name = vi_en("liên hệ", "contact page")
 
 
 class HistoricUnitPage(Page):
@@ -180,7 +199,7 @@ class HistoricUnitPage(Page):
     subpage_types = []
 
     class Meta:
-        verbose_name = "đơn vị cũ (historic unit page)"
+        verbose_name = vi_en("đơn vị cũ", "historic unit page")
 
     def get_context(self, request, *args, **kwargs):
         from .history import successor_statement

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -10,6 +10,7 @@ from hopnhat.core import navigation
 from hopnhat.org.access import is_staff_member, roles_of, visible_agencies
 
 from . import oidc
+from .context_processors import site_name
 
 
 def home(request):
@@ -26,7 +27,10 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(sign_in_options=navigation.sign_in_options(), **kwargs)
+        context = super().get_context_data(sign_in_options=navigation.sign_in_options(), **kwargs)
+        # LoginView puts the request's host ("127.0.0.1:8100") in site_name: the portal's own name instead
+        context["site_name"] = site_name()
+        return context
 
     def get_default_redirect_url(self):
         # Citizens have no staff area: send them home rather than to a page that refuses them.
@@ -45,12 +49,37 @@ class SignOutView(auth_views.LogoutView):
         return response
 
 
+def contact(request):
+    """Liên hệ, always there for the footer: the portal's own contact page when its editors published one at this
+    address (a Wagtail page), else the responsible agency's details from settings.HOPNHAT_PORTAL."""
+    from wagtail.views import serve
+
+    try:
+        return serve(request, request.path.lstrip("/"))
+    except Http404:
+        return render(request, "hopnhat/contact.html")
+
+
+def distinct_roles(user) -> list[dict]:
+    """Each role once per agency, for the staff home: a superuser's platform role is not listed twice."""
+    rows, seen = [], set()
+    for r in roles_of(user):
+        key = (r.role, r.agency_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({"label": r.get_role_display(), "role": r.role, "agency": r.agency})
+    return rows
+
+
 @login_required
 def staff_home(request):
     if not is_staff_member(request.user):
         raise PermissionDenied("not a member of staff")
+    roles = distinct_roles(request.user)
     return render(request, "hopnhat/staff_home.html", {
-        "roles": roles_of(request.user),
+        "roles": roles,
+        "superuser_line": request.user.is_superuser and not any(r["role"] == "platform_admin" for r in roles),
         "agency_count": visible_agencies(request.user).count(),
         "can_use_cms": request.user.has_perm("wagtailadmin.access_admin"),
     })

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class ConsolidationInventoryConfig(AppConfig):
     name = "hopnhat.consolidation.inventory"
     label = "consolidation_inventory"
-    verbose_name = "Rà soát hệ thống cũ (Inventory and assessment)"
+    verbose_name = "Rà soát hệ thống cũ"
 
     def ready(self):
         from hopnhat.core.navigation import NavItem, register

@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import Q
 
+from hopnhat.core.lang import OneLanguageForm, localise_form, vi_en_lazy
 from hopnhat.org.models import AdminUnit, Agency
 
 from .models import Criterion, Decision, OldSystem
@@ -15,6 +16,60 @@ class OldSystemForm(forms.ModelForm):
                   "yearly_cost_vnd", "capability", "vendor_support", "notes"]
         widgets = {"contract_end": forms.DateInput(attrs={"type": "date"}),
                    "endpoints": forms.Textarea(attrs={"rows": 3}), "notes": forms.Textarea(attrs={"rows": 3})}
+        labels = {
+            "code": vi_en_lazy("Mã hệ thống",
+            "System code"),
+            "name": vi_en_lazy("Tên hệ thống",
+            "Name"),
+            "system_type": vi_en_lazy("Loại hệ thống",
+            "Type"),
+            "agency": vi_en_lazy("Cơ quan chủ quản",
+            "Owning agency"),
+            "new_unit": vi_en_lazy("Đơn vị mới phục vụ",
+            "New unit served"),
+            "vendor": vi_en_lazy("Nhà cung cấp",
+            "Vendor"),
+            "product": vi_en_lazy("Sản phẩm",
+            "Product"),
+            "version": vi_en_lazy("Phiên bản",
+            "Version"),
+            "hosting": vi_en_lazy("Nơi đặt hệ thống",
+            "Hosting"),
+            "url": vi_en_lazy("Địa chỉ truy cập",
+            "Address (URL)"),
+            "users": vi_en_lazy("Số tài khoản",
+            "User accounts"),
+            "records": vi_en_lazy("Số bản ghi",
+            "Records"),
+            "data_gb": vi_en_lazy("Dung lượng dữ liệu (GB)",
+            "Data (GB)"),
+            "security_level": vi_en_lazy("Cấp độ an toàn thông tin",
+            "Security level"),
+            "contract_end": vi_en_lazy("Hết hạn hợp đồng",
+            "Contract ends"),
+            "endpoints": vi_en_lazy("Điểm tích hợp",
+            "Integration points"),
+            "yearly_cost_vnd": vi_en_lazy("Chi phí hằng năm (đồng)",
+            "Yearly cost (VND)"),
+            "capability": vi_en_lazy("Năng lực chức năng (1–5)",
+            "Functional capability (1–5)"),
+            "vendor_support": vi_en_lazy("Hỗ trợ của nhà cung cấp (1–5)",
+            "Vendor support (1–5)"),
+            "notes": vi_en_lazy("Ghi chú",
+            "Notes"),
+        }
+        help_texts = {
+            "code": vi_en_lazy("Khóa mà các lượt chuyển đổi dùng, ví dụ portal-hagianggovvn",
+            "The key migration runs use, e.g. portal-hagianggovvn"),
+            "agency": vi_en_lazy("Thường là cơ quan đã dừng hoạt động sau sắp xếp",
+            "Often one closed by the reform"),
+            "new_unit": vi_en_lazy("Tỉnh hoặc xã sau sắp xếp mà hệ thống sẽ phục vụ",
+            "The post-reform province or commune it will serve"),
+            "endpoints": vi_en_lazy("Mỗi dòng một điểm (LGSP, NDXP, Cổng DVC QG…)",
+            "One per line (LGSP, NDXP, national portal…)"),
+            "capability": vi_en_lazy("Do tổ công nghệ thông tin đánh giá",
+            "Rated by the IT team"),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -27,6 +82,7 @@ class OldSystemForm(forms.ModelForm):
         self.fields["new_unit"].queryset = units.order_by("level", "code")
         if self.instance.pk:  # the engine's runs are keyed by the code: it does not change once recorded
             self.fields["code"].disabled = True
+        localise_form(self)
 
     def clean(self):
         data = super().clean()
@@ -50,6 +106,7 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["system"].queryset = candidates
         self.fields["into"].queryset = candidates
+        localise_form(self)
 
 
 class WeightsForm(forms.Form):
@@ -58,8 +115,9 @@ class WeightsForm(forms.Form):
         for value, label in Criterion.choices:
             self.fields[value] = forms.DecimalField(label=label, min_value=0, max_value=999, decimal_places=2,
                                                     initial=weights[value])
+        localise_form(self)
 
 
-class ImportForm(forms.Form):
+class ImportForm(OneLanguageForm, forms.Form):
     file = forms.FileField(label="Tệp Excel (.xlsx) / Excel file")
     dry_run = forms.BooleanField(label="Chỉ kiểm tra, không ghi / check only", required=False)

@@ -12,17 +12,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from hopnhat.core.lang import vi_en
 from hopnhat.core.text import fold, nfc
 from hopnhat.org.models import AdminUnit, Agency, Level, Vintage
 
 
 class SystemType(models.TextChoices):
-    PORTAL = "portal", "Cổng/Trang thông tin điện tử (portal)"
-    TTHC = "tthc", "Giải quyết thủ tục hành chính (dossiers)"
-    DOCUMENTS = "documents", "Quản lý văn bản điều hành (documents)"
-    EMAIL = "email", "Thư điện tử công vụ (email)"
-    REPORTING = "reporting", "Thông tin báo cáo (reporting)"
-    OTHER = "other", "Khác (other)"
+    PORTAL = "portal", vi_en("Cổng/Trang thông tin điện tử", "Portal")
+    TTHC = "tthc", vi_en("Giải quyết thủ tục hành chính", "Dossiers")
+    DOCUMENTS = "documents", vi_en("Quản lý văn bản điều hành", "Documents")
+    EMAIL = "email", vi_en("Thư điện tử công vụ", "Email")
+    REPORTING = "reporting", vi_en("Thông tin báo cáo", "Reporting")
+    OTHER = "other", vi_en("Khác", "Other")
 
 
 # The five kinds the governing principles (part II) want one of per new unit; "other" has no such rule.
@@ -31,10 +32,10 @@ CONSOLIDATED_TYPES = [SystemType.PORTAL, SystemType.TTHC, SystemType.DOCUMENTS, 
 
 
 class Decision(models.TextChoices):
-    UNDECIDED = "undecided", "Chưa quyết định (undecided)"
-    KEEP = "keep", "Giữ làm hệ thống duy nhất (keep as the single system)"
-    MIGRATE = "migrate", "Chuyển dữ liệu vào hệ thống khác (migrate into another)"
-    RETIRE = "retire", "Dừng hoạt động (retire)"
+    UNDECIDED = "undecided", vi_en("Chưa quyết định", "Undecided")
+    KEEP = "keep", vi_en("Giữ làm hệ thống duy nhất", "Keep as the single system")
+    MIGRATE = "migrate", vi_en("Chuyển dữ liệu vào hệ thống khác", "Migrate into another")
+    RETIRE = "retire", vi_en("Dừng hoạt động", "Retire")
 
 
 def _rating(help_text: str):
@@ -86,8 +87,8 @@ class OldSystem(models.Model):
     class Meta:
         ordering = ["new_unit__code", "system_type", "code"]
         indexes = [models.Index(fields=["new_unit", "system_type"])]
-        verbose_name = "hệ thống cũ (old system)"
-        verbose_name_plural = "hệ thống cũ (old systems)"
+        verbose_name = vi_en("hệ thống cũ", "old system")
+        verbose_name_plural = vi_en("hệ thống cũ", "old systems")
 
     def __str__(self) -> str:
         return f"{self.name} [{self.code}]"
@@ -116,12 +117,12 @@ class OldSystem(models.Model):
 
 
 class Criterion(models.TextChoices):
-    CAPABILITY = "capability", "Năng lực chức năng (capability)"
-    USAGE = "usage", "Mức độ sử dụng (usage)"
-    DATA_VOLUME = "data_volume", "Khối lượng dữ liệu (data volume)"
-    SECURITY = "security", "Cấp độ an toàn (security level)"
-    COST = "cost", "Chi phí hằng năm (yearly cost)"
-    VENDOR_SUPPORT = "vendor_support", "Hỗ trợ của nhà cung cấp (vendor support)"
+    CAPABILITY = "capability", vi_en("Năng lực chức năng", "Capability")
+    USAGE = "usage", vi_en("Mức độ sử dụng", "Usage")
+    DATA_VOLUME = "data_volume", vi_en("Khối lượng dữ liệu", "Data volume")
+    SECURITY = "security", vi_en("Cấp độ an toàn", "Security level")
+    COST = "cost", vi_en("Chi phí hằng năm", "Yearly cost")
+    VENDOR_SUPPORT = "vendor_support", vi_en("Hỗ trợ của nhà cung cấp", "Vendor support")
 
 
 class CriterionWeight(models.Model):
@@ -134,7 +135,7 @@ class CriterionWeight(models.Model):
 
     class Meta:
         ordering = ["criterion"]
-        verbose_name = "trọng số tiêu chí (criterion weight)"
+        verbose_name = vi_en("trọng số tiêu chí", "criterion weight")
 
     def __str__(self) -> str:
         return f"{self.criterion}={self.weight}"

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 
 from hopnhat.core import audit
+from hopnhat.core.lang import vi_en
 from hopnhat.org.models import AdminUnit
 
 from .models import CONSOLIDATED_TYPES, Criterion, CriterionWeight, Decision, OldSystem
@@ -97,24 +98,26 @@ def _vn(number) -> str:
 
 def _rating_value(rating: int | None, what: str) -> tuple[float, str, str]:
     if rating is None:
-        return 0.0, "—", f"{what} chưa đánh giá, tính 0 / not rated, counts as 0"
+        return 0.0, "—", vi_en(f"{what} chưa đánh giá, tính 0", "not rated, counts as 0")
     return (rating - 1) / 4, f"{rating}/5", f"({rating} − 1) / 4"
 
 
 def _relative(amount, best, unit: str) -> tuple[float, str, str]:
     if amount is None:
-        return 0.0, "—", "thiếu số liệu, tính 0 / no figure, counts as 0"
+        return 0.0, "—", vi_en("thiếu số liệu, tính 0", "no figure, counts as 0")
     if not best:
-        return 0.0, f"{_vn(amount)} {unit}", "không hệ thống nào có số liệu > 0 / no candidate above 0"
-    return float(amount) / float(best), f"{_vn(amount)} {unit}", f"{_vn(amount)} / {_vn(best)} (cao nhất / the highest)"
+        return 0.0, f"{_vn(amount)} {unit}", vi_en("không hệ thống nào có số liệu > 0", "no candidate above 0")
+    return float(amount) / float(best), f"{_vn(amount)} {unit}", vi_en(f"{_vn(amount)} / {_vn(best)} (cao nhất)",
+                                                                 f"{_vn(amount)} / {_vn(best)} (the highest)")
 
 
 def _cost(cost, cheapest) -> tuple[float, str, str]:
     if cost is None:
-        return 0.0, "—", "thiếu chi phí, tính 0 / no cost figure, counts as 0"
+        return 0.0, "—", vi_en("thiếu chi phí, tính 0", "no cost figure, counts as 0")
     if cost == 0:
         return 1.0, "0 ₫", "không tốn chi phí / costs nothing"
-    return float(cheapest) / float(cost), f"{_vn(cost)} ₫", f"{_vn(cheapest)} (thấp nhất / the lowest) / {_vn(cost)}"
+    return float(cheapest) / float(cost), f"{_vn(cost)} ₫", vi_en(
+        f"{_vn(cheapest)} (thấp nhất) / {_vn(cost)}", f"{_vn(cheapest)} (the lowest) / {_vn(cost)}")
 
 
 def candidates(unit: AdminUnit, system_type: str) -> QuerySet[OldSystem]:

@@ -11,6 +11,7 @@ from importlib import import_module
 
 from django.db.models import QuerySet
 
+from hopnhat.core.lang import vi_en
 from hopnhat.org.models import AdminUnit
 
 from .models import CONSOLIDATED_TYPES, Decision, OldSystem, SystemType
@@ -27,9 +28,9 @@ class State:
     NOT_STARTED = "not_started"
 
     LABELS = {
-        CONSOLIDATED: "Đã hợp nhất (consolidated)",
-        IN_MIGRATION: "Đang chuyển đổi (in migration)",
-        NOT_STARTED: "Chưa bắt đầu (not started)",
+        CONSOLIDATED: vi_en("Đã hợp nhất", "Consolidated"),
+        IN_MIGRATION: vi_en("Đang chuyển đổi", "In migration"),
+        NOT_STARTED: vi_en("Chưa bắt đầu", "Not started"),
     }
 
 

@@ -93,6 +93,11 @@ def test_cutover_cli_walks_to_switch_with_json_answers_and_audit(legacy_hr, org,
     assert answers["switch"]["hooks"] == 1 and switched == ["hr-hagiang"]
     assert selectors.cutover_state("hr-hagiang") == "switch"
     assert _call("status", "hr-hagiang")["systems"][0]["cutover"] == "switch"
+    # the people's text is Vietnamese through and through: no "cân đối True", the step by its Vietnamese name
+    human = StringIO()
+    call_command("consolidate", "status", "hr-hagiang", stdout=human)
+    assert "cân đối;" in human.getvalue() and "True" not in human.getvalue()
+    assert "chuyển đổi: Chuyển sang nền tảng;" in human.getvalue()
 
     entries = list(AuditEntry.objects.filter(action__startswith="consolidation.cutover."))
     state = Cutover.objects.get(system="hr-hagiang")

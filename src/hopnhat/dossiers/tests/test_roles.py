@@ -45,7 +45,7 @@ def test_assign_names_the_official_and_the_history_says_who_assigned_whom(team, 
     assert dossier.status == Status.PROCESSING
     event = dossier.events.get(action=Action.ASSIGN)
     assert (event.actor, event.assignee) == ("ngo.thi.mai", "nguyen.van.an")
-    assert event.note == "Phân công cho Nguyễn Văn An (nguyen.van.an): Hồ sơ khai sinh"
+    assert event.note == "Phân công cho Nguyễn Văn An, Công chức tư pháp - hộ tịch: Hồ sơ khai sinh"
     entry = AuditEntry.objects.get(action="dossiers.assign", object_pk=str(dossier.pk))
     assert entry.data["assignee"] == "nguyen.van.an"
     # the leader reassigns it; the history keeps both

@@ -127,7 +127,7 @@ def test_each_step_through_the_views(staff, desk, hanoi):
     assert d.status == Status.RETURNED and d.result == "Giấy khai sinh số 45/2026"
     events = list(DossierEvent.objects.filter(dossier=d).values_list("action", "actor", "note"))
     assert events[1:] == [
-        ("assign", "ngo.thi.mai", "Phân công cho Ngô Thị Mai (ngo.thi.mai): Chuyển công chức tư pháp - hộ tịch"),
+        ("assign", "ngo.thi.mai", "Phân công cho Ngô Thị Mai, Công chức một cửa: Chuyển công chức tư pháp - hộ tịch"),
         ("request_supplement", "ngo.thi.mai", "Bổ sung giấy chứng sinh bản chính"),
         ("process", "ngo.thi.mai", "Đã nhận đủ giấy tờ"),
         ("approve", "ngo.thi.mai", ""), ("return_result", "ngo.thi.mai", "")]

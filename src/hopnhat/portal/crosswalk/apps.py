@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class PortalCrosswalkConfig(AppConfig):
     name = "hopnhat.portal.crosswalk"
     label = "portal_crosswalk"
-    verbose_name = "Địa chỉ cũ (URL crosswalk)"
+    verbose_name = "Địa chỉ cũ"
 
     def ready(self):
         from hopnhat.consolidation.cutover import register_cutover_hook

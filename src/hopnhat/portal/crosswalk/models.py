@@ -10,29 +10,31 @@ row. Precedence when a request arrives (`resolve.py`): exact path (with its sign
 
 from django.db import models
 
+from hopnhat.core.lang import vi_en
+
 
 class MappingType(models.TextChoices):
-    REDIRECT = "redirect", "Chuyển hướng 301 (redirect)"
-    ARCHIVE = "archive", "Lưu trữ 410 (archive)"
-    UNRESOLVED = "unresolved", "Chưa quyết định (unresolved)"
-    API = "api", "API (307/308 hoặc chuyển tiếp / or proxy)"
+    REDIRECT = "redirect", vi_en("Chuyển hướng 301", "Redirect")
+    ARCHIVE = "archive", vi_en("Lưu trữ 410", "Archive")
+    UNRESOLVED = "unresolved", vi_en("Chưa quyết định", "Unresolved")
+    API = "api", vi_en("API (307/308 hoặc chuyển tiếp)", "API (307/308 or proxy)")
 
 
 class Match(models.TextChoices):
-    EXACT = "exact", "Đúng đường dẫn (exact path)"
-    PREFIX = "prefix", "Tiền tố /…/* (prefix)"
+    EXACT = "exact", vi_en("Đúng đường dẫn", "Exact path")
+    PREFIX = "prefix", vi_en("Tiền tố /…/*", "Prefix")
 
 
 class ApiMode(models.TextChoices):
-    TEMPORARY = "307", "307 (giữ phương thức / keeps the method)"
-    PERMANENT = "308", "308 (giữ phương thức / keeps the method)"
-    PROXY = "proxy", "Chuyển tiếp tới API mới (proxy)"
+    TEMPORARY = "307", vi_en("307 (giữ phương thức)", "307 (keeps the method)")
+    PERMANENT = "308", vi_en("308 (giữ phương thức)", "308 (keeps the method)")
+    PROXY = "proxy", vi_en("Chuyển tiếp tới API mới", "Proxy")
 
 
 class GlobalType(models.TextChoices):
-    NONE = "", "Không (none)"
-    REDIRECT = "redirect", "Chuyển cả trang (redirect the whole host)"
-    ARCHIVE = "archive", "Lưu trữ cả trang (archive the whole host)"
+    NONE = "", vi_en("Không", "None")
+    REDIRECT = "redirect", vi_en("Chuyển cả trang", "Redirect the whole host")
+    ARCHIVE = "archive", vi_en("Lưu trữ cả trang", "Archive the whole host")
 
 
 class OldSite(models.Model):
@@ -63,8 +65,8 @@ class OldSite(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "trang web cũ (old site)"
-        verbose_name_plural = "trang web cũ (old sites)"
+        verbose_name = vi_en("trang web cũ", "old site")
+        verbose_name_plural = vi_en("trang web cũ", "old sites")
 
     def __str__(self) -> str:
         return self.host
@@ -112,7 +114,7 @@ class Mapping(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["site", "match", "path"], name="crosswalk_mapping_once")]
         indexes = [models.Index(fields=["type", "-hits"], name="crosswalk_decide_queue")]
-        verbose_name = "ánh xạ địa chỉ cũ (mapping)"
+        verbose_name = vi_en("ánh xạ địa chỉ cũ", "mapping")
 
     def __str__(self) -> str:
         star = "*" if self.match == Match.PREFIX else ""

@@ -174,3 +174,13 @@ def redirect_lookup(request, url: str):
     data = outcome.as_dict()
     return {"old_url": url, "type": data["type"], "status": data["status"], "target": data["target"],
             "rule": data["rule"], "archive_copy": data["archive_copy"]}
+
+
+@api.get("/", summary="Mục lục API / API index", tags=["index"], include_in_schema=False)
+def index(request):
+    """`/api/v1/` answers with where the documentation is and what the API offers (issue 19)."""
+    base = request.path.rstrip("/")
+    return {"name": api.title, "version": api.version, "documentation": f"{base}{api.docs_url}",
+            "openapi": f"{base}/openapi.json",
+            "endpoints": {"pages": f"{base}/pages", "search": f"{base}/search?q=…",
+                          "redirects": f"{base}/redirects?url=…"}}

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class PortalSearchConfig(AppConfig):
     name = "hopnhat.portal.search"
     label = "portal_search"
-    verbose_name = "Tìm kiếm (Search)"
+    verbose_name = "Tìm kiếm"
 
     def ready(self):
         from django.db.models.signals import post_delete, post_save

@@ -11,6 +11,7 @@ import re
 
 from django.db import models
 
+from hopnhat.core.lang import vi_en
 from hopnhat.core.text import fold, nfc
 from hopnhat.org.models import Vintage
 
@@ -31,11 +32,11 @@ def is_unit_token(token: str) -> bool:
 
 
 class DocType(models.TextChoices):
-    NEWS = "news", "Tin tức (news)"
-    PROCEDURE = "procedure", "Thủ tục hành chính (procedure)"
-    NOTICE = "notice", "Thông báo (notice)"
-    DOCUMENT = "document", "Văn bản (legal document)"
-    PAGE = "page", "Trang (page)"
+    NEWS = "news", vi_en("Tin tức", "News")
+    PROCEDURE = "procedure", vi_en("Thủ tục hành chính", "Procedure")
+    NOTICE = "notice", vi_en("Thông báo", "Notice")
+    DOCUMENT = "document", vi_en("Văn bản", "Legal document")
+    PAGE = "page", vi_en("Trang", "Page")
 
 
 class SearchDocument(models.Model):
@@ -59,8 +60,8 @@ class SearchDocument(models.Model):
     class Meta:
         ordering = ["-date", "id"]
         indexes = [models.Index(fields=["doc_type", "year"])]
-        verbose_name = "tài liệu tìm kiếm (search document)"
-        verbose_name_plural = "tài liệu tìm kiếm (search documents)"
+        verbose_name = vi_en("tài liệu tìm kiếm", "search document")
+        verbose_name_plural = vi_en("tài liệu tìm kiếm", "search documents")
 
     def __str__(self) -> str:
         return self.title
@@ -96,8 +97,8 @@ class Synonym(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
-        verbose_name = "từ đồng nghĩa (synonym)"
-        verbose_name_plural = "từ đồng nghĩa (synonyms)"
+        verbose_name = vi_en("từ đồng nghĩa", "synonym")
+        verbose_name_plural = vi_en("từ đồng nghĩa", "synonyms")
 
     def __str__(self) -> str:
         return nfc(self.phrases)
@@ -117,8 +118,8 @@ class BestBet(models.Model):
     class Meta:
         ordering = ["query_key", "position"]
         constraints = [models.UniqueConstraint(fields=["query_key", "document"], name="best_bet_once")]
-        verbose_name = "kết quả ưu tiên (best bet)"
-        verbose_name_plural = "kết quả ưu tiên (best bets)"
+        verbose_name = vi_en("kết quả ưu tiên", "best bet")
+        verbose_name_plural = vi_en("kết quả ưu tiên", "best bets")
 
     def __str__(self) -> str:
         return f"{self.query} → {self.document}"
@@ -136,8 +137,8 @@ class ProtectedWord(models.Model):
 
     class Meta:
         ordering = ["word_key"]
-        verbose_name = "từ không sửa chính tả (protected word)"
-        verbose_name_plural = "từ không sửa chính tả (protected words)"
+        verbose_name = vi_en("từ không sửa chính tả", "protected word")
+        verbose_name_plural = vi_en("từ không sửa chính tả", "protected words")
 
     def __str__(self) -> str:
         return self.word
@@ -155,4 +156,4 @@ class SearchTerm(models.Model):
     doc_count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = "từ trong chỉ mục (index term)"
+        verbose_name = vi_en("từ trong chỉ mục", "index term")

@@ -43,7 +43,7 @@ def test_portal_home(browser_page, assert_accessible, units, tmp_path):
     page.goto("/cong/")
     assert page.locator("html").get_attribute("lang") == "vi"
     assert page.get_by_role("heading", level=1).is_visible()
-    assert page.get_by_role("heading", name="Tin mới / Latest news").is_visible()
+    assert page.get_by_role("heading", name="Tin mới").is_visible()
     news = page.get_by_role("link", name="Ra quân trồng cây đầu xuân")
     assert news.is_visible()
     assert page.get_by_role("link", name="UBND tỉnh Hà Giang (cũ)").is_visible()
@@ -60,7 +60,7 @@ def test_article_page(browser_page, assert_accessible, units, tmp_path):
     page = browser_page
     page.goto(article.url)
     assert page.get_by_role("heading", level=1).inner_text() == article.title
-    assert page.get_by_role("navigation", name="Vị trí / Breadcrumbs").is_visible()
+    assert page.get_by_role("navigation", name="Vị trí").is_visible()
     image = page.get_by_role("img", name="Quang cảnh hội nghị")
     assert image.count() == 1
     width = page.evaluate("window.innerWidth")

@@ -10,7 +10,7 @@ from hopnhat.consolidation import demo, quarantine
 from hopnhat.consolidation.inventory import demo as inventory_demo
 from hopnhat.consolidation.inventory.models import OldSystem
 from hopnhat.consolidation.models import StagedRecord
-from hopnhat.core import demo as org_demo
+from hopnhat.org import demo as org_demo
 from hopnhat.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db

@@ -99,12 +99,12 @@ def test_plan_export_reads_back_with_scores_decisions_and_counts(mail_run, tmp_p
     header = rows[0]
     by_code = {row[header.index("Mã hệ thống")]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     mail = by_code["tuyenquang-mail"]
-    assert mail["Quyết định"] == "Chuyển dữ liệu vào hệ thống khác (migrate into another)"
+    assert mail["Quyết định"] == "Chuyển dữ liệu vào hệ thống khác"
     assert mail["Chuyển vào"] == "hagiang-mail" and mail["Đợt"] == 2 and mail["Người quyết định"] == "nguyen.van.an"
     assert (mail["Số lần chạy"], mail["Đã nạp"], mail["Cách ly"], mail["Đã lọc"]) == (1, 2, 1, 1)
     assert mail["Đơn vị mới"] == "Tỉnh Tuyên Quang" and mail["Mã định danh"] == "000.00.09.H60"
     assert by_code["hagiang-motcua"]["Hạng"] == 1 and by_code["hagiang-motcua"]["Điểm"] > 0
     summary = {row[2]: row for row in book["Tổng hợp"].iter_rows(min_row=2, values_only=True)}
-    assert summary["Thư điện tử công vụ (email)"][3] == "Đang chuyển đổi (in migration)"
+    assert summary["Thư điện tử công vụ"][3] == "Đang chuyển đổi"
     weights = dict(book["Trọng số"].iter_rows(min_row=2, values_only=True))
     assert weights["capability"] == 25

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from hopnhat.consolidation import cutover, quarantine, reconciliation, review, selectors
 from hopnhat.consolidation.engine import Progress, run_mapping
 from hopnhat.consolidation.mapping import Mapping
-from hopnhat.consolidation.models import MigrationRun, ReviewItem, ReviewStatus
+from hopnhat.consolidation.models import CutoverStep, MigrationRun, ReviewItem, ReviewStatus
 from hopnhat.core.json_output import HopnhatCommand
 
 UNBALANCED = 3
@@ -142,10 +142,12 @@ class Command(HopnhatCommand):
         registered = set(OldSystem.objects.filter(code__in=systems).values_list("code", flat=True))
         data = [{**selectors.system_totals(s), "cutover": selectors.cutover_state(s), "registered": s in registered}
                 for s in systems]
+        steps = dict(CutoverStep.choices)
         lines = [f"{d['system']}: {d['staged']} bản ghi — nạp {d['loaded']}, gộp {d['merged']}, cách ly "
-                 f"{d['quarantined']}, lọc {d['filtered']}; cân đối {d['balanced']}; chuyển đổi {d['cutover']}; "
+                 f"{d['quarantined']}, lọc {d['filtered']}; {'cân đối' if d['balanced'] else 'KHÔNG cân đối'}; "
+                 f"chuyển đổi: {steps.get(d['cutover'], d['cutover'])}; "
                  f"chờ xem xét {d['pending_reviews']}"
-                 + ("" if d["registered"] else " — chưa có trong danh mục hệ thống cũ / not in the register")
+                 + ("" if d["registered"] else " — chưa có trong danh mục hệ thống cũ")
                  for d in data]
         self.emit({"ok": True, "systems": data}, "\n".join(lines) or "Chưa có lượt nào / no runs yet")
 

@@ -91,7 +91,8 @@ class Command(HopnhatCommand):
             counts = catalogue.load_procedures(path)
         except catalogue.CatalogueError as exc:
             raise CommandError(str(exc)) from exc
-        self.emit({"ok": True, **counts}, f"Danh mục thủ tục / catalogue: {counts}")
+        self.emit({"ok": True, **counts}, f"Danh mục thủ tục: thêm {counts.get('created', 0)}, cập nhật "
+                                          f"{counts.get('updated', 0)}, không đổi {counts.get('unchanged', 0)}")
 
     def handle_outbox(self, outbox_action, **options):
         getattr(self, f"outbox_{outbox_action}")(**options)

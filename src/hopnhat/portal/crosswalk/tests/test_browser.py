@@ -18,7 +18,7 @@ def test_archive_page_in_a_browser(browser_page, assert_accessible, hagiang):
     assert browser_page.get_by_role("heading", level=1).inner_text() == "Trang này không còn được đăng ở đây"
     link = browser_page.get_by_role("link", name="Xem bản lưu trữ của trang này")
     assert link.get_attribute("href") == "https://tuyenquang.gov.vn/luu-tru/ha-giang/mat-dien-2016"
-    assert browser_page.get_by_text("Tỉnh Tuyên Quang").is_visible()
+    assert browser_page.get_by_text("Tỉnh Tuyên Quang", exact=True).is_visible()
     assert_accessible(browser_page)
 
 

@@ -34,7 +34,7 @@ def test_search_from_the_header_box_with_facets(browser_page, articles, assert_a
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert_accessible(page)
 
-    page.get_by_label("Thông báo (notice)").check()
+    page.get_by_label("Thông báo").check()
     page.get_by_role("button", name="Lọc").click()
     page.wait_for_url("**type=notice**")
     assert page.locator(".hit-title").all_inner_texts() == ["Lịch cấp căn cước lưu động ở phường Ba Đình"]

@@ -228,7 +228,7 @@ def test_a_hit_shows_its_document_and_the_unit_facet_names_old_units(corpus, han
     [hit] = search("giao dat trau quy").hits
     doc = corpus["dat_trau_quy"]
     assert (hit.id, hit.url, hit.title, hit.doc_type, hit.doc_type_label) == (
-        doc.pk, "/tin/giao-dat/", doc.title, "news", "Tin tức (news)")
+        doc.pk, "/tin/giao-dat/", doc.title, "news", "Tin tức")
     assert (hit.unit, hit.unit_id, hit.date) == (hanoi["trau_quy"].name, hanoi["trau_quy"].pk, "2024-03-12")
     assert "<mark>Trâu</mark> <mark>Quỳ</mark>" in hit.title_html and "<mark>" in hit.snippet_html
     [unit] = search("giao dat trau quy").facets["unit"]

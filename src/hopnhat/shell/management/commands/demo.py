@@ -42,7 +42,10 @@ class Command(HopnhatCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="load the data only (tests, CI)")
-        parser.add_argument("--addr", default="127.0.0.1:8000", help="address for the server (default 127.0.0.1:8000)")
+        parser.add_argument("--addr", default="127.0.0.1:8000",
+                            help="địa chỉ máy chủ, ví dụ --addr 127.0.0.1:8100 khi cổng 8000 đang bận / address to "
+                                 "serve on, e.g. --addr 127.0.0.1:8100 when port 8000 is taken (default "
+                                 "127.0.0.1:8000)")
 
     def handle(self, *args, **options):
         # Progress goes to the terminal for people; under --json it is collected and left out of the answer.
@@ -78,8 +81,9 @@ class Command(HopnhatCommand):
             "django_admin": f"{base}/django-admin/",
             "wagtail_admin": f"{base}/cms/",
         }
-        self.emit({"units": units, "org": org, "modules": modules, "urls": urls,
-                   "serving": not options["no_serve"]}, self._human(org, urls))
+        logins = demo_logins(org, modules)
+        self.emit({"units": units, "org": org, "modules": modules, "urls": urls, "logins": logins,
+                   "serving": not options["no_serve"]}, self._human(logins, urls))
         if options["no_serve"]:
             return
         if not settings.DEBUG:
@@ -88,9 +92,9 @@ class Command(HopnhatCommand):
                               "(scripts/dev demo sets it)")
         call_command("runserver", options["addr"], use_reloader=False)
 
-    def _human(self, org: dict, urls: dict) -> str:
-        width = max(len(u["username"]) for u in org["users"])
-        users = "\n".join(f"  {u['username']:<{width}}  {u['password']}  {u['shows']}" for u in org["users"])
+    def _human(self, logins: list[dict], urls: dict) -> str:
+        width = max(len(u["username"]) for u in logins)
+        users = "\n".join(f"  {u['username']:<{width}}  {u['password']}  {u['shows']}" for u in logins)
         return (
             "\nBản demo đã sẵn sàng / the demo is ready\n"
             f"  Trang chủ / home:                 {urls['home']}\n"
@@ -101,4 +105,18 @@ class Command(HopnhatCommand):
             f"  Wagtail (CMS):                    {urls['wagtail_admin']}\n"
             "Tài khoản demo (tên đăng nhập, mật khẩu) / demo logins (user name, password):\n"
             f"{users}\n"
+            "Cổng khác / another port: hopnhat demo --addr 127.0.0.1:8100\n"
         )
+
+
+def demo_logins(org: dict, modules: dict) -> list[dict]:
+    """Every demo login, the organisation's and each module's team (a module's demo may return "team": [{username,
+    password, shows, …}]), once each, in that order."""
+    rows, seen = [], set()
+    for row in [*org["users"], *(row for result in modules.values() if isinstance(result, dict)
+                                 for row in result.get("team", []))]:
+        if row["username"] not in seen:
+            seen.add(row["username"])
+            rows.append({"username": row["username"], "password": row["password"],
+                         "shows": row.get("shows") or row.get("role", "")})
+    return rows
