@@ -10,9 +10,9 @@ from django.contrib.auth.models import User
 from django.test import override_settings
 from django.utils import timezone
 
-from hopnhat.org import demo as core_demo
 from hopnhat.dossiers import dashboard, demo, lookup, worklist
 from hopnhat.dossiers.models import Action, Dossier, Status
+from hopnhat.org import demo as core_demo
 from hopnhat.org.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from hopnhat.consolidation import demo, quarantine
 from hopnhat.consolidation.inventory import demo as inventory_demo
 from hopnhat.consolidation.inventory.models import OldSystem
 from hopnhat.consolidation.models import StagedRecord
-from hopnhat.org import demo as org_demo
 from hopnhat.core.models import AuditEntry
+from hopnhat.org import demo as org_demo
 
 pytestmark = pytest.mark.django_db
 
