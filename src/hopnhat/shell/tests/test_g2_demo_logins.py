@@ -1,7 +1,7 @@
 """Issue 19: the demo's closing output lists every login — the organisation's users and each module's team — and
 says how to serve on another port."""
 
-from hopnhat.core.management.commands.demo import Command, demo_logins
+from hopnhat.shell.management.commands.demo import Command, demo_logins
 
 
 def test_every_demo_login_is_listed_once_with_the_port_hint():
