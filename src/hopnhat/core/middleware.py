@@ -15,3 +15,17 @@ class LanguageMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class AuditActorMiddleware:
+    """Audited changes made while serving a request (staff pages, the Django and Wagtail admins) name the signed-in
+    user; the user is only looked up when something is actually audited."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from .audit import acting_as
+
+        with acting_as(lambda: getattr(request, "user", None) or "anonymous"):
+            return self.get_response(request)

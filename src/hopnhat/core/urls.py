@@ -9,4 +9,5 @@ urlpatterns = [
     path("dang-xuat/", views.SignOutView.as_view(), name="logout"),
     path("can-bo/", views.staff_home, name="staff-home"),
     path("healthz", views.healthz, name="healthz"),
+    path("can-bo/khoa-dang-nhap/", views.signin_locks, name="signin-locks"),
 ]

@@ -59,3 +59,25 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+@login_required
+def signin_locks(request):
+    """Accounts and addresses locked after wrong passwords; a unit administrator unlocks those of their subtree."""
+    from django.contrib import messages
+
+    from . import signin
+
+    if not is_staff_member(request.user):
+        raise PermissionDenied("not a member of staff")
+    if request.method == "POST":
+        username = request.POST.get("username", "").strip() or None
+        ip = request.POST.get("ip", "").strip() or None
+        if not (username or ip) or not signin.may_unlock(request.user, username, ip):
+            raise PermissionDenied("not allowed to unlock this account")
+        signin.unlock(request.user, username=username, ip=ip)
+        messages.success(request, f"Đã mở khóa / unlocked: {username or ip}")
+        return redirect("core:signin-locks")
+    rows = [a for a in signin.locked_attempts()
+            if signin.may_unlock(request.user, a.username or None, None if a.username else a.ip_address)]
+    return render(request, "hopnhat/signin_locks.html", {"rows": rows})
