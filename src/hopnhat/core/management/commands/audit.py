@@ -54,7 +54,8 @@ class Command(HopnhatCommand):
         try:
             point = audit.checkpoint()
         except ValueError as exc:
-            raise CommandError(f"Không ghi điểm neo cho chuỗi đã hỏng / refusing to anchor a broken chain: {exc}") from exc
+            raise CommandError(f"Không ghi điểm neo cho chuỗi đã hỏng / refusing to anchor a broken chain: "
+                               f"{exc}") from exc
         self.emit({"seq": point.seq, "hash": point.hash, "at": point.at, "log": str(audit.checkpoint_log_path())},
                   f"Điểm neo #{point.seq} đã ghi vào {audit.checkpoint_log_path()} / checkpoint #{point.seq} written")
 
