@@ -62,7 +62,7 @@ def test_a_unit_administrator_unlocks_an_official_of_the_subtree_audited(client,
     RoleAssignment.objects.create(user=official, role=Role.OFFICIAL, agency=ward)
     admin = User.objects.create_user("quantri.tinh", password=PASSWORD)
     RoleAssignment.objects.create(user=admin, role=Role.UNIT_ADMIN, agency=province)
-    other = User.objects.create_user("canbo.ngoai", password=PASSWORD)  # no role in the province
+    User.objects.create_user("canbo.ngoai", password=PASSWORD)  # no role in the province
     for n in range(10):
         _sign_in(client, "canbo.thu", f"sai-{n}", ip="198.51.100.1")
         _sign_in(client, "canbo.ngoai", f"sai-{n}", ip="198.51.100.2")
