@@ -253,3 +253,38 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "hopnhat.core.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "hopnhat.core.signin.locked_out"
 AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): the site's pages use no scripts and no inline styles, so their policy allows
+# only our own style sheets, images and forms; the Django admin, Wagtail (/cms/) and the API docs get their own.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+_OIDC_ORIGIN = "/".join(HOPNHAT_OIDC["issuer"].split("/")[:3]) if HOPNHAT_OIDC["issuer"] else ""
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [NONE],
+    "script-src": [SELF],
+    "style-src": [SELF, NONCE],   # a page's own <style nonce="{{ request.csp_nonce }}"> block, nothing else inline
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "manifest-src": [SELF],
+    "form-action": [SELF] + ([_OIDC_ORIGIN] if _OIDC_ORIGIN else []),  # sign-out continues at VNeID's end-session
+    "frame-ancestors": [NONE],
+    "base-uri": [NONE],
+    "object-src": [NONE],
+}}
+HOPNHAT_ADMIN_CSP_PREFIXES = ["/django-admin/", "/cms/", "/api/v1/docs"]
+HOPNHAT_ADMIN_CSP = {
+    "default-src": [SELF],
+    "script-src": [SELF, "'unsafe-inline'", "https://cdn.jsdelivr.net"],  # Wagtail's inline data; ninja's docs
+    "style-src": [SELF, "'unsafe-inline'", "https://cdn.jsdelivr.net"],
+    "img-src": [SELF, "data:", "blob:", "https:"],   # embeds' thumbnails, editors' pasted images
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF],
+    "frame-src": [SELF, "https:"],                  # page previews, video embeds
+    "frame-ancestors": [SELF],
+    "form-action": [SELF],
+    "base-uri": [SELF],
+    "object-src": [NONE],
+}
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "hopnhat.core.middleware.ContentSecurityPolicyMiddleware")
