@@ -12,6 +12,7 @@ class ConsolidationConfig(AppConfig):
         from hopnhat.org import importers  # noqa: F401
 
         from . import sources  # noqa: F401
+        from .views import may_review
 
         register(NavItem("consolidation:review", "Duyệt bản ghi nghi trùng", "Duplicate review", staff_only=True,
-                         order=42))
+                         order=42, permission=may_review))

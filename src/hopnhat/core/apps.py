@@ -17,4 +17,12 @@ class CoreConfig(AppConfig):
                        m2m=("groups", "user_permissions"))
         register_model(Group, m2m=("permissions",))
 
+        from hopnhat.org.access import is_unit_admin
+
         from . import signin  # noqa: F401  (audits lockouts)
+        from .navigation import NavItem, register
+
+        register(NavItem("core:signin-locks", "Tài khoản bị khóa đăng nhập", "Locked sign-ins", staff_only=True,
+                         order=90, permission=is_unit_admin,
+                         description_vi="Mở khóa cán bộ nhập sai mật khẩu quá nhiều lần",
+                         description_en="Unlock officials after too many wrong passwords"))

@@ -11,7 +11,7 @@ def site_shell(request):
     user = getattr(request, "user", None)
     return {
         "site_name": getattr(settings, "WAGTAIL_SITE_NAME", "hopnhat"),
-        "public_nav": navigation.public_items(),
+        "public_nav": navigation.public_items(request),
         "staff_nav": navigation.staff_items(request),
         "is_staff_member": is_staff_member(user),
     }

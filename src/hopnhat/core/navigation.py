@@ -8,6 +8,7 @@
 A link whose URL name does not resolve is left out, so an app can register before its URLs exist.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +23,18 @@ class NavItem:
     order: int = 100
     description_vi: str = ""
     description_en: str = ""
+    # Who may open the page: a predicate on the user, the same one the view checks (org.access.staff_required),
+    # so nobody is shown a link that answers 403. Staff items default to any member of staff.
+    permission: Callable | None = None
+
+    def shown_to(self, user) -> bool:
+        if self.permission is not None:
+            return bool(self.permission(user))
+        if self.staff_only:
+            from hopnhat.org.access import is_staff_member
+
+            return is_staff_member(user)
+        return True
 
 
 @dataclass(frozen=True)
@@ -65,16 +78,18 @@ def _resolved(items):
     return out
 
 
-def public_items():
-    return _resolved(i for i in _items if not i.staff_only)
+def public_items(request=None):
+    user = getattr(request, "user", None)
+    return _resolved(i for i in _items if not i.staff_only and (i.permission is None or i.shown_to(user)))
 
 
 def staff_items(request):
     from hopnhat.org.access import is_staff_member
 
-    if not is_staff_member(getattr(request, "user", None)):
+    user = getattr(request, "user", None)
+    if not is_staff_member(user):
         return []
-    return _resolved(i for i in _items if i.staff_only)
+    return _resolved(i for i in _items if i.staff_only and i.shown_to(user))
 
 
 def sign_in_options():

@@ -6,7 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from hopnhat.org.access import is_staff_member, roles_of, visible_agencies
+from hopnhat.org.access import is_staff_member, is_unit_admin, roles_of, staff_required, visible_agencies
 
 from . import navigation, oidc
 
@@ -61,15 +61,12 @@ def healthz(request):
     return JsonResponse({"ok": True})
 
 
-@login_required
+@staff_required(allowed=is_unit_admin)
 def signin_locks(request):
     """Accounts and addresses locked after wrong passwords; a unit administrator unlocks those of their subtree."""
     from django.contrib import messages
 
     from . import signin
-
-    if not is_staff_member(request.user):
-        raise PermissionDenied("not a member of staff")
     if request.method == "POST":
         username = request.POST.get("username", "").strip() or None
         ip = request.POST.get("ip", "").strip() or None
