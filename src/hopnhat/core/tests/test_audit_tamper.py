@@ -118,3 +118,29 @@ def test_verify_reports_the_checkpoint_it_compared_with(checkpoint_log):
     call_command("audit", "verify", "--json", stdout=out)
     data = json.loads(out.getvalue())
     assert data["ok"] and data["checkpoint_seq"] == 5
+
+
+def test_the_migration_rekeys_a_plain_sha256_chain_and_refuses_a_broken_one():
+    """Chains written before the key (plain sha256) are verified, then re-keyed, by core.0004_b1_audit_hmac."""
+    import importlib
+
+    from django.apps import apps
+
+    rekey = importlib.import_module("hopnhat.core.migrations.0004_b1_audit_hmac").rekey
+    _five_entries()
+    _rewrite_with_sha256(from_seq=1)          # what the chain looked like before this change
+    with connection.cursor() as cursor:       # undo the test helper's edit of #1: an honest old chain
+        cursor.execute("UPDATE core_auditentry SET actor = %s WHERE seq = 1", ["nguyen.van.an"])
+    prev = audit.GENESIS
+    for entry in AuditEntry.objects.order_by("seq"):
+        new_hash = hashlib.sha256((prev + audit._canonical(entry)).encode()).hexdigest()
+        AuditEntry.objects.filter(seq=entry.seq).update(prev_hash=prev, hash=new_hash)
+        prev = new_hash
+    AuditHead.objects.filter(id=1).update(last_hash=prev)
+    assert not audit.verify_chain().ok
+    rekey(apps, None)
+    assert audit.verify_chain().ok
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditentry SET hash = %s WHERE seq = 2", ["f" * 64])
+    with pytest.raises(RuntimeError, match="#1"):   # no longer a valid sha256 chain: not re-keyed
+        rekey(apps, None)
