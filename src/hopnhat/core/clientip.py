@@ -19,7 +19,9 @@ def _valid(address: str) -> str:
 
 
 def client_ip(request) -> str:
-    peer = request.META.get("REMOTE_ADDR", "") or "unknown"
+    """A valid address, or "" when there is none (a unix-socket peer): never a free-form string, since axes
+    stores it in an inet column."""
+    peer = _valid(request.META.get("REMOTE_ADDR", "") or "")
     proxies = int(getattr(settings, "HOPNHAT_TRUSTED_PROXIES", 0) or 0)
     if proxies <= 0:
         return peer
