@@ -16,6 +16,9 @@ class CoreConfig(AppConfig):
         register_model(get_user_model(), exclude={"last_login"}, redact={"password"},
                        m2m=("groups", "user_permissions"))
         register_model(Group, m2m=("permissions",))
+        from axes.models import AccessAttempt
+
+        register_model(AccessAttempt, events=("delete",))   # clearing a lockout in the admin is an unlock
 
         from hopnhat.org.access import is_unit_admin
 

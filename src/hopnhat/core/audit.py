@@ -275,7 +275,7 @@ def audited_models() -> list[AuditedModel]:
 
 
 def register_model(model: type[models.Model], *, exclude: Iterable[str] = (), redact: Iterable[str] = (),
-                   m2m: Iterable[str] = ()) -> None:
+                   m2m: Iterable[str] = (), events: Iterable[str] = ("create", "update", "delete")) -> None:
     """Audit every create, update and delete of `model` (and changes to the many-to-many fields `m2m`), with the
     field values before and after. Called from the owning app's `AppConfig.ready()`; `core` imports no domain app.
     Bulk writes (`QuerySet.update`, `bulk_create`) send no signals: code that uses them on a registered model
@@ -284,9 +284,12 @@ def register_model(model: type[models.Model], *, exclude: Iterable[str] = (), re
     spec.fields = [f.name for f in model._meta.concrete_fields if f.name not in spec.exclude]
     _registry[model] = spec
     uid = f"hopnhat_audit_{spec.label}"
-    pre_save.connect(_pre_save, sender=model, dispatch_uid=uid + "_pre", weak=False)
-    post_save.connect(_post_save, sender=model, dispatch_uid=uid + "_post", weak=False)
-    post_delete.connect(_post_delete, sender=model, dispatch_uid=uid + "_delete", weak=False)
+    events = set(events)
+    if events & {"create", "update"}:   # (a model whose rows churn, like failed sign-ins, audits deletes only)
+        pre_save.connect(_pre_save, sender=model, dispatch_uid=uid + "_pre", weak=False)
+        post_save.connect(_post_save, sender=model, dispatch_uid=uid + "_post", weak=False)
+    if "delete" in events:
+        post_delete.connect(_post_delete, sender=model, dispatch_uid=uid + "_delete", weak=False)
     for name in spec.m2m:
         through = model._meta.get_field(name).remote_field.through
         m2m_changed.connect(_m2m_handler(spec, name), sender=through, dispatch_uid=f"{uid}_{name}", weak=False)

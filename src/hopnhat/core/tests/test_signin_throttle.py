@@ -86,3 +86,18 @@ def test_a_unit_administrator_unlocks_an_official_of_the_subtree_audited(client,
     assert AuditEntry.objects.get(action="signin.unlock", object_pk="canbo.ngoai").actor.startswith("system:signin")
     client.force_login(User.objects.create_user("congdan.a"))
     assert client.get("/can-bo/khoa-dang-nhap/").status_code == 403
+
+
+def test_clearing_a_lockout_in_the_django_admin_is_audited(client, official):
+    from axes.models import AccessAttempt
+
+    for n in range(10):
+        _sign_in(client, "canbo.thu", f"sai-{n}", ip="198.51.100.1")
+    attempt = AccessAttempt.objects.get(username="canbo.thu")
+    admin = User.objects.create_superuser("quantri.nen.tang", password=PASSWORD)
+    client.force_login(admin)
+    answer = client.post(f"/django-admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert answer.status_code == 302
+    entry = AuditEntry.objects.get(action="axes.accessattempt.delete")
+    assert entry.actor == "quantri.nen.tang" and entry.data["before"]["username"] == "canbo.thu"
+    assert not AuditEntry.objects.filter(action__in=["axes.accessattempt.create", "axes.accessattempt.update"])
