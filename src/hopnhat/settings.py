@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hopnhat.core.middleware.AuditActorMiddleware",  # audited model changes name the signed-in user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Kept for page moves inside the new portal (404s only); old portals' URLs are the crosswalk's, above.
@@ -252,3 +253,86 @@ HOPNHAT_PORTAL = {
     "site_name_en": os.environ.get("HOPNHAT_SITE_NAME_EN", "Electronic information portal"),
 }
 MIDDLEWARE.append("hopnhat.core.middleware.SiteNotFoundMiddleware")   # the site's 404 page, in the demo too
+
+# ---- Security hardening (issue 13) ----------------------------------------------------------------------------
+
+def _audit_key() -> str:
+    """The audit chain's HMAC key: never in the database, so whoever holds the database cannot recompute the chain.
+    HOPNHAT_AUDIT_KEY in production (from a secret store, a different host than the database's backups); else
+    generated once into var/audit_key (0600)."""
+    if key := os.environ.get("HOPNHAT_AUDIT_KEY"):
+        return key
+    path = VAR_DIR / "audit_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+HOPNHAT_AUDIT_KEY = _audit_key()
+# `hopnhat audit checkpoint` (cron) appends the chain's head here; keep it on storage the database's administrators
+# cannot rewrite (chattr +a, a WORM mount, or HOPNHAT_AUDIT_SYSLOG: /dev/log or host:514 to a remote log server).
+HOPNHAT_AUDIT_CHECKPOINT_LOG = os.environ.get("HOPNHAT_AUDIT_CHECKPOINT_LOG", str(VAR_DIR / "audit-checkpoints.log"))
+HOPNHAT_AUDIT_SYSLOG = os.environ.get("HOPNHAT_AUDIT_SYSLOG", "")
+
+# The client's address: behind N reverse proxies that append to X-Forwarded-For (our nginx: 1), the N-th entry from
+# the right; 0 (default) = the socket's peer. Used by the look-up rate limit and the sign-in lockout.
+HOPNHAT_TRUSTED_PROXIES = int(os.environ.get("HOPNHAT_TRUSTED_PROXIES", "0"))
+# Rate-limit counters shared by all workers: Django's cache when Redis is configured, else the database.
+HOPNHAT_RATE_STORE = "cache" if os.environ.get("REDIS_URL") else "database"
+# The public look-up is limited per dossier code as well (attempts, seconds): guessing one code's phone digits from
+# many addresses stops there.
+HOPNHAT_LOOKUP_CODE_RATE = (int(os.environ.get("HOPNHAT_LOOKUP_CODE_ATTEMPTS", "20")), 3600)
+
+# Sign-in throttling (django-axes): after HOPNHAT_SIGNIN_FAILURES wrong passwords an account, and separately an
+# address, is locked for HOPNHAT_SIGNIN_LOCKOUT_MINUTES; HOPNHAT_SIGNIN_LOCKOUT_BY=username only for offices whose
+# officials all share one NAT address. Unlock: `hopnhat signin unlock`, /can-bo/khoa-dang-nhap/ or the admin.
+INSTALLED_APPS.append("axes")
+AUTHENTICATION_BACKENDS = ["hopnhat.shell.signin.ThrottledBackend", "django.contrib.auth.backends.ModelBackend"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AXES_FAILURE_LIMIT = int(os.environ.get("HOPNHAT_SIGNIN_FAILURES", "10"))
+AXES_COOLOFF_TIME = int(os.environ.get("HOPNHAT_SIGNIN_LOCKOUT_MINUTES", "30")) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [[p.strip()] for p in os.environ.get("HOPNHAT_SIGNIN_LOCKOUT_BY",
+                                                                "username,ip_address").split(",") if p.strip()]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "hopnhat.core.clientip.client_ip"
+AXES_LOCKOUT_CALLABLE = "hopnhat.shell.signin.locked_out"
+AXES_VERBOSE = False
+
+# Content-Security-Policy (django-csp): the site's pages use no scripts and no inline styles, so their policy allows
+# only our own style sheets, images and forms; the Django admin, Wagtail (/cms/) and the API docs get their own.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+_OIDC_ORIGIN = "/".join(HOPNHAT_OIDC["issuer"].split("/")[:3]) if HOPNHAT_OIDC["issuer"] else ""
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": [NONE],
+    "script-src": [SELF],
+    "style-src": [SELF, NONCE],   # a page's own <style nonce="{{ request.csp_nonce }}"> block, nothing else inline
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "manifest-src": [SELF],
+    "form-action": [SELF] + ([_OIDC_ORIGIN] if _OIDC_ORIGIN else []),  # sign-out continues at VNeID's end-session
+    "frame-ancestors": [NONE],
+    "base-uri": [NONE],
+    "object-src": [NONE],
+}}
+HOPNHAT_ADMIN_CSP_PREFIXES = ["/django-admin/", "/cms/", "/api/v1/docs"]
+HOPNHAT_ADMIN_CSP = {
+    "default-src": [SELF],
+    "script-src": [SELF, "'unsafe-inline'", "https://cdn.jsdelivr.net"],  # Wagtail's inline data; ninja's docs
+    "style-src": [SELF, "'unsafe-inline'", "https://cdn.jsdelivr.net"],
+    "img-src": [SELF, "data:", "blob:", "https:"],   # embeds' thumbnails, editors' pasted images
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF],
+    "frame-src": [SELF, "https:"],                  # page previews, video embeds
+    "frame-ancestors": [SELF],
+    "form-action": [SELF],
+    "base-uri": [SELF],
+    "object-src": [NONE],
+}
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "hopnhat.core.middleware.ContentSecurityPolicyMiddleware")

@@ -12,9 +12,10 @@ class ConsolidationConfig(AppConfig):
         from hopnhat.org import importers  # noqa: F401
 
         from . import sources  # noqa: F401
+        from .views import may_review
 
         register(NavItem("consolidation:review", "Duyệt bản ghi nghi trùng", "Duplicate review", staff_only=True,
-                         order=42))
+                         order=42, permission=may_review))
         register(NavItem("consolidation:quarantine", "Bản ghi cách ly", "Quarantine queue", staff_only=True,
                          order=43))
         register(NavItem("consolidation:runs", "Các lượt chuyển đổi", "Migration runs", staff_only=True, order=44))

@@ -26,9 +26,14 @@ def _decidable(user):
                           agency_field="agency", roles=DECIDERS)
 
 
+def may_review(user) -> bool:
+    """Who may open the duplicate review (and sees it in the menu): platform and unit administrators."""
+    return is_platform_admin(user) or visible_agencies(user, DECIDERS).exists()
+
+
 @login_required
 def review_list(request):
-    if not (is_platform_admin(request.user) or visible_agencies(request.user, DECIDERS).exists()):
+    if not may_review(request.user):
         raise PermissionDenied("cần quyền quản trị đơn vị / unit administrators only")
     items = _decidable(request.user)
     pending = items.filter(status=ReviewStatus.PENDING)

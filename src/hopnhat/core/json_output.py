@@ -9,6 +9,15 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
 
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "?"
+
+
 class HopnhatCommand(BaseCommand):
     """A management command that prints either human text or one JSON document (with --json)."""
 
@@ -33,8 +42,16 @@ class HopnhatCommand(BaseCommand):
 
     def execute(self, *args, **options):
         self.as_json = options.get("as_json", False)
+        from .audit import acting_as, current_actor
+
+        # Audited changes a command makes through the ORM name the command (and the OS account that ran it)
+        # unless the command already acts as someone (--actor / a user).
+        actor = current_actor()
+        if actor.startswith("system:") and ":" not in actor[len("system:"):]:
+            actor = f"system:{self.__module__.rsplit('.', 1)[-1]}:{_os_user()}"
         try:
-            return super().execute(*args, **options)
+            with acting_as(actor):
+                return super().execute(*args, **options)
         except CommandError as exc:
             if self.as_json:
                 self.emit({"ok": False, "error": str(exc)})

@@ -101,3 +101,11 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind}"
+
+
+class RateCounter(models.Model):
+    """One rate-limit counter shared by every worker (core.ratelimit), when Redis is not configured."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    bucket = models.BigIntegerField(help_text="time // window: the window this count belongs to")
+    hits = models.PositiveIntegerField(default=0)

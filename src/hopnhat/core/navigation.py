@@ -9,6 +9,7 @@ the ground floor so that every app can plug in without importing the shell, whic
 A link whose URL name does not resolve is left out, so an app can register before its URLs exist.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -23,6 +24,13 @@ class NavItem:
     order: int = 100
     description_vi: str = ""
     description_en: str = ""
+    # Who may open the page: a predicate on the user, the same one the view checks (org.access.staff_required),
+    # so nobody is shown a link that answers 403. Staff items default to any member of staff: the shell shows staff
+    # links to staff members only (core knows no roles).
+    permission: Callable | None = None
+
+    def shown_to(self, user) -> bool:
+        return self.permission is None or bool(self.permission(user))
 
 
 @dataclass(frozen=True)
@@ -66,13 +74,15 @@ def _resolved(items):
     return out
 
 
-def public_items():
-    return _resolved(i for i in _items if not i.staff_only)
+def public_items(request=None):
+    user = getattr(request, "user", None)
+    return _resolved(i for i in _items if not i.staff_only and (i.permission is None or i.shown_to(user)))
 
 
-def staff_items():
-    """Every staff link; the shell decides who sees them (core knows no roles)."""
-    return _resolved(i for i in _items if i.staff_only)
+def staff_items(request=None):
+    """The staff links this user may open; the shell shows them only to staff members (core knows no roles)."""
+    user = getattr(request, "user", None)
+    return _resolved(i for i in _items if i.staff_only and i.shown_to(user))
 
 
 def sign_in_options():

@@ -7,7 +7,12 @@ class DossiersConfig(AppConfig):
     verbose_name = "Hồ sơ TTHC"
 
     def ready(self):
+        from hopnhat.core.audit import register_model
         from hopnhat.core.navigation import NavItem, register
+
+        from .models import AgencyPolicy
+
+        register_model(AgencyPolicy)  # four-eyes on or off is a privileged setting
 
         from . import importers  # noqa: F401 — registers dossiers.dossier and dossiers.history with the engine
 

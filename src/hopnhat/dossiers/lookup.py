@@ -9,9 +9,9 @@ import hmac
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
+from hopnhat.core import ratelimit
 from hopnhat.core.pii import keyed_hash, normalise_id_number
 from hopnhat.core.text import fold
 
@@ -164,14 +164,15 @@ def code_sources(dossier: Dossier) -> list[dict[str, str]]:
     return rows
 
 
-def rate_limit_ok(client: str) -> bool:
-    """At most HOPNHAT_LOOKUP_RATE = (attempts, seconds) look-ups per client per window."""
+def rate_limit_ok(client: str, code: str = "") -> bool:
+    """At most HOPNHAT_LOOKUP_RATE = (attempts, seconds) look-ups per client address per window, and at most
+    HOPNHAT_LOOKUP_CODE_RATE per dossier code from all addresses together (guessing one code's phone digits from
+    many addresses stops there). Counted in core.ratelimit, shared by every worker process."""
     attempts, window = getattr(settings, "HOPNHAT_LOOKUP_RATE", (10, 60))
-    key = f"dossiers:lookup:{client}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:   # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= attempts
+    if not ratelimit.hit(f"lookup:ip:{client}", attempts, window):
+        return False
+    code_key = normalise_code(code)[:60]
+    if code_key:
+        per_code, code_window = getattr(settings, "HOPNHAT_LOOKUP_CODE_RATE", (20, 3600))
+        return ratelimit.hit(f"lookup:code:{code_key}", per_code, code_window)
+    return True

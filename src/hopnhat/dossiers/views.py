@@ -3,10 +3,11 @@ the same for a wrong code and a wrong factor, and are rate-limited per client ad
 
 import json
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
+
+from hopnhat.core.clientip import client_ip
 
 from . import lookup
 
@@ -21,12 +22,9 @@ TOO_MANY = "Tra cứu quá nhiều lần, xin thử lại sau ít phút. / Too m
 
 
 def _client(request) -> str:
-    """The address to count look-ups against. Behind our TLS proxy every request comes from the proxy, so take
-    the address the proxy appended (the last X-Forwarded-For entry; earlier ones are the client's to forge)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded:
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The address to count look-ups against: the right-most X-Forwarded-For entry written by a proxy we trust
+    (HOPNHAT_TRUSTED_PROXIES), never one the client wrote itself."""
+    return client_ip(request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -35,7 +33,7 @@ def lookup_page(request):
     context, status = {"code": request.GET.get("code", "").strip()[:60], "result": None, "error": ""}, 200
     if request.method == "POST":
         context["code"] = request.POST.get("code", "").strip()[:60]
-        if not lookup.rate_limit_ok(_client(request)):
+        if not lookup.rate_limit_ok(_client(request), context["code"]):
             context["error"], status = TOO_MANY, 429
         else:
             _answer_into(context, request.POST)
@@ -56,14 +54,14 @@ def _answer_into(context: dict, data) -> None:
 @require_POST
 def lookup_api(request):
     """POST {"code": "...", "phone": "1234"} → {"ok": true, "dossier": {...}} or {"ok": false, "error": ...}."""
-    if not lookup.rate_limit_ok(_client(request)):
-        return JsonResponse({"ok": False, "error": TOO_MANY}, status=429)
     try:
         body = json.loads(request.body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
         body = request.POST
     if not isinstance(body, dict):
         body = {}
+    if not lookup.rate_limit_ok(_client(request), str(body.get("code", ""))):
+        return JsonResponse({"ok": False, "error": TOO_MANY}, status=429)
     answer = lookup.public_answer(str(body.get("code", ""))[:60], str(body.get("phone", "")),
                                   str(body.get("applicant_name", ""))[:200])
     if answer is None:

@@ -58,3 +58,29 @@ def filter_visible(queryset: QuerySet, user, agency_field: str = "agency", roles
 
 def can_act_on(user, agency: Agency, roles: set[str] | None = None) -> bool:
     return visible_agencies(user, roles).filter(pk=agency.pk).exists()
+
+
+def is_unit_admin(user) -> bool:
+    """A platform administrator, or a unit administrator over some subtree."""
+    return is_platform_admin(user) or roles_of(user).filter(role=Role.UNIT_ADMIN).exists()
+
+
+def staff_required(view=None, *, allowed=is_staff_member):
+    """View decorator for staff tools: a visitor who is not signed in goes to the sign-in page, a signed-in user
+    for whom `allowed(user)` is false (a citizen, by default) gets 403. Menus register the same predicate
+    (`NavItem(permission=…)`), so a link is shown exactly to those its page answers."""
+    from functools import wraps
+
+    from django.contrib.auth.decorators import login_required
+    from django.core.exceptions import PermissionDenied
+
+    def decorate(func):
+        @login_required
+        @wraps(func)
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied("chỉ dành cho cán bộ có vai trò phù hợp / staff with the right role only")
+            return func(request, *args, **kwargs)
+        return wrapped
+
+    return decorate(view) if view is not None else decorate

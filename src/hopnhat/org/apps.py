@@ -7,7 +7,15 @@ class OrgConfig(AppConfig):
     verbose_name = "Đơn vị, cơ quan, con người"
 
     def ready(self):
+        from hopnhat.core.audit import register_model
         from hopnhat.core.navigation import NavItem, register
+
+        from .models import Agency, AgencySuccession, RoleAssignment
+
+        # Roles, agencies and the agency crosswalk (closed → successor) are audited however they change.
+        register_model(RoleAssignment)
+        register_model(Agency, exclude={"path", "name_key"})
+        register_model(AgencySuccession)
 
         register(NavItem(
             "org:unit-lookup", "Tra cứu đơn vị hành chính", "Administrative unit look-up", order=40,

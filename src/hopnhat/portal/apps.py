@@ -18,5 +18,7 @@ class PortalConfig(AppConfig):
         register_importer(ArticleImporter)
         for kind, cls in SOURCE_KINDS.items():
             register_source_kind(kind, cls)
-        register(NavItem("portal:home", "Cổng thông tin", "Portal", order=10))
+        # Shown once the portal has a live home page (before that /cong/ answers 404).
+        register(NavItem("portal:home", "Cổng thông tin", "Portal", order=10,
+                         permission=lambda user: live_home_page() is not None))
         register_home_page(live_home_page)

@@ -9,3 +9,14 @@ class ShellConfig(AppConfig):
     name = "hopnhat.shell"
     label = "shell"
     verbose_name = "Giao diện chung"
+
+    def ready(self):
+        from hopnhat.core.navigation import NavItem, register
+        from hopnhat.org.access import is_unit_admin
+
+        from . import signin  # noqa: F401  (audits lockouts)
+
+        register(NavItem("shell:signin-locks", "Tài khoản bị khóa đăng nhập", "Locked sign-ins", staff_only=True,
+                         order=90, permission=is_unit_admin,
+                         description_vi="Mở khóa cán bộ nhập sai mật khẩu quá nhiều lần",
+                         description_en="Unlock officials after too many wrong passwords"))

@@ -11,8 +11,8 @@ def site_shell(request):
     staff = is_staff_member(user)
     return {
         "site_name": site_name(),
-        "public_nav": navigation.public_items(),
-        "staff_nav": navigation.staff_items() if staff else [],
+        "public_nav": navigation.public_items(request),
+        "staff_nav": navigation.staff_items(request) if staff else [],
         "is_staff_member": staff,
         "portal": portal_identity(),
     }

@@ -10,4 +10,5 @@ urlpatterns = [
     path("can-bo/", views.staff_home, name="staff-home"),
     path("healthz", views.healthz, name="healthz"),
     path("lien-he/", views.contact, name="contact"),
+    path("can-bo/khoa-dang-nhap/", views.signin_locks, name="signin-locks"),
 ]

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from hopnhat.core import navigation
-from hopnhat.org.access import is_staff_member, roles_of, visible_agencies
+from hopnhat.org.access import is_staff_member, is_unit_admin, roles_of, staff_required, visible_agencies
 
 from . import oidc
 from .context_processors import site_name
@@ -89,3 +89,22 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+@staff_required(allowed=is_unit_admin)
+def signin_locks(request):
+    """Accounts and addresses locked after wrong passwords; a unit administrator unlocks those of their subtree."""
+    from django.contrib import messages
+
+    from . import signin
+    if request.method == "POST":
+        username = request.POST.get("username", "").strip() or None
+        ip = request.POST.get("ip", "").strip() or None
+        if not (username or ip) or not signin.may_unlock(request.user, username, ip):
+            raise PermissionDenied("not allowed to unlock this account")
+        signin.unlock(request.user, username=username, ip=ip)
+        messages.success(request, f"Đã mở khóa / unlocked: {username or ip}")
+        return redirect("shell:signin-locks")
+    rows = [a for a in signin.locked_attempts()
+            if signin.may_unlock(request.user, a.username or None, None if a.username else a.ip_address)]
+    return render(request, "hopnhat/signin_locks.html", {"rows": rows})

@@ -4,7 +4,6 @@ import io
 from functools import partial
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -14,7 +13,7 @@ from django.utils import timezone
 from hopnhat.core import audit
 from hopnhat.core.models import AuditEntry
 from hopnhat.core.text import fold
-from hopnhat.org.access import is_platform_admin, visible_agencies
+from hopnhat.org.access import is_platform_admin, staff_required, visible_agencies
 
 from . import decisions, plan, scoring, spreadsheet, status
 from .forms import DecisionForm, ImportForm, OldSystemForm, WeightsForm
@@ -24,7 +23,7 @@ from .scope import EDITOR_ROLES, can_register, editable_systems, visible_systems
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@login_required
+@staff_required
 def system_list(request):
     systems = visible_systems(request.user)
     filters = {key: request.GET.get(key, "").strip() for key in ("unit", "type", "decision", "q")}
@@ -48,7 +47,7 @@ def _visible(request, code) -> OldSystem:
     return get_object_or_404(visible_systems(request.user), code=code)
 
 
-@login_required
+@staff_required
 def system_detail(request, code):
     system = _visible(request, code)
     history = AuditEntry.objects.filter(object_type=system._meta.label_lower, object_pk=str(system.pk))
@@ -58,7 +57,7 @@ def system_detail(request, code):
     })
 
 
-@login_required
+@staff_required
 def system_edit(request, code=None):
     system = get_object_or_404(editable_systems(request.user), code=code) if code else None
     if system is None and not visible_agencies(request.user, EDITOR_ROLES).exists():
@@ -74,7 +73,7 @@ def system_edit(request, code=None):
     return render(request, "inventory/form.html", {"form": form, "system": system})
 
 
-@login_required
+@staff_required
 def assess(request, unit_code, system_type):
     if system_type not in SystemType.values:
         raise Http404
@@ -107,7 +106,7 @@ def assess(request, unit_code, system_type):
     })
 
 
-@login_required
+@staff_required
 def weights(request):
     current = scoring.current_weights()
     form = WeightsForm(request.POST or None, weights=current)
@@ -125,7 +124,7 @@ def weights(request):
     return render(request, "inventory/weights.html", {"form": form, "can_edit": is_platform_admin(request.user)})
 
 
-@login_required
+@staff_required
 def dashboard(request):
     systems = visible_systems(request.user)
     units = status.units_with_systems(systems)
@@ -136,7 +135,7 @@ def dashboard(request):
     })
 
 
-@login_required
+@staff_required
 def export_plan(request):
     buffer = io.BytesIO()
     plan.write_plan(buffer, visible_systems(request.user))
@@ -145,7 +144,7 @@ def export_plan(request):
     return response
 
 
-@login_required
+@staff_required
 def template(request):
     buffer = io.BytesIO()
     spreadsheet.write_template(buffer)
@@ -154,7 +153,7 @@ def template(request):
     return response
 
 
-@login_required
+@staff_required
 def import_register(request):
     if not visible_agencies(request.user, EDITOR_ROLES).exists():
         raise PermissionDenied

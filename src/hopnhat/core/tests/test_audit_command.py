@@ -27,7 +27,7 @@ def _entries():
 def test_verify_reports_an_intact_chain_as_json():
     _entries()
     assert json.loads(_run("verify", "--json")) == {"ok": True, "checked": 3, "first_broken_seq": None,
-                                                    "reason": ""}
+                                                    "reason": "", "checkpoint_seq": None, "checkpoint_at": ""}
     assert "3 mục" in _run("verify")
 
 

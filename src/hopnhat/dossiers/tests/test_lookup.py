@@ -95,7 +95,7 @@ def test_page_renders_the_form(client, db):
     assert page.status_code == 200 and "4 số cuối điện thoại" in page.content.decode()
 
 
-@override_settings(HOPNHAT_LOOKUP_RATE=(1, 60), SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+@override_settings(HOPNHAT_LOOKUP_RATE=(1, 60), HOPNHAT_TRUSTED_PROXIES=1)
 def test_behind_the_proxy_the_limit_counts_the_address_the_proxy_saw(client, db):
     def ask(forwarded):
         return client.post("/ho-so/api/tra-cuu/", "{}", content_type="application/json",

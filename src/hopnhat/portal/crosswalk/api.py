@@ -86,7 +86,7 @@ def check_no_loop(site: OldSite, path: str, target: str) -> None:
     raise MappingError(f"chuỗi chuyển hướng dài quá {MAX_HOPS} bước / redirect chain longer than {MAX_HOPS} hops")
 
 
-def validate(mapping: Mapping) -> None:
+def validate(mapping: Mapping, actor=None) -> None:
     kind = mapping.type
     if kind == MappingType.REDIRECT and not (mapping.target_page_id or mapping.target_url):
         raise MappingError("chuyển hướng cần trang hoặc địa chỉ đích / a redirect needs a page or a target URL")
@@ -97,13 +97,13 @@ def validate(mapping: Mapping) -> None:
             raise MappingError(f"chế độ API “{mapping.api_mode}” không hợp lệ (307, 308, proxy) / bad API mode")
     if kind in {MappingType.REDIRECT, MappingType.API} and mapping.target_url:
         try:
-            check_target(mapping.target_url)
+            check_target(mapping.target_url, actor=actor, site=mapping.site)
         except RefusedTarget as exc:
             raise MappingError(str(exc)) from exc
         check_no_loop(mapping.site, mapping.path, mapping.target_url)
     if mapping.archive_url:
         try:
-            check_target(mapping.archive_url)
+            check_target(mapping.archive_url, actor=actor, site=mapping.site)
         except RefusedTarget as exc:
             raise MappingError(str(exc)) from exc
 
@@ -126,6 +126,16 @@ def decide(site: OldSite, pattern: str, *, actor, action: str = "crosswalk.mappi
     mapping = Mapping.objects.filter(site=site, match=match, path=path).first() or Mapping(
         site=site, match=match, path=path)
     before = mapping.snapshot() if mapping.pk else None
+    # A decision that names a URL replaces a page target (and the reverse), rather than being silently
+    # shadowed by it (serving prefers the page); naming both is refused.
+    for page_field, url_field in (("target_page", "target_url"), ("archive_page", "archive_url")):
+        if fields.get(page_field) is not None and fields.get(url_field):
+            raise MappingError(f"chọn trang hoặc địa chỉ, không cả hai ({page_field} / {url_field}) "
+                               f"/ give a page or a URL, not both")
+        if fields.get(url_field) and page_field not in fields:
+            fields[page_field] = None
+        if fields.get(page_field) is not None and url_field not in fields:
+            fields[url_field] = ""
     for name, value in fields.items():
         setattr(mapping, name, value if value is not None else ("" if name in {"target_url", "archive_url",
                                                                                "api_mode", "notes"} else None))
@@ -133,7 +143,7 @@ def decide(site: OldSite, pattern: str, *, actor, action: str = "crosswalk.mappi
         mapping.api_mode = ""
     if before == mapping.snapshot():
         return mapping, False
-    validate(mapping)
+    validate(mapping, actor)
     with transaction.atomic():
         mapping.version += 1
         mapping.updated_by = actor_name(actor)
@@ -210,7 +220,7 @@ def configure_site(site: OldSite, *, actor, aliases=(), **options) -> dict:
             raise MappingError("chuyển hướng toàn trang không nhận “?” trong địa chỉ đích "
                                "/ a whole-host redirect target takes no query string")
         try:
-            check_target(site.global_url)
+            check_target(site.global_url, actor=actor, site=site)
         except RefusedTarget as exc:
             raise MappingError(str(exc)) from exc
     new_hosts = [h.strip().lower().rstrip(".") for h in aliases if h.strip()]

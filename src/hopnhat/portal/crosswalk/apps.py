@@ -8,7 +8,15 @@ class PortalCrosswalkConfig(AppConfig):
 
     def ready(self):
         from hopnhat.consolidation.cutover import register_cutover_hook
+        from hopnhat.core.audit import register_model
         from hopnhat.core.navigation import NavItem, register
+
+        from .models import AllowedHost, OldHost, OldSite
+
+        # Where old hosts may send people, and which hosts are answered at all, are audited however they change
+        # (mapping decisions are audited by decisions.py, with their own version history).
+        for model in (AllowedHost, OldSite, OldHost):
+            register_model(model)
 
         from . import cutover, resolve, revision  # noqa: F401  (connect the cache-forgetting signals)
 

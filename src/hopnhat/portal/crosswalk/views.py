@@ -1,8 +1,9 @@
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.encoding import escape_uri_path
+
+from hopnhat.org.access import staff_required
 
 from .api import MappingError, decide
 from .forms import DecideForm
@@ -23,13 +24,13 @@ def preview(request, host: str, path: str = ""):
     return respond(request, outcome)
 
 
-@login_required
+@staff_required
 def queue(request):
     rows = pending(request.user)[:200]
     return TemplateResponse(request, "crosswalk/queue.html", {"rows": rows, "form": DecideForm()})
 
 
-@login_required
+@staff_required
 def decide_view(request, pk: int):
     mapping = get_object_or_404(visible_mappings(request.user), pk=pk)
     form = DecideForm(request.POST or None)

@@ -8,8 +8,9 @@ import datetime
 
 from django.http import Http404
 from ninja import NinjaAPI, Query, Schema, Status
-from ninja.errors import HttpError
 from wagtail.models import Page
+
+from hopnhat.core import paging
 
 from .engine import SearchError, search
 from .indexing import page_text
@@ -126,10 +127,14 @@ def _summary(page) -> dict:
             "first_published_at": page.first_published_at, "last_published_at": page.last_published_at}
 
 
-@api.get("/pages", response=PageList, summary="Danh sách trang / list pages", tags=["pages"])
+@api.exception_handler(paging.PagingError)
+def _bad_paging(request, exc):
+    return api.create_response(request, {"detail": str(exc)}, status=400)
+
+
+@api.get("/pages", response={200: PageList, 400: Error}, summary="Danh sách trang / list pages", tags=["pages"])
 def list_pages(request, offset: int = 0, limit: int = 20):
-    if not 1 <= limit <= 100 or offset < 0:
-        raise HttpError(422, "limit phải từ 1 đến 100, offset ≥ 0 / limit must be 1–100 and offset ≥ 0")
+    offset, limit = paging.offset_limit(offset, limit)
     pages = _public_pages().order_by("-first_published_at", "pk")
     return {"count": pages.count(), "offset": offset, "limit": limit,
             "items": [_summary(p) for p in pages[offset:offset + limit]]}
@@ -147,11 +152,12 @@ def page_detail(request, page_id: int):
             "text": doc.body if doc else page_text(page), "origin_unit": getattr(unit, "name", None)}
 
 
-@api.get("/search", response={200: SearchOut, 422: Error}, summary="Tìm kiếm / search", tags=["search"])
+@api.get("/search", response={200: SearchOut, 400: Error, 422: Error}, summary="Tìm kiếm / search", tags=["search"])
 def search_endpoint(request, params: Query[SearchParams]):
+    page = paging.page_number(params.page)
     try:
         results = search(params.q, facets={"unit": params.unit, "type": params.type, "year": params.year},
-                         page=params.page, per_page=params.per_page)
+                         page=page, per_page=params.per_page)
     except SearchError as exc:
         return Status(422, {"detail": str(exc)})
     return results.as_dict()

@@ -2,14 +2,13 @@
 
 from django.shortcuts import render
 
+from hopnhat.core.paging import lenient_page
+
 from .engine import FACETS, SearchError, search
 
 
 def _page_number(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
+    return lenient_page(value)
 
 
 def search_page(request):
