@@ -17,5 +17,6 @@ class ConsolidationConfig(AppConfig):
         register(NavItem("consolidation:review", "Duyệt bản ghi nghi trùng", "Duplicate review", staff_only=True,
                          order=42, permission=may_review))
         register(NavItem("consolidation:quarantine", "Bản ghi cách ly", "Quarantine queue", staff_only=True,
-                         order=43))
-        register(NavItem("consolidation:runs", "Các lượt chuyển đổi", "Migration runs", staff_only=True, order=44))
+                         order=43, permission=may_review))
+        register(NavItem("consolidation:runs", "Các lượt chuyển đổi", "Migration runs", staff_only=True, order=44,
+                         permission=may_review))

@@ -8,7 +8,8 @@ A backup is a directory:
                        two artefacts below
     database.dump      PostgreSQL's custom format (pg_dump -Fc), restored with pg_restore; or
     database.sqlite3   the embedded database, copied with SQLite's online backup API (consistent while in use)
-    files.tar          $HOPNHAT_VAR_DIR without the database, the static files and earlier backups
+    files.tar          $HOPNHAT_VAR_DIR without the database, the static files, earlier backups and the audit
+                       key (kept apart from the data it protects; restore reads it from HOPNHAT_AUDIT_KEY)
 
 `restore` goes only into an empty database (it refuses to overwrite one that holds the platform's tables), then
 checks what it restored against the manifest: every table's row count, every file's sha256, and the audit chain
@@ -40,7 +41,10 @@ FORMAT = 1
 # Left out of files.tar: the database itself (its own artefact), what collectstatic rebuilds, earlier backups, and
 # the test runs' scratch directories.
 SKIP_IN_VAR = {"hopnhat.sqlite3", "hopnhat.sqlite3-wal", "hopnhat.sqlite3-shm", "static", "backups", "test",
-               "test-sqlite", "test-pg", "oidc-provider"}
+               "test-sqlite", "test-pg", "oidc-provider",
+               # the audit chain's key never travels with the database it protects: whoever holds a backup could
+               # otherwise rewrite the chain; restore takes it from HOPNHAT_AUDIT_KEY (docs/security.md)
+               "audit_key"}
 
 
 class BackupError(Exception):
@@ -285,6 +289,10 @@ def restore(path: Path, database_url: str, var_dir: Path) -> RestoreReport:
 def _verify_audit_as_restored(database_url: str, var_dir: Path, head: dict) -> dict:
     """Run `hopnhat audit verify` as the restored platform (its database, its var files and keys)."""
     env = {**os.environ, "DATABASE_URL": database_url, "HOPNHAT_VAR_DIR": str(var_dir)}
+    # The key the chain was written with: from the operator's secret store (HOPNHAT_AUDIT_KEY), which this process
+    # already reads; a backup never carries it.
+    if key := getattr(settings, "HOPNHAT_AUDIT_KEY", ""):
+        env["HOPNHAT_AUDIT_KEY"] = key
     done = subprocess.run([sys.executable, "-m", "hopnhat", "audit", "verify", "--json"], env=env,
                           capture_output=True, text=True, timeout=3600)
     try:

@@ -30,7 +30,10 @@ class NavItem:
     permission: Callable | None = None
 
     def shown_to(self, user) -> bool:
-        return self.permission is None or bool(self.permission(user))
+        if self.permission is not None:
+            return bool(self.permission(user))
+        # a staff link needs at least a signed-in user here; the shell shows staff links to staff members only
+        return not self.staff_only or bool(getattr(user, "is_authenticated", False))
 
 
 @dataclass(frozen=True)
