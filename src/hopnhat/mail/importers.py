@@ -1,0 +1,1 @@
+"""Placeholder until the old-address importer lands."""
