@@ -156,6 +156,8 @@ class FolderState(models.Model):
     folder = models.CharField(max_length=500, help_text="the old folder's name, decoded (UTF-8)")
     uidvalidity = models.BigIntegerField(default=0)
     last_uid = models.BigIntegerField(default=0)
+    messages = models.PositiveIntegerField(default=0, help_text="messages in the old folder at the last run")
+    target_messages = models.PositiveIntegerField(default=0, help_text="messages in the new folder after it")
     copied = models.PositiveIntegerField(default=0)
     already_there = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
