@@ -218,5 +218,5 @@ HOPNHAT_MAIL = {
     "ldap_suffix": os.environ.get("HOPNHAT_LDAP_SUFFIX", "dc=hopnhat,dc=vn"),
     "address_pattern": os.environ.get("HOPNHAT_MAIL_ADDRESS_PATTERN", "{given}{initials}"),
     "forward_months": int(os.environ.get("HOPNHAT_MAIL_FORWARD_MONTHS", "12")),
-    "carddav_dir": Path(os.environ.get("HOPNHAT_CARDDAV_DIR", VAR_DIR / "carddav")),
+    "carddav_port": int(os.environ.get("HOPNHAT_CARDDAV_PORT", "10232")),
 }

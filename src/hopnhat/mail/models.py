@@ -166,3 +166,42 @@ class FolderState(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["source", "folder"], name="folder_state_once")]
         ordering = ["source", "folder"]
+
+
+class PersonContact(models.Model):
+    """What the directory shows of an official beyond `org`'s record: work phone and address, and a personal
+    mobile shown to colleagues only when its owner allowed it (Person.phone is never shown without that)."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="contact")
+    office_phone = models.CharField(max_length=30, blank=True)
+    office_address = models.CharField(max_length=300, blank=True)
+    room = models.CharField(max_length=50, blank=True)
+    mobile = models.CharField(max_length=30, blank=True)
+    mobile_shared = models.BooleanField(default=False, help_text="the owner allows colleagues to see the mobile")
+    hidden = models.BooleanField(default=False, help_text="left out of the directory (protected staff)")
+
+    class Meta:
+        verbose_name = "liên hệ cán bộ (person contact)"
+        verbose_name_plural = "liên hệ cán bộ (person contacts)"
+
+    def save(self, *args, **kwargs):
+        self.office_address = nfc(self.office_address)
+        super().save(*args, **kwargs)
+
+
+class AgencyContact(models.Model):
+    """An agency's public contact point: what the public directory shows."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.CASCADE, related_name="contact")
+    phone = models.CharField(max_length=30, blank=True)
+    fax = models.CharField(max_length=30, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    website = models.URLField(blank=True)
+
+    class Meta:
+        verbose_name = "liên hệ cơ quan (agency contact)"
+        verbose_name_plural = "liên hệ cơ quan (agency contacts)"
+
+    def save(self, *args, **kwargs):
+        self.address = nfc(self.address)
+        super().save(*args, **kwargs)

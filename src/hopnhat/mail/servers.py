@@ -1,6 +1,7 @@
 """The real mail and directory servers the platform drives: Postfix (SMTP in, LMTP out), Dovecot (IMAP, LMTP, a
-master user for migrations) and OpenLDAP slapd, from Debian's packages, each configured in a directory of the
-project's own (`$HOPNHAT_VAR_DIR/mailserver` by default) and listening on its own loopback ports. Nothing of the
+master user for migrations) and OpenLDAP slapd, from Debian's packages, and Radicale (CardDAV, from PyPI), each
+configured in a directory of the project's own (`$HOPNHAT_VAR_DIR/mailserver` by default) and listening on its
+own loopback ports. Nothing of the
 machine's system-wide mail set-up is read or changed: Postfix runs as `postfix -c DIR`, Dovecot as `dovecot -c
 FILE`, slapd as `slapd -f FILE -h ldap://127.0.0.1:PORT/`.
 
@@ -39,12 +40,14 @@ class Layout:
     lmtp_port: int = 10024
     imap_port: int = 10143
     ldap_port: int = 10389
+    carddav_port: int = 10232
     hostname: str = "mail.hopnhat.local"
     ldap_suffix: str = "dc=hopnhat,dc=vn"
     instance: str = "hopnhat"
     default_transport: str = "error:5.3.0 thư ra ngoài chưa được cấu hình / no outgoing relay configured"
     with_postfix: bool = True
     with_ldap: bool = True
+    with_carddav: bool = True
     secrets: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
@@ -57,7 +60,7 @@ class Layout:
         conf = settings.HOPNHAT_MAIL
         return cls(root=Path(conf["dir"]), smtp_port=conf["smtp_port"], lmtp_port=conf["lmtp_port"],
                    imap_port=conf["imap_port"], ldap_port=conf["ldap_port"], hostname=conf["hostname"],
-                   ldap_suffix=conf["ldap_suffix"])
+                   ldap_suffix=conf["ldap_suffix"], carddav_port=conf.get("carddav_port", 10232))
 
     @classmethod
     def from_env(cls, root: str | None = None) -> Layout:
@@ -69,6 +72,7 @@ class Layout:
                    lmtp_port=int(env("HOPNHAT_MAIL_LMTP_PORT", "10024")),
                    imap_port=int(env("HOPNHAT_MAIL_IMAP_PORT", "10143")),
                    ldap_port=int(env("HOPNHAT_LDAP_PORT", "10389")),
+                   carddav_port=int(env("HOPNHAT_CARDDAV_PORT", "10232")),
                    hostname=env("HOPNHAT_MAIL_HOSTNAME", "mail.hopnhat.local"),
                    ldap_suffix=env("HOPNHAT_LDAP_SUFFIX", "dc=hopnhat,dc=vn"))
 
@@ -158,7 +162,7 @@ def write_config(layout: Layout) -> Layout:
     """Write every server's configuration under layout.root (idempotent; keeps the mail, queue and LDAP data)."""
     root = layout.root
     for sub in ("log", "maps", "mail", "postfix/conf", "postfix/queue", "postfix/data", "dovecot/run",
-                "dovecot/state", "ldap/db", "ldap/run"):
+                "dovecot/state", "ldap/db", "ldap/run", "carddav/collections/collection-root/danhba/toanbo"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     _chown(root / "postfix" / "data", "postfix")
@@ -173,6 +177,15 @@ def write_config(layout: Layout) -> Layout:
         layout.slapd_conf.write_text(_render("slapd.conf", layout,
                                              ldap_admin_hash=_ldap_hash(layout.secret("ldap_admin"))))
         layout.slapd_conf.chmod(0o600)
+    if layout.with_carddav:
+        (root / "carddav" / "radicale.conf").write_text(_render("radicale.conf", layout))
+        (root / "carddav" / "rights").write_text((TEMPLATES / "radicale-rights").read_text())
+        book = root / "carddav" / "collections" / "collection-root" / "danhba" / "toanbo"
+        props = {"tag": "VADDRESSBOOK", "D:displayname": "Danh bạ điện tử / Directory",
+                 "CR:addressbook-description": "Danh bạ toàn cơ quan, chỉ đọc / global address book, read-only"}
+        (book / ".Radicale.props").write_text(json.dumps(props, ensure_ascii=False))
+        if not (root / "carddav" / "users").exists():
+            atomic_write(root / "carddav" / "users", "")
     # Empty maps until the platform publishes its own, so every server starts.
     for name in MAP_NAMES if layout.with_postfix else []:
         if not (layout.maps_dir / f"{name}.db").exists():
@@ -241,6 +254,21 @@ def slapd_pid(layout: Layout) -> int | None:
     return _pid_alive(layout.root / "ldap" / "run" / "slapd.pid")
 
 
+def radicale_pid(layout: Layout) -> int | None:
+    return _pid_alive(layout.root / "carddav" / "radicale.pid")
+
+
+def _start_radicale(layout: Layout) -> None:
+    """Radicale (PyPI, GPL-3.0) as a program of its own, from the same Python environment."""
+    import sys
+
+    log = open(layout.root / "log" / "radicale.log", "ab")  # noqa: SIM115 — handed to the child process
+    child = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(layout.root / "carddav" /
+                                                                                   "radicale.conf")],
+                             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    (layout.root / "carddav" / "radicale.pid").write_text(str(child.pid))
+
+
 def start(layout: Layout, wait: bool = True) -> dict:
     """Start whatever of the three is not running (idempotent), then wait for each port."""
     started = []
@@ -253,6 +281,9 @@ def start(layout: Layout, wait: bool = True) -> dict:
     if layout.with_ldap and slapd_pid(layout) is None:
         _daemon(layout, "slapd", "-f", str(layout.slapd_conf), "-h", f"ldap://127.0.0.1:{layout.ldap_port}/")
         started.append("slapd")
+    if layout.with_carddav and radicale_pid(layout) is None:
+        _start_radicale(layout)
+        started.append("radicale")
     if wait:
         for port in ports(layout):
             wait_port(port)
@@ -265,6 +296,8 @@ def ports(layout: Layout) -> list[int]:
         out.insert(0, layout.smtp_port)
     if layout.with_ldap:
         out.append(layout.ldap_port)
+    if layout.with_carddav:
+        out.append(layout.carddav_port)
     return out
 
 
@@ -281,6 +314,11 @@ def _stop_pid(pid: int | None, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:   # our own child (Radicale): reap it
+                return
+        except ChildProcessError:
+            pass
+        try:
             os.kill(pid, 0)
         except OSError:
             return
@@ -293,6 +331,8 @@ def stop(layout: Layout) -> None:
     _stop_pid(dovecot_pid(layout))
     if layout.with_ldap:
         _stop_pid(slapd_pid(layout))
+    if layout.with_carddav:
+        _stop_pid(radicale_pid(layout))
 
 
 def free_port() -> int:
@@ -316,7 +356,7 @@ def main(argv: list[str] | None = None) -> None:
         stop(layout)
     elif args.action == "status":
         print(json.dumps({"postfix": postfix_running(layout), "dovecot": dovecot_pid(layout) is not None,
-                          "slapd": slapd_pid(layout) is not None,
+                          "slapd": slapd_pid(layout) is not None, "radicale": radicale_pid(layout) is not None,
                           "ports": {p: port_open(p) for p in ports(layout)}}))
 
 

@@ -15,10 +15,11 @@ from . import servers
 def start_instance(root: Path, *, with_postfix: bool = True, with_ldap: bool = True, instance: str = "hopnhat-test",
                    hostname: str = "mail.test.hopnhat") -> servers.Layout:
     layout = servers.Layout(root=root, smtp_port=servers.free_port(), lmtp_port=servers.free_port(),
-                            imap_port=servers.free_port(), ldap_port=servers.free_port(), instance=instance,
-                            hostname=hostname, with_postfix=with_postfix, with_ldap=with_ldap)
+                            imap_port=servers.free_port(), ldap_port=servers.free_port(),
+                            carddav_port=servers.free_port(), instance=instance, hostname=hostname,
+                            with_postfix=with_postfix, with_ldap=with_ldap, with_carddav=with_ldap)
     servers.stop(layout)   # a previous run's instance in the same directory (killed test run)
-    for sub in ("mail", "maps"):   # a test session starts with no mail and no accounts
+    for sub in ("mail", "maps", "ldap/db", "carddav/collections"):   # a session starts with no mail, no accounts
         shutil.rmtree(Path(root) / sub, ignore_errors=True)
     servers.write_config(layout)
     servers.start(layout)
@@ -28,7 +29,7 @@ def start_instance(root: Path, *, with_postfix: bool = True, with_ldap: bool = T
 def settings_for(layout: servers.Layout) -> dict:
     return {"dir": layout.root, "smtp_port": layout.smtp_port, "lmtp_port": layout.lmtp_port,
             "imap_port": layout.imap_port, "ldap_port": layout.ldap_port, "hostname": layout.hostname,
-            "ldap_suffix": layout.ldap_suffix}
+            "ldap_suffix": layout.ldap_suffix, "carddav_port": layout.carddav_port}
 
 
 def wait_for_message(layout: servers.Layout, user: str, password: str, subject_contains: str, *,
