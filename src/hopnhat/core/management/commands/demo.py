@@ -19,6 +19,7 @@ MODULE_DEMOS = [
     "hopnhat.consolidation.demo",
     "hopnhat.portal.demo",
     "hopnhat.dossiers.demo",
+    "hopnhat.mail.demo",
 ]
 
 
