@@ -51,15 +51,15 @@ def _plan(mail_servers, old_server, tmp_path, **extra) -> dict:
             "target": {"host": "127.0.0.1", "port": mail_servers.imap_port, "master_user": "migrator",
                        "master_password": mail_servers.secret("master")},
             "parallel": 2, "report_dir": str(tmp_path / "reports"),
-            "mailboxes": [{"old": "an@hagiang.gov.vn", "new": "annv@tuyenquang.gov.vn"},
-                          {"old": "binh@hagiang.gov.vn", "password": "cu-2024", "new": "binhtt@tuyenquang.gov.vn"}],
+            "mailboxes": [{"old": "an@hagiang.gov.vn", "new": "annv.chuyen@tuyenquang.gov.vn"},
+                          {"old": "binh@hagiang.gov.vn", "password": "cu-2024", "new": "binhtt.chuyen@tuyenquang.gov.vn"}],
             **extra}
 
 
 def _new_users(mail_servers):
     from hopnhat.mail import servers
 
-    users = "".join(f"{u}::::::\n" for u in ("annv@tuyenquang.gov.vn", "binhtt@tuyenquang.gov.vn"))
+    users = "".join(f"{u}::::::\n" for u in ("annv.chuyen@tuyenquang.gov.vn", "binhtt.chuyen@tuyenquang.gov.vn"))
     servers.atomic_write(mail_servers.maps_dir / "dovecot-users", users)
 
 
@@ -97,7 +97,7 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
     env = {**os.environ, "DATABASE_URL": url, "HOPNHAT_TEST_DB_NAME": ""}
     child = subprocess.Popen([sys.executable, "-m", "hopnhat.cli", "mail", "migrate", str(plan_path), "--json"],
                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    target = _target(mail_servers, "binhtt@tuyenquang.gov.vn")
+    target = _target(mail_servers, "binhtt.chuyen@tuyenquang.gov.vn")
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
@@ -110,7 +110,7 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
         child.wait(10)
     finally:
         target.logout()
-    partial = _target(mail_servers, "binhtt@tuyenquang.gov.vn")
+    partial = _target(mail_servers, "binhtt.chuyen@tuyenquang.gov.vn")
     copied_before = partial.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"]
     partial.logout()
     assert 5 <= copied_before < 30
@@ -118,12 +118,12 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
     report = migrate.run_plan(migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path)))
     assert report["verified"] is True and report["totals"]["errors"] == 0
     by_new = {m["new"]: m for m in report["mailboxes"]}
-    binh = by_new["binhtt@tuyenquang.gov.vn"]
+    binh = by_new["binhtt.chuyen@tuyenquang.gov.vn"]
     assert binh["copied"] + binh["already_there"] == 30 and binh["already_there"] >= copied_before
-    an = by_new["annv@tuyenquang.gov.vn"]
+    an = by_new["annv.chuyen@tuyenquang.gov.vn"]
     assert an["verification"]["identified"] == 14 + 4 + 6
 
-    imap = _target(mail_servers, "annv@tuyenquang.gov.vn")
+    imap = _target(mail_servers, "annv.chuyen@tuyenquang.gov.vn")
     try:
         assert imap.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == 14   # the duplicate pair stays a pair
         assert imap.folder_status("Sent", [b"MESSAGES"])[b"MESSAGES"] == 4
@@ -152,13 +152,13 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
     assert states.get(folder=NESTED).messages == 6
 
     # A message deleted on the new server is found missing by verify, and copied back by the next run.
-    imap = _target(mail_servers, "annv@tuyenquang.gov.vn")
+    imap = _target(mail_servers, "annv.chuyen@tuyenquang.gov.vn")
     imap.select_folder("Sent")
     imap.delete_messages(imap.search(["ALL"])[:1])
     imap.expunge()
     imap.logout()
     plan = migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path))
-    result = migrate.verify_job(plan, plan.find("annv@tuyenquang.gov.vn"))
+    result = migrate.verify_job(plan, plan.find("annv.chuyen@tuyenquang.gov.vn"))
     assert result["ok"] is False and result["missing_count"] == 1
     healed = migrate.run_plan(plan)
     assert healed["totals"]["copied"] == 1 and healed["verified"]
