@@ -61,7 +61,8 @@ SPECIAL_NAMES = {
 }
 HEADER_FIELDS = b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]"
 FETCH_IDENTITY = ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]"]
-BATCH = 200
+BATCH = 500   # identities fetched per command
+CHUNK = 50    # messages fetched and appended per command
 
 
 # ---------------------------------------------------------------- plan
@@ -267,6 +268,35 @@ def _append_flags(flags) -> list:
     return [f for f in flags if f not in (b"\\Recent", "\\Recent")]
 
 
+def _append(dst, target: str, batch: list[tuple[int, dict]], result: FolderResult, progress: Progress,
+            pause: float) -> None:
+    """MULTIAPPEND (RFC 3502) when the target has it and nothing throttles: one command, all or nothing, for the
+    chunk; otherwise, or when the target refuses the chunk, one APPEND per message so each refusal names its
+    message."""
+    if not batch:
+        return
+    if not pause and len(batch) > 1 and b"MULTIAPPEND" in dst.capabilities():
+        try:
+            dst.multiappend(target, [item for _, item in batch])
+        except Exception:  # noqa: BLE001, S110 — nothing of the chunk was stored: retried one by one below
+            pass
+        else:
+            for _, item in batch:
+                result.copied += 1
+                progress.advance(len(item["msg"]))
+            return
+    for uid, item in batch:
+        try:
+            dst.append(target, item["msg"], flags=item["flags"], msg_time=item["date"])
+        except Exception as exc:  # noqa: BLE001 — the target refused this one (quota, size): say why
+            result.skipped.append({"uid": uid, "reason": f"máy chủ mới từ chối / target refused: {exc}"})
+            continue
+        result.copied += 1
+        progress.advance(len(item["msg"]))
+        if pause:
+            time.sleep(pause)
+
+
 def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> dict:
     """Copy what is missing of one mailbox, folder by folder, then verify it. Safe to run again at any time."""
     progress = progress or Progress()
@@ -311,9 +341,10 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 else:
                     todo.append(uid)
             progress.plan(len(todo))
-            for start in range(0, len(todo), 20):
-                chunk = todo[start:start + 20]
-                fetched = src.fetch(chunk, ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "BODY.PEEK[]"])
+            for start in range(0, len(todo), CHUNK):
+                chunk = todo[start:start + CHUNK]
+                fetched = src.fetch(chunk, ["FLAGS", "INTERNALDATE", "BODY.PEEK[]"])
+                batch = []
                 for uid in chunk:
                     data = fetched.get(uid)
                     if data is None:
@@ -325,15 +356,9 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                         result.skipped.append({"uid": uid, "reason": f"quá cỡ {len(body)} > {plan.max_size} byte "
                                                                     f"/ larger than max_size"})
                         continue
-                    try:
-                        dst.append(target, body, flags=_append_flags(data[b"FLAGS"]), msg_time=data[b"INTERNALDATE"])
-                    except Exception as exc:  # noqa: BLE001 — the target refused this one (quota, size): say why
-                        result.skipped.append({"uid": uid, "reason": f"máy chủ mới từ chối / target refused: {exc}"})
-                        continue
-                    result.copied += 1
-                    progress.advance(len(body))
-                    if pause:
-                        time.sleep(pause)
+                    batch.append((uid, {"msg": body, "flags": _append_flags(data[b"FLAGS"]),
+                                        "date": data[b"INTERNALDATE"]}))
+                _append(dst, target, batch, result, progress, pause)
                 # Counters after each chunk: a kill loses at most the chunk's state, never a message or a duplicate.
                 FolderState.objects.filter(pk=state.pk).update(
                     copied=state.copied + result.copied, updated_at=timezone.now())

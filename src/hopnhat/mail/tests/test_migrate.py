@@ -52,7 +52,8 @@ def _plan(mail_servers, old_server, tmp_path, **extra) -> dict:
                        "master_password": mail_servers.secret("master")},
             "parallel": 2, "report_dir": str(tmp_path / "reports"),
             "mailboxes": [{"old": "an@hagiang.gov.vn", "new": "annv.chuyen@tuyenquang.gov.vn"},
-                          {"old": "binh@hagiang.gov.vn", "password": "cu-2024", "new": "binhtt.chuyen@tuyenquang.gov.vn"}],
+                          {"old": "binh@hagiang.gov.vn", "password": "cu-2024",
+                           "new": "binhtt.chuyen@tuyenquang.gov.vn"}],
             **extra}
 
 
