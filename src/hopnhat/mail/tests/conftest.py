@@ -1,18 +1,20 @@
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 
 from hopnhat.mail import servers, testing
 
 
 @pytest.fixture(scope="session")
-def mail_servers(tmp_path_factory):
-    """The run's own Postfix + Dovecot + slapd on free ports; the platform's settings point at them for the
-    session, so maps.publish and the directory sync write where these servers read."""
-    root = settings.VAR_DIR / "mail-test" if hasattr(settings, "VAR_DIR") else tmp_path_factory.mktemp("mail")
-    layout = testing.start_instance(root)
-    saved = dict(settings.HOPNHAT_MAIL)
-    settings.HOPNHAT_MAIL.update(testing.settings_for(layout))
+def _mail_instance():
+    """The run's own Postfix + Dovecot + slapd + Radicale on free ports, started once per session."""
+    layout = testing.start_instance(django_settings.VAR_DIR / "mail-test")
     yield layout
-    settings.HOPNHAT_MAIL.clear()
-    settings.HOPNHAT_MAIL.update(saved)
     servers.stop(layout)
+
+
+@pytest.fixture
+def mail_servers(_mail_instance, settings):
+    """The session's servers, with the platform's settings pointing at them for this test only (so maps.publish
+    and the directory sync write where they read, and other apps' tests never reach them)."""
+    settings.HOPNHAT_MAIL = {**django_settings.HOPNHAT_MAIL, **testing.settings_for(_mail_instance)}
+    return _mail_instance
