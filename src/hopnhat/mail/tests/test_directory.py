@@ -123,3 +123,25 @@ def test_carddav_address_book_over_propfind_and_report(mail_servers, staff_direc
     put = requests.put(url + "x.vcf", auth=auth, data="BEGIN:VCARD\r\nVERSION:4.0\r\nFN:x\r\nUID:x\r\nEND:VCARD\r\n",
                        headers={"Content-Type": "text/vcard"}, timeout=10)
     assert put.status_code == 403
+
+
+def test_directory_commands_export_and_report_differences(mail_servers, staff_directory, capsys, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    call_command("directory", "export", "--format", "vcard", "000.00.02.H60", "-o", str(tmp_path / "snv.vcf"))
+    cards = (tmp_path / "snv.vcf").read_text(encoding="utf-8")
+    assert cards.count("BEGIN:VCARD") == 2 and "FN:Nguyễn Văn An" in cards and "Trần Thị Bình" not in cards
+    capsys.readouterr()
+    call_command("directory", "export", "--format", "ldif", "--json")
+    ldif = json.loads(capsys.readouterr().out)["text"]
+    assert ldif.startswith("version: 1") and "objectClass: inetOrgPerson" in ldif
+    call_command("directory", "sync-ldap", "--dry-run", "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] is True
+    call_command("directory", "sync-ldap", "--json")
+    call_command("directory", "sync-ldap", "--dry-run", "--json")
+    capsys.readouterr()
+    call_command("directory", "sync-ldap", "--dry-run", "--json")
+    assert json.loads(capsys.readouterr().out)["counts"] == {"added": 0, "modified": 0, "deleted": 0}
