@@ -92,6 +92,27 @@ ensure_softhsm() {
   wait_for pdfsig pdfsig -v
 }
 
+ensure_mailservers() {
+  # The project's own Postfix (SMTP in, LMTP out), Dovecot (IMAP, LMTP), OpenLDAP slapd and Radicale (CardDAV, from
+  # the venv), configured under var/mailserver from src/hopnhat/mail/server_templates on loopback ports (SMTP 10025,
+  # LMTP 10024, IMAP 10143, LDAP 10389, CardDAV 10232); the machine's own mail set-up is neither read nor changed.
+  # Tests start instances of their own on free ports.
+  command -v postfix >/dev/null || [ -x /usr/sbin/postfix ] || \
+    { echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null; apt_install postfix; }
+  command -v dovecot >/dev/null || [ -x /usr/sbin/dovecot ] || apt_install dovecot-imapd dovecot-lmtpd
+  command -v slapd >/dev/null || [ -x /usr/sbin/slapd ] || \
+    { echo "slapd slapd/no_configuration boolean true" | debconf-set-selections 2>/dev/null; apt_install slapd ldap-utils; }
+  command -v ldapsearch >/dev/null || apt_install ldap-utils
+  command -v mbsync >/dev/null || apt_install isync   # bench/mail_migrate.py's anchor
+  local py=${VENV:-$PWD/.venv}/bin/python
+  PYTHONPATH=$PWD/src "$py" -m hopnhat.mail.servers start >/dev/null || echo "  mail servers: start failed" >&2
+  local port
+  for port in ${HOPNHAT_MAIL_SMTP_PORT:-10025} ${HOPNHAT_MAIL_IMAP_PORT:-10143} ${HOPNHAT_MAIL_LMTP_PORT:-10024} \
+              ${HOPNHAT_LDAP_PORT:-10389} ${HOPNHAT_CARDDAV_PORT:-10232}; do
+    wait_for "mail server :$port" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+  done
+}
+
 ensure_services() {
   echo "Services:"
   ensure_postgres
@@ -102,4 +123,5 @@ ensure_services() {
   ensure_chromium
   ensure_fonts
   ensure_softhsm
+  ensure_mailservers
 }

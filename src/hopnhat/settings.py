@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "hopnhat.portal.search",
     "hopnhat.dossiers",
     "hopnhat.documents",
+    "hopnhat.mail",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -336,3 +337,18 @@ HOPNHAT_ADMIN_CSP = {
 }
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
                   "hopnhat.core.middleware.ContentSecurityPolicyMiddleware")
+# Mail and directory (hopnhat.mail): the project's own Postfix, Dovecot and slapd (mail/servers.py), configured
+# under HOPNHAT_MAIL_DIR on loopback ports; addresses derived by `address_pattern`; old addresses forwarded for
+# `forward_months`, then answered "user has moved".
+HOPNHAT_MAIL = {
+    "dir": Path(os.environ.get("HOPNHAT_MAIL_DIR", VAR_DIR / "mailserver")),
+    "smtp_port": int(os.environ.get("HOPNHAT_MAIL_SMTP_PORT", "10025")),
+    "lmtp_port": int(os.environ.get("HOPNHAT_MAIL_LMTP_PORT", "10024")),
+    "imap_port": int(os.environ.get("HOPNHAT_MAIL_IMAP_PORT", "10143")),
+    "ldap_port": int(os.environ.get("HOPNHAT_LDAP_PORT", "10389")),
+    "hostname": os.environ.get("HOPNHAT_MAIL_HOSTNAME", "mail.hopnhat.local"),
+    "ldap_suffix": os.environ.get("HOPNHAT_LDAP_SUFFIX", "dc=hopnhat,dc=vn"),
+    "address_pattern": os.environ.get("HOPNHAT_MAIL_ADDRESS_PATTERN", "{given}{initials}"),
+    "forward_months": int(os.environ.get("HOPNHAT_MAIL_FORWARD_MONTHS", "12")),
+    "carddav_port": int(os.environ.get("HOPNHAT_CARDDAV_PORT", "10232")),
+}

@@ -28,6 +28,8 @@ urlpatterns = [
     path("cong/", include("hopnhat.portal.urls")),
     path("tim-kiem/", include("hopnhat.portal.search.urls")),
     path("api/v1/", portal_api.urls),
+    path("thu/", include("hopnhat.mail.urls")),
+    path("danh-ba/", include("hopnhat.mail.directory_urls")),
 ]
 
 if settings.DEBUG:

@@ -1,4 +1,5 @@
-"""The source kinds the engine ships: `sql` (any SQLAlchemy URL), `csv`, `excel` (.xlsx, .xls) and `json_api`.
+"""The source kinds the engine ships: `sql` (any SQLAlchemy URL), `csv`, `excel` (.xlsx, .xls), `json_api`, and for
+old mail systems `ldif` (directory exports) and `postfix_map` (virtual / aliases files).
 
 Every source streams (server-side cursors, read-only workbooks, one page at a time), so memory stays flat
 however large the old system is, and names its records so an error can say which one: a key column's value,
@@ -10,6 +11,7 @@ import csv
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlunparse
@@ -377,3 +379,127 @@ register_source_kind("sql", SqlSource)
 register_source_kind("csv", CsvSource)
 register_source_kind("excel", ExcelSource)
 register_source_kind("json_api", JsonApiSource)
+
+
+def read_ldif(handle) -> Iterator[tuple[int, dict[str, list[str]]]]:
+    """The entries of an LDIF export (RFC 2849: folded lines, `attr:: base64`, comments, `version:`), each as
+    (first line number, {attribute: [values]}) with the DN under "dn"; attribute names are case-insensitive, so each
+    keeps the spelling of its first occurrence in the file (`employeeNumber`). Change records are read as their
+    attributes. Values are NFC text."""
+    entry: dict[str, list[str]] = {}
+    spelling: dict[str, str] = {}
+    logical: list[str] = []
+    start = line_no = 0
+
+    def flush_line():
+        if not logical:
+            return
+        line = "".join(logical)
+        logical.clear()
+        if line.startswith("#") or ":" not in line:
+            return
+        name, _, value = line.partition(":")
+        name = name.strip()
+        name = spelling.setdefault(name.lower(), "dn" if name.lower() == "dn" else name)
+        if value.startswith(":"):
+            value = base64.b64decode(value[1:].strip()).decode("utf-8", errors="replace")
+        elif value.startswith("<"):
+            value = value[1:].strip()   # a URL reference: kept as written
+        else:
+            value = value.strip()
+        if name.lower() != "version":
+            entry.setdefault(name, []).append(nfc(value) if not value.isascii() else value)
+
+    for line_no, raw in enumerate(handle, start=1):  # noqa: B007 — line_no is read after the loop
+        line = raw.rstrip("\r\n")
+        if line.startswith(" ") and logical:
+            logical.append(line[1:])
+            continue
+        flush_line()
+        if not line.strip():
+            if entry:
+                yield start, dict(entry)
+                entry.clear()
+            continue
+        if not entry and not logical:
+            start = line_no
+        logical.append(line)
+    flush_line()
+    if entry:
+        yield start, dict(entry)
+
+
+class LdifSource(Source):
+    """source: {kind: ldif, path: users.ldif, object_class: inetOrgPerson (optional filter)}. One record per entry,
+    keyed by its DN; each attribute is its first value, and `<attr>_all` holds every value when there are several
+    (mail aliases: `mail_all`, `mailalternateaddress_all`)."""
+
+    kind = "ldif"
+    separate_process = True
+
+    def _path(self) -> Path:
+        path = Path(self.config["path"])
+        return path if path.is_absolute() or not self.base_dir else Path(self.base_dir) / path
+
+    def describe(self) -> str:
+        return self._path().name
+
+    def records(self, since=None):
+        wanted = (self.config.get("object_class") or "").lower()
+        name = self._path().name
+        with open(self._path(), encoding=self.config.get("encoding", "utf-8")) as handle:
+            for line, attrs in read_ldif(handle):
+                classes = next((v for k, v in attrs.items() if k.lower() == "objectclass"), [])
+                if wanted and wanted not in {v.lower() for v in classes}:
+                    continue
+                data: dict[str, Any] = {k: v[0] for k, v in attrs.items()}
+                data.update({f"{k}_all": v for k, v in attrs.items() if len(v) > 1})
+                data["_line"] = line
+                yield SourceRecord(key=data.get("dn") or f"{name} line {line}", data=data)
+
+
+class PostfixMapSource(Source):
+    """source: {kind: postfix_map, path: virtual, format: virtual|aliases}. A Postfix lookup table source file
+    (virtual(5): `key value, value`) or an aliases(5) file (`name: value, value`): one record per key, with
+    `key`, `targets` (the list) and `target` (the first); comments, blank lines and continuation lines (starting
+    with white space) as Postfix reads them. Keyed by the lookup key."""
+
+    kind = "postfix_map"
+    separate_process = True
+
+    def _path(self) -> Path:
+        path = Path(self.config["path"])
+        return path if path.is_absolute() or not self.base_dir else Path(self.base_dir) / path
+
+    def describe(self) -> str:
+        return self._path().name
+
+    def records(self, since=None):
+        aliases = self.config.get("format", "virtual") == "aliases"
+        name = self._path().name
+        entries: list[tuple[int, str]] = []
+        with open(self._path(), encoding=self.config.get("encoding", "utf-8")) as handle:
+            for number, raw in enumerate(handle, start=1):
+                line = raw.rstrip("\r\n")
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                if line[0] in " \t" and entries:
+                    entries[-1] = (entries[-1][0], entries[-1][1] + " " + line.strip())
+                else:
+                    entries.append((number, line.strip()))
+        for number, line in entries:
+            if aliases:
+                key, sep, rest = line.partition(":")
+            else:
+                parts = line.split(None, 1)
+                key, sep, rest = parts[0], " ", parts[1] if len(parts) > 1 else ""
+            targets = [t.strip() for t in rest.replace(",", " ").split() if t.strip()]
+            data = {"key": key.strip().lower(), "targets": targets, "target": targets[0] if targets else "",
+                    "_line": number}
+            if not sep or not targets:
+                data["_problem"] = f"{name} dòng {number}: thiếu đích / line {number} has no target"
+            yield SourceRecord(key=data["key"] or f"{name} line {number}", data=data)
+
+
+register_source_kind("ldif", LdifSource)
+register_source_kind("postfix_map", PostfixMapSource)

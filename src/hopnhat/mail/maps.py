@@ -1,0 +1,80 @@
+"""The platform's tables written out for the servers (docs/decisions.md, "Mail: maps written from the platform"):
+
+    maps/mailbox_domains  Postfix virtual_mailbox_domains   primary domains
+    maps/alias_domains    Postfix virtual_alias_domains     old domains with an address switched over
+    maps/mailboxes        Postfix virtual_mailbox_maps      every mailbox (closed logins too: the mailbox is kept)
+    maps/aliases          Postfix virtual_alias_maps        old address → new address, during the forwarding period
+    maps/relocated        Postfix relocated_maps            old address → new address, after it ("user has moved")
+    maps/dovecot-users    Dovecot userdb passwd-file        every mailbox
+    maps/dovecot-passwd   Dovecot passdb passwd-file        open logins with a mail password
+
+Each file is built beside the live one and renamed over it (Postfix's .db with postmap first), so a lookup sees
+the old table or the new one and never a half-written one; Postfix is then reloaded gracefully (its listening
+sockets stay open). Any change to a mailbox, an old address or a domain publishes after its transaction commits,
+so a change is live within a second or two; `hopnhat mail publish` does it by hand (and daily from a timer, for
+forwarding periods that end at midnight).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import servers
+from .models import DomainKind, Mailbox, MailDomain, OldAddress
+
+
+def tables(today=None) -> dict[str, list[tuple[str, str]]]:
+    """Every table as (key, value) rows, from the database."""
+    today = today or timezone.localdate()
+    out: dict[str, list[tuple[str, str]]] = {name: [] for name in servers.MAP_NAMES}
+    out["mailbox_domains"] = [(name, "OK") for name in
+                              MailDomain.objects.filter(kind=DomainKind.PRIMARY).values_list("name", flat=True)]
+    users, passwd = [], []
+    for address, domain, local, login_open, password in Mailbox.objects.values_list(
+            "address", "domain__name", "local_part", "login_open", "password_hash").order_by("address"):
+        out["mailboxes"].append((address, f"{domain}/{local}/"))
+        users.append(f"{address}::::::")
+        if login_open and password:
+            passwd.append(f"{address}:{password}")
+    old_domains = set()
+    for address, target, until, domain in OldAddress.objects.filter(forwarding_on=True).values_list(
+            "address", "mailbox__address", "forward_until", "domain__name").order_by("address"):
+        old_domains.add(domain)
+        out["aliases" if today <= until else "relocated"].append((address, target))
+    out["alias_domains"] = [(name, "OK") for name in sorted(old_domains)]
+    out["dovecot-users"] = users
+    out["dovecot-passwd"] = passwd
+    return out
+
+
+def _postfix_text(rows: list[tuple[str, str]]) -> str:
+    return "".join(f"{key} {value}\n" for key, value in rows)
+
+
+def publish(layout: servers.Layout | None = None, today=None) -> dict:
+    """Write every table for the servers under layout.root and reload Postfix. Returns the row counts; does
+    nothing (configured: False) when the servers' directory has not been set up on this machine."""
+    layout = layout or servers.Layout.from_settings()
+    if not (layout.maps_dir.is_dir() and (layout.postfix_dir / "main.cf").exists()):
+        return {"configured": False, "dir": str(layout.root)}
+    data = tables(today)
+    for name in servers.MAP_NAMES:
+        servers.install_postfix_map(layout, name, _postfix_text(data[name]))
+    servers.atomic_write(layout.maps_dir / "dovecot-users", "".join(f"{line}\n" for line in data["dovecot-users"]))
+    servers.atomic_write(layout.maps_dir / "dovecot-passwd", "".join(f"{line}\n" for line in data["dovecot-passwd"]))
+    servers.reload_postfix(layout)
+    return {"configured": True, "dir": str(layout.root), **{name: len(rows) for name, rows in data.items()}}
+
+
+def _publish_on_commit() -> None:
+    publish()
+
+
+def schedule_publish() -> None:
+    """Publish once when the current transaction commits, however many rows it changed (a rolled-back
+    transaction publishes nothing)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(func is _publish_on_commit for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_publish_on_commit)

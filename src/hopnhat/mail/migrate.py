@@ -1,0 +1,497 @@
+"""Mailbox migration IMAP → IMAP (IMAPClient), from the old servers into the platform's Dovecot.
+
+    hopnhat mail migrate PLAN.yaml       hopnhat mail verify annv@tuyenquang.gov.vn --plan PLAN.yaml
+
+    source: {host: imap.hagiang.gov.vn, port: 143, ssl: false, master_user: admin, master_password: "…"}
+    target: {host: 127.0.0.1, port: 10143}        # default: the platform's Dovecot, as its migration master user
+    parallel: 4                                    # mailboxes at a time
+    max_messages_per_second: 0                     # per mailbox; 0 = no limit (imapsync's --maxmessagespersecond)
+    report_dir: var/mail-migration
+    mailboxes:
+      - {old: an@hagiang.gov.vn, new: annv@tuyenquang.gov.vn}            # the source's master user logs in
+      - {old: binh, password: "…", new: binhtt@tuyenquang.gov.vn}       # or the old login's own password
+
+Every folder (modified UTF-7 names decoded by IMAPClient, nested ones kept, special-use folders mapped by their
+SPECIAL-USE flag or their usual names to the target's Sent/Drafts/Trash/Junk/Archive), flags and internal dates.
+
+Identity: a message is (Message-ID, Date, size), or (hash of its header block, size) when it has no Message-ID;
+a folder's messages are a multiset of identities, so two genuinely identical messages stay two and a message
+already on the target is never appended again. That is what makes a run resumable after kill -9 with no
+duplicate and no loss: whatever was appended before the kill is found on the target by the next run. imapsync
+keys on Message-Id + Received and is known to duplicate between some server pairs (anchors §3.2); sizes alone are
+not trusted either — the verification counts identities.
+
+Incremental: FolderState keeps each folder's UIDVALIDITY, highest UID done and message count; a folder whose
+UIDVALIDITY, UIDNEXT and counts have not moved since is skipped without a fetch, so the daily pre-sync costs one
+STATUS per folder. A changed UIDVALIDITY means the old server renumbered: the folder is compared in full again
+(identities, not UIDs, decide what is copied). Only identities and counters reach the platform's database; the
+messages go from one server to the other through memory.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from .models import FolderState
+
+SPECIAL = {b"\\Sent": "Sent", b"\\Drafts": "Drafts", b"\\Trash": "Trash", b"\\Junk": "Junk", b"\\Archive": "Archive"}
+# Names old servers (Outlook/Exchange, Zimbra, MDaemon, Vietnamese webmails) give special folders without flags.
+SPECIAL_NAMES = {
+    "sent": "Sent", "sent items": "Sent", "sent messages": "Sent", "sent mail": "Sent", "thu da gui": "Sent",
+    "da gui": "Sent", "drafts": "Drafts", "draft": "Drafts", "thu nhap": "Drafts", "ban nhap": "Drafts",
+    "trash": "Trash", "deleted items": "Trash", "deleted messages": "Trash", "thung rac": "Trash",
+    "thu da xoa": "Trash", "junk": "Junk", "junk e-mail": "Junk", "junk email": "Junk", "spam": "Junk",
+    "thu rac": "Junk", "archive": "Archive", "archives": "Archive", "luu tru": "Archive",
+}
+HEADER_FIELDS = b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]"
+FETCH_IDENTITY = ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]"]
+BATCH = 500   # identities fetched per command
+CHUNK = 50    # messages fetched and appended per command
+
+
+# ---------------------------------------------------------------- plan
+
+
+@dataclass
+class Job:
+    old: str
+    new: str
+    password: str = ""
+
+    @property
+    def source_key(self) -> str:
+        return self.old.lower()
+
+
+@dataclass
+class Plan:
+    source: dict[str, Any]
+    target: dict[str, Any]
+    jobs: list[Job]
+    parallel: int = 4
+    max_messages_per_second: float = 0
+    max_size: int = 0
+    report_dir: Path | None = None
+
+    def find(self, name: str) -> Job | None:
+        name = name.strip().lower()
+        return next((j for j in self.jobs if name in {j.new.lower(), j.old.lower()}), None)
+
+
+def load_plan(path: str | Path) -> Plan:
+    path = Path(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not data.get("mailboxes"):
+        raise ValueError("kế hoạch cần “mailboxes” / the plan needs a mailboxes list")
+    return plan_from_dict(data, base_dir=path.parent)
+
+
+def plan_from_dict(data: dict, base_dir: Path | None = None) -> Plan:
+    jobs = []
+    for number, row in enumerate(data["mailboxes"], start=1):
+        if not row.get("old") or not row.get("new"):
+            raise ValueError(f"mailboxes[{number}]: cần “old” và “new” / needs old and new")
+        jobs.append(Job(old=str(row["old"]), new=str(row["new"]).lower(), password=str(row.get("password") or "")))
+    report_dir = data.get("report_dir")
+    if report_dir and base_dir and not Path(report_dir).is_absolute():
+        report_dir = Path(base_dir) / report_dir
+    return Plan(source=data.get("source") or {}, target=data.get("target") or {}, jobs=jobs,
+                parallel=max(1, int(data.get("parallel", 4))),
+                max_messages_per_second=float(data.get("max_messages_per_second", 0) or 0),
+                max_size=int(data.get("max_size", 0) or 0), report_dir=Path(report_dir) if report_dir else None)
+
+
+def _connect(conf: dict, user: str, password: str = ""):
+    from imapclient import IMAPClient
+
+    client = IMAPClient(conf.get("host", "127.0.0.1"), port=int(conf.get("port", 143)), ssl=bool(conf.get("ssl")),
+                        timeout=int(conf.get("timeout", 60)))
+    if password:
+        client.login(user, password)
+    elif conf.get("master_user"):
+        client.login(f"{user}{conf.get('master_separator', '*')}{conf['master_user']}", conf["master_password"])
+    else:
+        raise ValueError(f"{user}: không có mật khẩu hay tài khoản quản trị / no password and no master user")
+    return client
+
+
+def _target_conf(plan: Plan) -> dict:
+    conf = dict(plan.target)
+    if not conf.get("port"):
+        from .servers import MASTER_USER, Layout
+
+        layout = Layout.from_settings()
+        conf.update(host="127.0.0.1", port=layout.imap_port, master_user=MASTER_USER,
+                    master_password=layout.secret("master"))
+    return conf
+
+
+# ---------------------------------------------------------------- identity
+
+
+def identity(header_bytes: bytes, size: int) -> tuple:
+    headers = BytesHeaderParser(policy=compat32).parsebytes(header_bytes)
+    message_id = (headers.get("Message-ID") or "").strip()
+    if message_id:
+        return ("mid", message_id, " ".join((headers.get("Date") or "").split()), size)
+    # No Message-ID: the header block itself (unfolded, white space collapsed) and the size.
+    block = b" ".join(header_bytes.split())
+    return ("hdr", hashlib.sha256(block).hexdigest(), size)
+
+
+def _identities(client, uids: list[int] | None = None) -> dict[int, tuple]:
+    """{uid: identity} of the selected folder (every message, or the given UIDs), headers only."""
+    if uids is None:
+        uids = client.search(["ALL"])
+    out = {}
+    for start in range(0, len(uids), BATCH):
+        chunk = uids[start:start + BATCH]
+        for uid, data in client.fetch(chunk, FETCH_IDENTITY).items():
+            header = data.get(HEADER_FIELDS) or data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]")
+            out[uid] = identity(header or b"", int(data[b"RFC822.SIZE"]))
+    return out
+
+
+# ---------------------------------------------------------------- folders
+
+
+def _fold_name(name: str) -> str:
+    from hopnhat.core.text import fold
+
+    return fold(name)
+
+
+def map_folder(name: str, flags: tuple, delimiter: str, target_delimiter: str = "/") -> str:
+    """The target folder for a source folder: INBOX, a special-use folder, or the same path with the target's
+    separator."""
+    if name.upper() == "INBOX":
+        return "INBOX"
+    for flag in flags:
+        if flag in SPECIAL:
+            return SPECIAL[flag]
+    parts = name.split(delimiter) if delimiter else [name]
+    if len(parts) == 1 and (special := SPECIAL_NAMES.get(_fold_name(name).replace("  ", " "))):
+        return special
+    if parts[0].upper() == "INBOX" and len(parts) > 1:   # Courier/Cyrus keep everything under INBOX.
+        parts = parts[1:]
+    return target_delimiter.join(p.replace(target_delimiter, "-") for p in parts)
+
+
+def _source_folders(client) -> list[tuple[str, tuple, str]]:
+    out = []
+    for flags, delimiter, name in client.list_folders():
+        if b"\\Noselect" in flags or b"\\NonExistent" in flags:
+            continue
+        delim = delimiter.decode() if isinstance(delimiter, bytes) else (delimiter or "")
+        out.append((name, tuple(flags), delim))
+    return out
+
+
+# ---------------------------------------------------------------- progress
+
+
+class Progress:
+    """Messages copied across all mailboxes, with rate and ETA, written to a stream at most once a second."""
+
+    def __init__(self, stream=None):
+        self.stream = stream
+        self.lock = threading.Lock()
+        self.planned = self.done = 0
+        self.bytes = 0
+        self.started = time.monotonic()
+        self.last = 0.0
+
+    def plan(self, count: int):
+        with self.lock:
+            self.planned += count
+
+    def advance(self, size: int):
+        with self.lock:
+            self.done += 1
+            self.bytes += size
+            now = time.monotonic()
+            if self.stream is not None and now - self.last >= 1:
+                self.last = now
+                self.stream.write(self.line() + "\n")
+
+    def line(self) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = self.done / elapsed
+        left = max(self.planned - self.done, 0)
+        eta = left / rate if rate else 0
+        return (f"{self.done}/{self.planned} thư / messages, {rate:.1f} thư/giây / msg/s, "
+                f"{self.bytes / elapsed / 1e6:.2f} MB/s, còn / ETA {eta:.0f} s")
+
+    def as_dict(self) -> dict:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        return {"copied": self.done, "planned": self.planned, "seconds": round(elapsed, 3),
+                "messages_per_second": round(self.done / elapsed, 2),
+                "mb_per_second": round(self.bytes / elapsed / 1e6, 3)}
+
+
+# ---------------------------------------------------------------- one mailbox
+
+
+@dataclass
+class FolderResult:
+    folder: str
+    target: str
+    uidvalidity: int = 0
+    source_messages: int = 0
+    copied: int = 0
+    already_there: int = 0
+    skipped: list[dict] = field(default_factory=list)
+    unchanged: bool = False
+
+
+def _state_key(plan: Plan, job: Job) -> str:
+    return f"{plan.source.get('host', '127.0.0.1')}:{plan.source.get('port', 143)}/{job.source_key}"
+
+
+def _append_flags(flags) -> list:
+    return [f for f in flags if f not in (b"\\Recent", "\\Recent")]
+
+
+def _append(dst, target: str, batch: list[tuple[int, dict]], result: FolderResult, progress: Progress,
+            pause: float) -> None:
+    """MULTIAPPEND (RFC 3502) when the target has it and nothing throttles: one command, all or nothing, for the
+    chunk; otherwise, or when the target refuses the chunk, one APPEND per message so each refusal names its
+    message."""
+    if not batch:
+        return
+    if not pause and len(batch) > 1 and b"MULTIAPPEND" in dst.capabilities():
+        try:
+            dst.multiappend(target, [item for _, item in batch])
+        except Exception:  # noqa: BLE001, S110 — nothing of the chunk was stored: retried one by one below
+            pass
+        else:
+            for _, item in batch:
+                result.copied += 1
+                progress.advance(len(item["msg"]))
+            return
+    for uid, item in batch:
+        try:
+            dst.append(target, item["msg"], flags=item["flags"], msg_time=item["date"])
+        except Exception as exc:  # noqa: BLE001 — the target refused this one (quota, size): say why
+            result.skipped.append({"uid": uid, "reason": f"máy chủ mới từ chối / target refused: {exc}"})
+            continue
+        result.copied += 1
+        progress.advance(len(item["msg"]))
+        if pause:
+            time.sleep(pause)
+
+
+def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> dict:
+    """Copy what is missing of one mailbox, folder by folder, then verify it. Safe to run again at any time."""
+    progress = progress or Progress()
+    started = time.monotonic()
+    results: list[FolderResult] = []
+    source_key = _state_key(plan, job)
+    pause = 1 / plan.max_messages_per_second if plan.max_messages_per_second else 0
+    src = _connect(plan.source, job.old, job.password)
+    dst = _connect(_target_conf(plan), job.new)
+    try:
+        target_existing = {name for _, _, name in dst.list_folders()}
+        for name, flags, delimiter in _source_folders(src):
+            target = map_folder(name, flags, delimiter)
+            result = FolderResult(folder=name, target=target)
+            results.append(result)
+            if target not in target_existing:
+                dst.create_folder(target)
+                dst.subscribe_folder(target)
+                target_existing.add(target)
+            status = src.folder_status(name, [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"])
+            uidvalidity, uidnext = int(status[b"UIDVALIDITY"]), int(status[b"UIDNEXT"])
+            count = int(status[b"MESSAGES"])
+            result.uidvalidity, result.source_messages = uidvalidity, count
+            state, _ = FolderState.objects.get_or_create(
+                source=source_key, folder=name, defaults={"target_address": job.new})
+            target_count = int(dst.folder_status(target, [b"MESSAGES"])[b"MESSAGES"])
+            if (state.uidvalidity == uidvalidity and state.last_uid == uidnext - 1 and state.messages == count
+                    and state.target_messages == target_count):
+                result.unchanged = True
+                result.already_there = count
+                continue
+            src.select_folder(name, readonly=True)
+            source_ids = _identities(src)
+            dst.select_folder(target)
+            on_target = Counter(_identities(dst).values())
+            todo = []
+            for uid in sorted(source_ids):
+                ident = source_ids[uid]
+                if on_target[ident] > 0:
+                    on_target[ident] -= 1
+                    result.already_there += 1
+                else:
+                    todo.append(uid)
+            progress.plan(len(todo))
+            for start in range(0, len(todo), CHUNK):
+                chunk = todo[start:start + CHUNK]
+                fetched = src.fetch(chunk, ["FLAGS", "INTERNALDATE", "BODY.PEEK[]"])
+                batch = []
+                for uid in chunk:
+                    data = fetched.get(uid)
+                    if data is None:
+                        result.skipped.append({"uid": uid, "reason": "thư đã bị xóa trên máy chủ cũ trong lúc "
+                                                                    "chuyển / expunged on the old server meanwhile"})
+                        continue
+                    body = data[b"BODY[]"]
+                    if plan.max_size and len(body) > plan.max_size:
+                        result.skipped.append({"uid": uid, "reason": f"quá cỡ {len(body)} > {plan.max_size} byte "
+                                                                    f"/ larger than max_size"})
+                        continue
+                    batch.append((uid, {"msg": body, "flags": _append_flags(data[b"FLAGS"]),
+                                        "date": data[b"INTERNALDATE"]}))
+                _append(dst, target, batch, result, progress, pause)
+                # Counters after each chunk: a kill loses at most the chunk's state, never a message or a duplicate.
+                FolderState.objects.filter(pk=state.pk).update(
+                    copied=state.copied + result.copied, updated_at=timezone.now())
+            state.refresh_from_db()
+            state.uidvalidity, state.last_uid, state.messages = uidvalidity, uidnext - 1, count
+            state.target_messages = int(dst.folder_status(target, [b"MESSAGES"])[b"MESSAGES"])
+            state.already_there, state.skipped = result.already_there, len(result.skipped)
+            state.save()
+        verification = _verify(src, dst, results)
+    finally:
+        for client in (src, dst):
+            try:
+                client.logout()
+            except Exception:  # noqa: BLE001, S110 — a dropped connection at the end changes nothing
+                pass
+    return {"old": job.old, "new": job.new, "seconds": round(time.monotonic() - started, 3),
+            "copied": sum(r.copied for r in results), "already_there": sum(r.already_there for r in results),
+            "skipped": sum(len(r.skipped) for r in results),
+            "folders": [r.__dict__ for r in results], "verification": verification}
+
+
+def _verify(src, dst, results: list[FolderResult]) -> dict:
+    """Every identified message of each old folder is on the new one (multiset of identities, not sizes)."""
+    folders, missing_total, identified = [], 0, 0
+    for result in results:
+        src.select_folder(result.folder, readonly=True)
+        source = Counter(_identities(src).values())
+        dst.select_folder(result.target, readonly=True)
+        target = Counter(_identities(dst).values())
+        missing = source - target
+        count = sum(missing.values())
+        identified += sum(source.values())
+        missing_total += count
+        folders.append({"folder": result.folder, "target": result.target, "source": sum(source.values()),
+                        "on_target": sum(target.values()), "missing": count,
+                        "missing_examples": [list(k)[:2] for k in list(missing)[:5]]})
+    return {"ok": missing_total == 0, "identified": identified, "missing_count": missing_total, "folders": folders,
+            "message": (f"Tất cả {identified} thư của hộp thư cũ đều có trên máy chủ mới / all {identified} "
+                        f"identified messages of the old mailbox are on the new server") if missing_total == 0
+            else f"Thiếu {missing_total} thư / {missing_total} messages missing"}
+
+
+def verify_job(plan: Plan, job: Job) -> dict:
+    src = _connect(plan.source, job.old, job.password)
+    dst = _connect(_target_conf(plan), job.new)
+    try:
+        results = []
+        for name, flags, delimiter in _source_folders(src):
+            results.append(FolderResult(folder=name, target=map_folder(name, flags, delimiter)))
+        existing = {n for _, _, n in dst.list_folders()}
+        absent = [r for r in results if r.target not in existing]
+        present = [r for r in results if r.target in existing]
+        verification = _verify(src, dst, present)
+        for result in absent:
+            src.select_folder(result.folder, readonly=True)
+            count = len(src.search(["ALL"]))
+            verification["folders"].append({"folder": result.folder, "target": result.target, "source": count,
+                                            "on_target": 0, "missing": count})
+            verification["missing_count"] += count
+        verification["ok"] = verification["missing_count"] == 0
+        return {"old": job.old, "new": job.new, **verification}
+    finally:
+        src.logout()
+        dst.logout()
+
+
+# ---------------------------------------------------------------- whole plan
+
+
+def run_plan(plan: Plan, *, report_dir=None, progress=None) -> dict:
+    """Every mailbox of the plan, `parallel` at a time; a report in the engine's style, HTML + JSON."""
+    meter = Progress(progress)
+    started = timezone.now()
+
+    def one(job: Job) -> dict:
+        try:
+            return migrate_mailbox(plan, job, meter)
+        except Exception as exc:  # noqa: BLE001 — one mailbox failing must not stop the others; it is reported
+            return {"old": job.old, "new": job.new, "error": f"{type(exc).__name__}: {exc}", "copied": 0,
+                    "already_there": 0, "skipped": 0, "folders": [],
+                    "verification": {"ok": False, "identified": 0, "missing_count": None, "folders": []}}
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()   # each worker thread's own connection
+
+    if plan.parallel == 1 or len(plan.jobs) == 1:
+        mailboxes = [one(job) for job in plan.jobs]
+    else:
+        with ThreadPoolExecutor(max_workers=plan.parallel) as pool:
+            mailboxes = list(pool.map(one, plan.jobs))
+    report = {
+        "started_at": started.isoformat(), "finished_at": timezone.now().isoformat(),
+        "parallel": plan.parallel, "mailboxes": mailboxes,
+        "totals": {"mailboxes": len(mailboxes), "copied": sum(m["copied"] for m in mailboxes),
+                   "already_there": sum(m["already_there"] for m in mailboxes),
+                   "skipped": sum(m["skipped"] for m in mailboxes),
+                   "errors": sum(1 for m in mailboxes if m.get("error"))},
+        "throughput": meter.as_dict(),
+        "verified": all(m["verification"]["ok"] for m in mailboxes),
+    }
+    out_dir = Path(report_dir) if report_dir else plan.report_dir or Path(settings.VAR_DIR) / "mail-migration"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
+    json_path, html_path = out_dir / f"migration-{stamp}.json", out_dir / f"migration-{stamp}.html"
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    html_path.write_text(render_html(report), encoding="utf-8")
+    report["report"] = {"json": str(json_path), "html": str(html_path)}
+    return report
+
+
+def render_html(report: dict) -> str:
+    from django.template.loader import render_to_string
+
+    return render_to_string("mail/migration_report.html", {"report": report})
+
+
+def human_summary(report: dict) -> str:
+    t = report["totals"]
+    lines = [f"Hộp thư / mailboxes: {t['mailboxes']} — đã chép / copied {t['copied']}, đã có / already there "
+             f"{t['already_there']}, bỏ qua / skipped {t['skipped']}, lỗi / errors {t['errors']}",
+             f"Tốc độ / rate: {report['throughput']['messages_per_second']} thư/giây / msg/s, "
+             f"{report['throughput']['mb_per_second']} MB/s"]
+    for m in report["mailboxes"]:
+        mark = "✓" if m["verification"]["ok"] else "✗"
+        lines.append(f"  {mark} {m['old']} → {m['new']}: {m['copied']} chép / copied, {m['already_there']} đã có "
+                     f"/ already there, {m['skipped']} bỏ qua / skipped {m.get('error', '')}")
+    lines.append(f"Báo cáo / report: {report.get('report', {}).get('html', '')}")
+    return "\n".join(lines)
+
+
+def human_verify(result: dict) -> str:
+    lines = [result["message"] if "message" in result else ""]
+    for f in result["folders"]:
+        lines.append(f"  {f['folder']} → {f['target']}: {f['source']} / {f['on_target']}, "
+                     f"thiếu / missing {f['missing']}")
+    return "\n".join(lines)

@@ -1,0 +1,165 @@
+"""Mailbox migration from a second Dovecot (the "old server", filled with generated mail) into the platform's:
+folders (nested Vietnamese names, special-use), flags, dates, messages without Message-ID, duplicates; a run
+killed with SIGKILL and resumed with no duplicate and no loss; the verification and the report."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+from django.db import connection
+from imapclient import IMAPClient
+
+from hopnhat.mail import migrate, testing
+from hopnhat.mail.models import FolderState
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NESTED = "Công văn/Đến/Năm 2024"
+
+
+@pytest.fixture(scope="module")
+def old_server(tmp_path_factory):
+    from django.conf import settings
+
+    layout = testing.start_instance(settings.VAR_DIR / "mail-test-old", with_postfix=False, with_ldap=False,
+                                    instance="hopnhat-old", hostname="mail.hagiang.test")
+    testing.old_server_users(layout, {"an@hagiang.gov.vn": "cu-2024", "binh@hagiang.gov.vn": "cu-2024"})
+    dup = testing.generated_message(900)
+    testing.fill_mailbox(layout, "an@hagiang.gov.vn", "cu-2024", {
+        "INBOX": [testing.generated_message(i, charset="windows-1258" if i % 2 else "utf-8") for i in range(12)]
+        + [dup, dup],                                                            # a true duplicate: kept twice
+        "Thư đã gửi": [testing.generated_message(100 + i) for i in range(4)],    # special folder by its name
+        NESTED: [testing.generated_message(200 + i, attachment_kb=30) for i in range(3)]
+        + [testing.generated_message(300 + i, with_message_id=False) for i in range(3)],
+    })
+    testing.fill_mailbox(layout, "binh@hagiang.gov.vn", "cu-2024",
+                         {"INBOX": [testing.generated_message(400 + i) for i in range(30)]})
+    yield layout
+    from hopnhat.mail import servers
+
+    servers.stop(layout)
+
+
+def _plan(mail_servers, old_server, tmp_path, **extra) -> dict:
+    return {"source": {"host": "127.0.0.1", "port": old_server.imap_port, "master_user": "migrator",
+                       "master_password": old_server.secret("master")},
+            "target": {"host": "127.0.0.1", "port": mail_servers.imap_port, "master_user": "migrator",
+                       "master_password": mail_servers.secret("master")},
+            "parallel": 2, "report_dir": str(tmp_path / "reports"),
+            "mailboxes": [{"old": "an@hagiang.gov.vn", "new": "annv.chuyen@tuyenquang.gov.vn"},
+                          {"old": "binh@hagiang.gov.vn", "password": "cu-2024",
+                           "new": "binhtt.chuyen@tuyenquang.gov.vn"}],
+            **extra}
+
+
+def _new_users(mail_servers):
+    from hopnhat.mail import servers
+
+    users = "".join(f"{u}::::::\n" for u in ("annv.chuyen@tuyenquang.gov.vn", "binhtt.chuyen@tuyenquang.gov.vn"))
+    servers.atomic_write(mail_servers.maps_dir / "dovecot-users", users)
+
+
+def _target(mail_servers, user):
+    imap = IMAPClient("127.0.0.1", port=mail_servers.imap_port, ssl=False)
+    imap.login(f"{user}*migrator", mail_servers.secret("master"))
+    return imap
+
+
+def test_map_folder_names_special_use_and_nesting():
+    assert migrate.map_folder("INBOX", (), "/") == "INBOX"
+    assert migrate.map_folder("Sent Items", (), "/") == "Sent"
+    assert migrate.map_folder("Thư đã gửi", (), "/") == "Sent"
+    assert migrate.map_folder("Bin", (b"\\Trash",), ".") == "Trash"
+    assert migrate.map_folder("INBOX.Công văn.Đến", (), ".") == "Công văn/Đến"
+
+
+def test_identity_uses_message_id_or_the_header_block():
+    with_id = b"Message-ID: <1@x>\r\nDate: Mon, 1 Dec 2024 09:00:00 +0700\r\n\r\n"
+    assert migrate.identity(with_id, 100) == ("mid", "<1@x>", "Mon, 1 Dec 2024 09:00:00 +0700", 100)
+    without = b"Date: Mon, 1 Dec 2024 09:00:00 +0700\r\nSubject: =?utf-8?B?xJDhur9u?=\r\n\r\n"
+    assert migrate.identity(without, 100)[0] == "hdr"
+    assert migrate.identity(without, 100) != migrate.identity(without, 101)
+
+
+def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_path):
+    _new_users(mail_servers)
+    plan_dict = _plan(mail_servers, old_server, tmp_path, max_messages_per_second=15)
+    plan_path = tmp_path / "plan.yaml"
+    plan_path.write_text(yaml.safe_dump(plan_dict, allow_unicode=True))
+    # A real process killed with SIGKILL part-way through, on the same database as this test.
+    db = connection.settings_dict
+    url = (f"sqlite:///{db['NAME']}" if connection.vendor == "sqlite"
+           else f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
+    env = {**os.environ, "DATABASE_URL": url, "HOPNHAT_TEST_DB_NAME": ""}
+    child = subprocess.Popen([sys.executable, "-m", "hopnhat.cli", "mail", "migrate", str(plan_path), "--json"],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    target = _target(mail_servers, "binhtt.chuyen@tuyenquang.gov.vn")
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if child.poll() is not None:
+                pytest.fail(f"the migration ended before it could be killed: {child.stderr.read().decode()[-2000:]}")
+            if target.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] >= 5:
+                break
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+        child.wait(10)
+    finally:
+        target.logout()
+    partial = _target(mail_servers, "binhtt.chuyen@tuyenquang.gov.vn")
+    copied_before = partial.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"]
+    partial.logout()
+    assert 5 <= copied_before < 30
+
+    report = migrate.run_plan(migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path)))
+    assert report["verified"] is True and report["totals"]["errors"] == 0
+    by_new = {m["new"]: m for m in report["mailboxes"]}
+    binh = by_new["binhtt.chuyen@tuyenquang.gov.vn"]
+    assert binh["copied"] + binh["already_there"] == 30 and binh["already_there"] >= copied_before
+    an = by_new["annv.chuyen@tuyenquang.gov.vn"]
+    assert an["verification"]["identified"] == 14 + 4 + 6
+
+    imap = _target(mail_servers, "annv.chuyen@tuyenquang.gov.vn")
+    try:
+        assert imap.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == 14   # the duplicate pair stays a pair
+        assert imap.folder_status("Sent", [b"MESSAGES"])[b"MESSAGES"] == 4
+        assert imap.folder_exists(NESTED)
+        imap.select_folder(NESTED, readonly=True)
+        got = imap.fetch(imap.search(["ALL"]), ["FLAGS", "INTERNALDATE", "ENVELOPE"])
+        assert len(got) == 6
+        assert sum(1 for d in got.values() if b"\\Flagged" in d[b"FLAGS"]) == 2
+        assert {d[b"INTERNALDATE"].year for d in got.values()} == {2024}
+        imap.select_folder("INBOX", readonly=True)
+        subjects = [d[b"ENVELOPE"].subject for d in imap.fetch(imap.search(["ALL"]), ["ENVELOPE"]).values()]
+        assert any(b"windows-1258" in s for s in subjects) and any(b"utf-8" in s for s in subjects)
+    finally:
+        imap.logout()
+
+    # Again: nothing to copy, every folder unchanged, and the report files in both forms.
+    again = migrate.run_plan(migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path)))
+    assert again["totals"]["copied"] == 0 and again["verified"]
+    assert all(f["unchanged"] for m in again["mailboxes"] for f in m["folders"])
+    saved = json.loads(open(again["report"]["json"], encoding="utf-8").read())
+    assert saved["totals"]["already_there"] == 24 + 30
+    html = open(again["report"]["html"], encoding="utf-8").read()
+    assert "Công văn/Đến/Năm 2024" in html and "Đã có sẵn" in html and "không đổi" in html
+    states = FolderState.objects.filter(source__endswith="/an@hagiang.gov.vn")
+    assert {"INBOX", "Thư đã gửi", NESTED} <= set(states.values_list("folder", flat=True))
+    assert states.get(folder=NESTED).messages == 6
+
+    # A message deleted on the new server is found missing by verify, and copied back by the next run.
+    imap = _target(mail_servers, "annv.chuyen@tuyenquang.gov.vn")
+    imap.select_folder("Sent")
+    imap.delete_messages(imap.search(["ALL"])[:1])
+    imap.expunge()
+    imap.logout()
+    plan = migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path))
+    result = migrate.verify_job(plan, plan.find("annv.chuyen@tuyenquang.gov.vn"))
+    assert result["ok"] is False and result["missing_count"] == 1
+    healed = migrate.run_plan(plan)
+    assert healed["totals"]["copied"] == 1 and healed["verified"]

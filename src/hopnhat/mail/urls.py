@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "mail"
+
+urlpatterns = [
+    path("dia-chi/", views.staff_addresses, name="addresses"),
+    path("chuyen-tiep/", views.staff_forwards, name="forwards"),
+]
