@@ -19,7 +19,7 @@ from hopnhat.consolidation.mapping import Mapping
 from hopnhat.consolidation.models import OverrideKind, StagedRecord
 
 ACTOR = "system:demo"
-# The systems the portal and dossier demos migrate besides the inventory demo's own (template rows).
+# The systems the portal, dossier and document demos migrate besides the inventory demo's own (template rows).
 SYSTEMS = [
     {"code": "motcua-badinh", "name": "Phần mềm một cửa quận Ba Đình", "system_type": "Thủ tục hành chính",
      "agency": "000.00.01.H26", "new_unit": "01", "vendor": "Nhà thầu địa phương", "records": 12,
@@ -36,6 +36,10 @@ SYSTEMS = [
     {"code": "portal-ttvixuyenhagianggovvn", "name": "Trang thông tin điện tử thị trấn Vị Xuyên",
      "system_type": "Cổng thông tin điện tử", "agency": "000.00.01.H22", "new_unit": "08",
      "url": "https://ttvixuyen.hagiang.gov.vn"},
+    {"code": "qlvb-yenson", "name": "Phần mềm quản lý văn bản huyện Yên Sơn",
+     "system_type": "Quản lý văn bản điều hành",
+     "agency": "000.00.36.H60", "new_unit": "08", "vendor": "Nhà thầu địa phương", "capability": 2,
+     "vendor_support": 1},
 ]
 
 

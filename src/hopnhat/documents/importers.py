@@ -154,6 +154,31 @@ class DocumentImporter(DomainImporter):
     name = "documents.document"
     target_model = "documents.Entry"
     reconcile_fields = {}
+    _PARSED = ("đọc theo nhiều dạng (dd/mm/yyyy, yyyy-mm-dd, có giờ); sai thì cách ly / read in several forms; a bad "
+               "one is quarantined")
+    _ON_DOCUMENT = ("giữ trên văn bản (Document) chung cho mọi bên sổ; đối soát từng trường mới so được cột của "
+                    "Entry — việc còn lại / kept on the document shared by every register side; the field check "
+                    "compares only the Entry's own columns so far (to do)")
+    reconcile_exclude = {
+        "subject": _ON_DOCUMENT, "signer_name": _ON_DOCUMENT, "signer_position": _ON_DOCUMENT,
+        "agency": "mã cơ quan giữ sổ, tra thành cơ quan (qua cơ quan kế thừa nếu đã dừng) / the register's agency "
+                  "code, resolved to the agency (its successor when closed)",
+        "number": "số/ký hiệu đọc thành số và ký hiệu (Document.code_number, code_notation) theo Nghị định 30 / the "
+                  "number read into its number and notation (Decree 30)",
+        "state": "trạng thái cũ đọc thành trạng thái xử lý của sổ / the old state read into the entry's state",
+        "register_number": "số đến/đi cũ giữ nguyên trong Entry.old_number và tra cứu được; số mới cấp theo sổ / the "
+                           "old register number is kept as written (Entry.old_number) and answers look-ups",
+        "register_year": "năm của sổ cũ, cùng số cũ xác định bản ghi sổ / the old register's year, with the old "
+                         "number it names the entry",
+        "issuer": "tên cơ quan ban hành giữ như đã viết và tra thành cơ quan qua danh mục cơ quan / the issuer is "
+                  "kept as written and resolved to an agency through the crosswalk",
+        "issued_date": _PARSED, "arrived_at": _PARSED,
+        "urgency": "độ khẩn đọc theo bảng giá trị; không rõ thì thường / urgency read through the value map; "
+                   "unknown is normal",
+        "field": "lĩnh vực chuẩn hóa theo danh mục / the field normalised to the catalogue",
+        "recipients": "nơi nhận tách thành danh sách tên và mã / recipients split into a list of names and codes",
+        "files": "tệp đính kèm nạp ở luồng tệp (documents.attachment) / attachments load in their own stream",
+    }
 
     def prepare(self, ctx) -> None:
         self.agencies: dict[str, Any] = {}
@@ -285,6 +310,14 @@ def entry_for(system: str, stream: str, key: Any) -> Entry | None:
 class AttachmentImporter(DomainImporter):
     name = "documents.attachment"
     target_model = "documents.Attachment"
+    reconcile_exclude = {
+        "document": "khóa văn bản cũ, tra thành bản ghi sổ đã nạp / the old document's key, resolved to its entry",
+        "name": "cùng nội dung từ hai hệ thống là một tệp đính kèm: giữ tên của hệ thống nạp trước, tên kia ở nguồn "
+                "gốc (Provenance) / the same bytes from two systems are one attachment: the first name is kept, the "
+                "other stays in its provenance",
+        "path": "đường dẫn tệp cũ: nội dung lưu một lần theo tổng kiểm (Blob.sha256), tệp thiếu hay "
+                                 "hỏng thì cách ly / the old file's path: its bytes are stored once by checksum; a "
+                                 "missing or broken file is quarantined"}
 
     def import_record(self, record, mapped, ctx):
         where, options, system = ctx.label(record), ctx.mapping.options, ctx.mapping.system
@@ -310,6 +343,16 @@ class AttachmentImporter(DomainImporter):
 class HistoryImporter(DomainImporter):
     name = "documents.history"
     target_model = "documents.Event"
+    reconcile_exclude = {
+        "document": "khóa văn bản cũ, tra thành bản ghi sổ đã nạp / the old document's key, resolved to its entry",
+        "at": "giờ Việt Nam của hệ thống cũ, lưu theo UTC / the old system's Vietnam time, stored in UTC",
+        "action": "tên bước cũ đọc thành bước của nền tảng; tên cũ giữ ở ghi chú / the old step's name read into the "
+                  "platform's step; the old name is kept with it",
+        "actor_key": "mã người xử lý cũ, đối chiếu qua nhập nhân sự; không có thì giữ tên như đã viết / the old "
+                     "actor's key, crosswalked through the staff import; the name as written otherwise",
+        "document_stream": "luồng của văn bản mà bước xử lý thuộc về / the stream of the document the step "
+                           "belongs to",
+    }
 
     def prepare(self, ctx) -> None:
         self.people: dict[tuple, Person | None] = {}

@@ -1,7 +1,7 @@
 """Two old document systems of the merged Tuyên Quang province as they stood on 30/6/2025, for the demo and the
 tests, shaped differently the way real ones are:
 
-* `qlvb-hagiang` — old Hà Giang province's document system (UBND tỉnh and Sở Nội vụ): one table `vanban` for
+* `hagiang-qlvb` — old Hà Giang province's document system (UBND tỉnh and Sở Nội vụ): one table `vanban` for
   incoming and outgoing (a DEN/DI column), a processing-history table `vanban_xuly` (staff ids the HR import
   knows), a file table `vanban_tep`; its own unit codes (HG-UBND, HG-SNV); numbers typed in several forms.
 * `qlvb-yenson` — old UBND huyện Yên Sơn's system (abolished on 1/7/2025): separate tables `vb_den` and `vb_di`,
@@ -18,7 +18,7 @@ import datetime
 import io
 from pathlib import Path
 
-HAGIANG, YENSON = "qlvb-hagiang", "qlvb-yenson"
+HAGIANG, YENSON = "hagiang-qlvb", "qlvb-yenson"   # register codes (consolidation.inventory)
 HR_HAGIANG = "hr-hagiang"   # the staff import that knows Hà Giang's staff ids
 ACTOR = "system:documents-samples"
 

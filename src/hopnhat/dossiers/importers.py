@@ -258,6 +258,11 @@ class DossierImporter(DomainImporter):
         "channel": "trống thì 1 (trực tiếp) / 1 (in person) when empty",
         "received_at": _PARSED_TIME, "finished_at": _PARSED_TIME, "returned_at": _PARSED_TIME,
         "due_date": "trống thì tính theo số ngày làm việc của thủ tục / from the procedure's working days when empty",
+        "updated_at": "lúc hệ thống cũ sửa hồ sơ lần cuối: quyết định hệ thống nào chạm hồ sơ sau cùng "
+                      "(DossierAlias.touched_at) / when the old system last changed it: decides which system "
+                      "touched the dossier last",
+        "xref": "mã của hồ sơ ở hệ thống kia, giữ làm bí danh và gộp hai bản ghi / the other system's code, kept "
+                "as an alias; it merges the two records",
     }
     REFRESHED = ("status", "finished_at", "returned_at", "result", "due_date")
     # What the system that touched a dossier last decides, when two systems hold it.

@@ -58,6 +58,14 @@ class OldAddressImporter(DomainImporter):
     name = "mail.old_addresses"
     target_model = "mail.OldAddress"
     reconcile_fields = {"address": "old_address"}
+    reconcile_exclude = {
+        "person_key": "khóa người trong lần nhập nhân sự, tra thành người (Person) / the person's key in the staff "
+                      "import, resolved to the person",
+        "also": "các địa chỉ khác của cùng tài khoản, mỗi địa chỉ thành một bản ghi địa chỉ cũ / the account's "
+                "other addresses, each becomes an old address of its own",
+        "agency_code": "mã cơ quan, tra qua danh mục cơ quan để lấy địa chỉ chung của cơ quan kế thừa / the "
+                       "agency's code, resolved through the crosswalk to the successor's shared address",
+    }
 
     def prepare(self, ctx):
         options = ctx.mapping.options or {}

@@ -25,7 +25,7 @@ def test_demo_loads_once_and_answers_old_numbers(tmp_path):
     [report] = lookup.find("125/UBND-VP", issuer="UBND huyện Yên Sơn")
     assert [s["action"] for s in lookup.timeline(report)] == ["draft", "sign", "issue", "send"]
     [both] = lookup.find("Số 45 /UBND-NC", issuer="UBND tỉnh Hà Giang")
-    assert {e.source_system for e in both.entries.all()} == {"qlvb-hagiang", "qlvb-yenson"}
+    assert {e.source_system for e in both.entries.all()} == {"hagiang-qlvb", "qlvb-yenson"}
     routed = Entry.objects.get(document__number_key="88/BNV-TCBC")
     assert routed.routed_by.name == "Sắp xếp tổ chức bộ máy → Sở Nội vụ"
     assert [s["rule"].name for s in routing.stale_rules()] == ["Chuyển đổi số → Sở Thông tin và Truyền thông"]
