@@ -359,7 +359,7 @@ def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, boo
         ask = plan.strict
         if question:
             ask = [g for g in plan.strict if g.kind != "word" or g.doc_count < RELATED_LIMIT] or plan.strict
-        [found] = backend.match_many([(_phrases(ask), False)], limit=RELATED_LIMIT)
+        [found] = backend.match_many([(_phrases(ask), False)], limit=RELATED_LIMIT, whole=ask is not plan.strict)
         take(plan.strict, False, found, RELATED_LIMIT)
     if question and related:
         candidates = _by_coverage(backend, plan.strict, candidates, related, pairs)
