@@ -19,7 +19,7 @@ from . import accents
 from .backends import Candidate, get_backend
 from .models import DocType, SearchDocument
 from .query import Group, ParsedQuery, parse
-from .snippets import highlight
+from .snippets import exact_forms, highlight
 
 MAX_CANDIDATES = 500  # ranked matches considered for facets and paging; more is reported as "500+"
 RELATED_LIMIT = 100  # matches read from each wider tier (see _retrieve)
@@ -349,10 +349,14 @@ def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, boo
         take(groups, True, found, RELATED_LIMIT)
     # With a place the tiers above already say what to prefer (the topic at that place, then elsewhere).
     question = len(plan.strict) >= QUESTION_GROUPS and not any(g.kind == "place" for g in plan.strict)
-    # A question no document answers word for word, whose drop-word tiers found only a few: top up with the
-    # documents holding any of its words (ranked by coverage below). A query some document holds whole is not
-    # topped up: what it finds is what it asked for.
-    if plan.anyone and (not candidates or (question and len(candidates) < WIDEN_BELOW)):
+    # A question no document answers word for word, or one asked in words (its question or function words were
+    # dropped: "… thì đổi ở đâu"), whose tiers found only a few: top up with the documents holding any of its
+    # words (ranked by coverage below). A plain query some document holds whole is not topped up: what it finds
+    # is what it asked for.
+    strict_found = any(c.id not in related for c in candidates)
+    asked = len(parsed.key.split()) > sum(len(g.text.split()) for g in parsed.groups)
+    if plan.anyone and (not candidates or (question and (asked or not strict_found)
+                                           and len(candidates) < WIDEN_BELOW)):
         # A word more documents hold than the tier reads cannot choose among them: OR-ed in, it fills the read
         # with whichever of its documents come first (PostgreSQL reads the first found, unranked). A question's
         # top-up asks for its rarer words only; the common ones still count in _by_coverage.
@@ -382,7 +386,7 @@ def _by_coverage(backend, groups: list[Group], candidates: list[Candidate], rela
     weights = [math.log(1 + most / (1 + (g.doc_count if g.kind == "word" else 0))) * (0.5 if g.correction else 1)
                for g in groups]
     by_text = {g.text: w for g, w in zip(groups, weights, strict=True)}
-    pair_weights = [sum(by_text.get(t, 0) for t in alts[0]) / 2 for alts in pairs]
+    pair_weights = [max(sum(by_text.get(t, 0) for t in alt) for alt in alts) / 2 for alts in pairs]
     phrases = [[f" {' '.join(p)} " for p in g.phrases] for g in groups]
     n = len(groups)
 
@@ -408,10 +412,11 @@ def _by_coverage(backend, groups: list[Group], candidates: list[Candidate], rela
 _TYPE_LABELS = dict(DocType.choices)
 
 
-def _hit(doc: _Shown, tokens: set[str], score: float, pinned: bool, related: bool) -> Hit:
+def _hit(doc: _Shown, tokens: set[str], score: float, pinned: bool, related: bool,
+         exact: dict[str, frozenset[str]] | None = None) -> Hit:
     return Hit(
-        id=doc.id, title=doc.title, url=doc.url, title_html=highlight(doc.title, tokens, window=None),
-        snippet_html=highlight(doc.body, tokens), doc_type=doc.doc_type,
+        id=doc.id, title=doc.title, url=doc.url, title_html=highlight(doc.title, tokens, window=None, exact=exact),
+        snippet_html=highlight(doc.body, tokens, exact=exact), doc_type=doc.doc_type,
         doc_type_label=str(_TYPE_LABELS.get(doc.doc_type, doc.doc_type)), unit=doc.unit, unit_id=doc.unit_id,
         date=doc.date, score=round(score, 6), pinned=pinned, related=related,
     )
@@ -449,7 +454,9 @@ def search(query: str, *, facets: dict | None = None, page: int = 1, per_page: i
     docs, units = _page_rows([pk for pk, _, _ in window], [u for u, _ in counts["unit"].most_common(FACET_SIZE)])
     results.facets = _facet_values(counts, chosen, units)
     tokens = parsed.match_tokens
-    results.hits = [_hit(docs[pk], tokens, score, pinned, pk in related) for pk, score, pinned in window
+    # Typed with diacritics, a word is marked only as typed: "hôn" does not mark "Hơn" (issue 19).
+    exact = exact_forms(query, {g.text for g in parsed.groups if g.kind == "word" and not g.correction})
+    results.hits = [_hit(docs[pk], tokens, score, pinned, pk in related, exact) for pk, score, pinned in window
                     if pk in docs]
     results.took_ms = round((time.perf_counter() - started) * 1000, 2)
     return results
