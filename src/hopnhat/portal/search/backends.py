@@ -74,7 +74,7 @@ class SqliteBackend:
             # bm25() is lower-is-better and negative; flip it so every backend ranks "higher is better".
             return [Candidate(r[0], r[1], r[2], r[3], -r[4], r[5]) for r in cur.fetchall()]
 
-    def match_many(self, asks, *, limit=1000, enough=None) -> list[list[Candidate]]:
+    def match_many(self, asks, *, limit=1000, enough=None, whole=False) -> list[list[Candidate]]:
         """Several queries ((groups, require_all[, probes]) tuples); in-process, so one at a time costs nothing
         more. Probes and `enough`: see PostgresBackend.match_many."""
         out = []
@@ -156,7 +156,7 @@ class PostgresBackend:
     def match(self, groups, *, require_all=True, limit=1000) -> list[Candidate]:
         return self.match_many([(groups, require_all)], limit=limit)[0]
 
-    def match_many(self, asks, *, limit=1000, enough=None) -> list[list[Candidate]]:
+    def match_many(self, asks, *, limit=1000, enough=None, whole=False) -> list[list[Candidate]]:
         """Several queries ((groups, require_all[, probes]) tuples) in one statement: the wider tiers of one
         search cost one round trip and one plan, not one each. Probes are further groups (lists of phrases): bit
         i of a candidate's `flags` says whether the document holds probe i, checked on the rows read only.
@@ -170,7 +170,11 @@ class PostgresBackend:
         reads at most `limit` rows: ranking every match of a common query is what makes PostgreSQL full-text slow
         at scale (tens of thousands of rows at 200,000 documents), so beyond `limit` matches the first found are
         ranked and the total is reported as a lower bound. Rows are found with the bigram query (index only) and
-        ranked with the phrase query."""
+        ranked with the phrase query.
+
+        With `whole`, the body part is read even when BODY_BELOW heads hold the query (up to `limit` rows more):
+        for asks whose matches are known to be few (a question's rarer words, see engine._retrieve), where a
+        document holding them only in its body is as likely the answer."""
         # ts_rank's weight array is {D, C, B, A}: body is C, places B, title A (see migration 0002). Only module
         # constants and tier numbers are formatted in; the user's words travel as parameters. Tokens are letters
         # and digits (_clean), so the tsquery input syntax (::tsquery, which keeps 'can_cuoc' whole) reads them
@@ -197,13 +201,14 @@ class PostgresBackend:
                 f"LIMIT {head_limit})",
                 f"b{n} AS (SELECT {COLUMNS}, ts_rank({weights}, d.search_vector, q.r, 1) AS score, "  # noqa: S608
                 f"{flags} AS flags, false AS head "
-                f"FROM {DOC_TABLE} d, q{n} q WHERE d.search_vector @@ q.m AND NOT d.head_vector @@ q.m "
-                f"LIMIT CASE WHEN {skip}(SELECT count(*) FROM h{n}) >= %s THEN 0 "
-                f"ELSE %s - (SELECT count(*) FROM h{n}) END)",
+                f"FROM {DOC_TABLE} d, q{n} q WHERE d.search_vector @@ q.m AND NOT d.head_vector @@ q.m "  # noqa: S608
+                + ("LIMIT %s)" if whole else
+                 f"LIMIT CASE WHEN {skip}(SELECT count(*) FROM h{n}) >= %s THEN 0 "  # noqa: S608
+                 f"ELSE %s - (SELECT count(*) FROM h{n}) END)"),
             ]
             parts += [f"SELECT {n} AS tier, * FROM h{n}", f"SELECT {n} AS tier, * FROM b{n}"]  # noqa: S608
             params += [found_by, self.expression(groups, require_all), *probe_sql, *skip_params, limit, *probe_sql,
-                       *skip_params, BODY_BELOW, limit]
+                       *([limit] if whole else [*skip_params, BODY_BELOW, limit])]
             if n == 0 and enough is not None:
                 gate = "(SELECT count(*) FROM h0) + (SELECT count(*) FROM b0) >= %s"
         out: list[list[Candidate]] = [[] for _ in asks]

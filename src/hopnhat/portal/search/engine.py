@@ -19,7 +19,7 @@ from . import accents
 from .backends import Candidate, get_backend
 from .models import DocType, SearchDocument
 from .query import Group, ParsedQuery, parse
-from .snippets import highlight
+from .snippets import exact_forms, highlight
 
 MAX_CANDIDATES = 500  # ranked matches considered for facets and paging; more is reported as "500+"
 RELATED_LIMIT = 100  # matches read from each wider tier (see _retrieve)
@@ -31,6 +31,9 @@ WIDEN_BELOW = 10  # fewer matches than this: ask again, less strictly (see _Plan
 # A query of this many groups that had to be widened is a question or a description: its wider matches are ranked
 # by how much of it they hold (_by_coverage), and the "any group" tier tops them up.
 QUESTION_GROUPS = 2
+# A question's word held in the title counts this much more than in the body (see _by_coverage). 1 put
+# documents whose title names a place holding a syllable of the question ("quán ăn" ~ "phường An Tường") first.
+TITLE_BONUS = 0.5
 
 
 class SearchError(ValueError):
@@ -232,10 +235,13 @@ def _plan(parsed: ParsedQuery) -> _Plan:
     return _Plan(groups, drops, dropped, without_place, len(groups) > 1)
 
 
-def _title_order(candidates: list[Candidate], groups: list[Group]) -> list[Candidate]:
+def _title_order(candidates: list[Candidate], groups: list[Group], pairs: list[list] = ()) -> list[Candidate]:
     """Within one tier, documents whose title holds more of the query come first (the "attribute" rule of
-    Meilisearch's ranking); the index's score orders the rest."""
+    Meilisearch's ranking), then those whose title holds more of the query's adjacent word pairs as written
+    (the "proximity" rule: "đăng ký kết hôn" over "đăng ký dự thi, kỳ thi kết thúc với hơn…"); the index's score
+    orders the rest. `pairs`: see _pairs."""
     phrases = [[f" {' '.join(p)} " for p in g.phrases] for g in groups]
+    pair_keys = [[f" {' '.join(p)} " for p in alts] for alts in pairs]
 
     def coverage(c: Candidate) -> int:
         # Plain loops: a common query orders 500 candidates, and generators in any()/sum() made this several
@@ -248,7 +254,32 @@ def _title_order(candidates: list[Candidate], groups: list[Group]) -> list[Candi
                     break
         return n
 
-    return sorted(candidates, key=lambda c: (-coverage(c), -c.score))
+    def adjacent(c: Candidate) -> int:
+        title, n = f" {c.title_key} ", 0
+        for alts in pair_keys:
+            for p in alts:
+                if p in title:
+                    n += 1
+                    break
+        return n
+
+    if not pair_keys:
+        return sorted(candidates, key=lambda c: (-coverage(c), -c.score))
+    return sorted(candidates, key=lambda c: (-coverage(c), -adjacent(c), -c.score))
+
+
+def _pairs(parsed: ParsedQuery, groups: list[Group] | None = None) -> list[list]:
+    """The query's compound words as units: each two word groups typed next to each other ("đăng ký", "kinh
+    doanh", "kết hôn"), as the alternative two-syllable phrases they stand for (a typo's correction included).
+    A document holding the pair as written says more than one holding both syllables apart; the index keeps
+    syllable bigrams (PostgreSQL's 'dang_ky' lexemes, FTS5's phrase queries), so asking for them is cheap."""
+    groups = parsed.groups if groups is None else groups
+    typed = f" {parsed.key} "
+    out = []
+    for a, b in zip(groups, groups[1:], strict=False):
+        if a.kind == "word" and b.kind == "word" and f" {a.text} {b.text} " in typed:
+            out.append(sorted({(*pa, *pb) for pa in a.phrases for pb in b.phrases}))
+    return out
 
 
 def _phrases(groups: list[Group]) -> list[list]:
@@ -285,12 +316,13 @@ def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, boo
     candidates: list[Candidate] = []
     related: set[int] = set()
     relaxed = capped = False
+    pairs = _pairs(parsed)
 
     def take(groups: list[Group], require_all: bool, found: list[Candidate], limit: int, wider=True) -> None:
         nonlocal relaxed, capped
         capped = capped or len(found) >= limit
         seen = {c.id for c in candidates}
-        more = _title_order([c for c in found if c.id not in seen], groups)
+        more = _title_order([c for c in found if c.id not in seen], groups, pairs)
         if wider:
             related.update(c.id for c in more)
         relaxed = relaxed or (bool(more) and not require_all)
@@ -317,43 +349,74 @@ def _retrieve(parsed: ParsedQuery) -> tuple[list[Candidate], set[int], bool, boo
         take(groups, True, found, RELATED_LIMIT)
     # With a place the tiers above already say what to prefer (the topic at that place, then elsewhere).
     question = len(plan.strict) >= QUESTION_GROUPS and not any(g.kind == "place" for g in plan.strict)
-    # A question no document answers word for word, whose drop-word tiers found only a few: top up with the
-    # documents holding any of its words (ranked by coverage below). A query some document holds whole is not
-    # topped up: what it finds is what it asked for.
+    # A question no document answers word for word, or one asked in words (its question or function words were
+    # dropped: "… thì đổi ở đâu"), whose tiers found only a few: top up with the documents holding any of its
+    # words (ranked by coverage below). A plain query some document holds whole is not topped up: what it finds
+    # is what it asked for.
     strict_found = any(c.id not in related for c in candidates)
-    if plan.anyone and (not candidates or (question and not strict_found and len(candidates) < WIDEN_BELOW)):
-        [found] = backend.match_many([(_phrases(plan.strict), False)], limit=RELATED_LIMIT)
+    asked = len(parsed.key.split()) > sum(len(g.text.split()) for g in parsed.groups)
+    if plan.anyone and (not candidates or (question and (asked or not strict_found)
+                                           and len(candidates) < WIDEN_BELOW)):
+        # A word more documents hold than the tier reads cannot choose among them: OR-ed in, it fills the read
+        # with whichever of its documents come first (PostgreSQL reads the first found, unranked). A question's
+        # top-up asks for its rarer words only; the common ones still count in _by_coverage.
+        ask = plan.strict
+        if question:
+            ask = [g for g in plan.strict if g.kind != "word" or g.doc_count < RELATED_LIMIT] or plan.strict
+        [found] = backend.match_many([(_phrases(ask), False)], limit=RELATED_LIMIT, whole=ask is not plan.strict)
         take(plan.strict, False, found, RELATED_LIMIT)
     if question and related:
-        candidates = _by_coverage(backend, plan.strict, candidates, related)
+        candidates = _by_coverage(backend, plan.strict, candidates, related, pairs)
     return candidates, related, relaxed, capped
 
 
-def _by_coverage(backend, groups: list[Group], candidates: list[Candidate], related: set[int]) -> list[Candidate]:
+def _by_coverage(backend, groups: list[Group], candidates: list[Candidate], related: set[int],
+                 pairs: list[list] = ()) -> list[Candidate]:
     """A question that no document answers word for word ("làm sổ đỏ mất bao lâu"): the documents that hold some
     of its words, those holding the most of it first — each word weighted by how rare it is (a word most
-    documents hold says little), a place or a synonym as much as the rarest word — then in the order they came.
-    The strict matches stay first."""
+    documents hold says little; BM25's IDF from the index's own document counts), a place or a synonym as much
+    as the rarest word, a word only a typo correction found at half (in a question it is more often a word the
+    portal never uses: "cưới" is not "tuổi"); a word in the title counts twice (the title says what a document
+    is about), and each of the question's compound words held as written (`pairs`, see _pairs) adds its
+    syllables' mean weight. Then in the order they came. The strict matches stay first."""
     strict = [c for c in candidates if c.id not in related]
-    wider = backend.holds([c for c in candidates if c.id in related], [g.phrases for g in groups])
+    wider = backend.holds([c for c in candidates if c.id in related], [g.phrases for g in groups] + list(pairs))
     counts = [g.doc_count for g in groups if g.kind == "word" and g.doc_count]
     most = max(counts, default=1) + 1
-    weights = [math.log(1 + most / (1 + (g.doc_count if g.kind == "word" else 0))) for g in groups]
+    weights = [math.log(1 + most / (1 + (g.doc_count if g.kind == "word" else 0))) * (0.5 if g.correction else 1)
+               for g in groups]
+    by_text = {g.text: w for g, w in zip(groups, weights, strict=True)}
+    pair_weights = [max(sum(by_text.get(t, 0) for t in alt) for alt in alts) / 2 for alts in pairs]
+    phrases = [[f" {' '.join(p)} " for p in g.phrases] for g in groups]
+    n = len(groups)
 
     def covered(c: Candidate) -> float:
-        return sum(w for i, w in enumerate(weights) if c.flags >> i & 1)
+        title = f" {c.title_key} "
+        score = 0.0
+        for i, w in enumerate(weights):
+            if c.flags >> i & 1:
+                score += w
+                for p in phrases[i]:
+                    if p in title:
+                        score += w * TITLE_BONUS
+                        break
+        for j, w in enumerate(pair_weights):
+            if c.flags >> (n + j) & 1:
+                score += w
+        return score
 
-    order = {c.id: n for n, c in enumerate(wider)}
+    order = {c.id: k for k, c in enumerate(wider)}
     return strict + sorted(wider, key=lambda c: (-round(covered(c), 6), order[c.id]))
 
 
 _TYPE_LABELS = dict(DocType.choices)
 
 
-def _hit(doc: _Shown, tokens: set[str], score: float, pinned: bool, related: bool) -> Hit:
+def _hit(doc: _Shown, tokens: set[str], score: float, pinned: bool, related: bool,
+         exact: dict[str, frozenset[str]] | None = None) -> Hit:
     return Hit(
-        id=doc.id, title=doc.title, url=doc.url, title_html=highlight(doc.title, tokens, window=None),
-        snippet_html=highlight(doc.body, tokens), doc_type=doc.doc_type,
+        id=doc.id, title=doc.title, url=doc.url, title_html=highlight(doc.title, tokens, window=None, exact=exact),
+        snippet_html=highlight(doc.body, tokens, exact=exact), doc_type=doc.doc_type,
         doc_type_label=str(_TYPE_LABELS.get(doc.doc_type, doc.doc_type)), unit=doc.unit, unit_id=doc.unit_id,
         date=doc.date, score=round(score, 6), pinned=pinned, related=related,
     )
@@ -391,7 +454,9 @@ def search(query: str, *, facets: dict | None = None, page: int = 1, per_page: i
     docs, units = _page_rows([pk for pk, _, _ in window], [u for u, _ in counts["unit"].most_common(FACET_SIZE)])
     results.facets = _facet_values(counts, chosen, units)
     tokens = parsed.match_tokens
-    results.hits = [_hit(docs[pk], tokens, score, pinned, pk in related) for pk, score, pinned in window
+    # Typed with diacritics, a word is marked only as typed: "hôn" does not mark "Hơn" (issue 19).
+    exact = exact_forms(query, {g.text for g in parsed.groups if g.kind == "word" and not g.correction})
+    results.hits = [_hit(docs[pk], tokens, score, pinned, pk in related, exact) for pk, score, pinned in window
                     if pk in docs]
     results.took_ms = round((time.perf_counter() - started) * 1000, 2)
     return results

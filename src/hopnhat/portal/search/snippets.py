@@ -36,12 +36,27 @@ def _best_start(keys: list[str | None], window: int) -> int:
     return best
 
 
-def highlight(text: str, tokens: set[str], window: int | None = WINDOW) -> str:
-    """HTML: the best `window` words of `text` (all of it when window is None) with matches in <mark>."""
+@lru_cache(maxsize=65536)
+def _marked_form(word: str) -> str:
+    """The word as accents.words compares it: lower case, NFC, one tone placement."""
+    from .accents import words
+
+    found = words(word)
+    return found[0] if found else word.lower()
+
+
+def highlight(text: str, tokens: set[str], window: int | None = WINDOW,
+              exact: dict[str, frozenset[str]] | None = None) -> str:
+    """HTML: the best `window` words of `text` (all of it when window is None) with matches in <mark>.
+    `exact`: folded token → the marked forms the person typed for it (see exact_forms); a word folding to such a
+    token is marked only in one of those forms ("hôn" typed: "Hơn" is not marked)."""
     words = list(_WORD.finditer(text or ""))[:MAX_WORDS]
     if not words:
         return ""
     keys = [k if (k := _fold_word(m.group())) in tokens else None for m in words]
+    if exact:
+        keys = [None if k in exact and _marked_form(m.group()) not in exact[k] else k
+                for m, k in zip(words, keys, strict=True)]
     start, end = 0, len(words)
     if window is not None and len(words) > window:
         start = max(0, _best_start(keys, window) - 2)  # a little context before the first match
@@ -57,3 +72,17 @@ def highlight(text: str, tokens: set[str], window: int | None = WINDOW) -> str:
     out.append(escape(text[pos:tail_end]))
     html = "".join(out).strip()
     return ("… " if start > 0 else "") + html + (" …" if end < len(words) else "")
+
+
+def exact_forms(query: str, plain: set[str]) -> dict[str, frozenset[str]]:
+    """For highlight's `exact`: each folded word of `plain` (the query's plain word groups, not its synonyms or
+    places) that the person typed only with diacritics → the forms typed. Empty for an unaccented query."""
+    from .accents import has_marks, words
+
+    forms: dict[str, set[str]] = {}
+    bare: set[str] = set()
+    for word in words(query):
+        key = _fold_word(word)
+        if key in plain:
+            (forms.setdefault(key, set()).add(word) if has_marks(word) else bare.add(key))
+    return {k: frozenset(v) for k, v in forms.items() if k not in bare}
