@@ -83,8 +83,19 @@ def base_env(db_url: str, var_dir: Path) -> dict:
                 HOPNHAT_TASK_BACKEND="django_tasks_db.DatabaseBackend", PYTHONUNBUFFERED="1")
 
 
+IN_PROCESS = {"on": False}    # the test suite's short run: the same CLI commands, called in this process
+
+
 def hopnhat(env: dict, *args: str, check: bool = True) -> dict | None:
     """One CLI call with --json; returns its answer (None when it printed nothing parseable)."""
+    if IN_PROCESS["on"]:
+        import io
+
+        from django.core.management import call_command
+
+        out = io.StringIO()
+        call_command(*args, "--json", stdout=out)
+        return json.loads(out.getvalue())
     # Operators' batch commands run at a lower CPU priority than the web workers (as the task worker does under
     # systemd, Nice=10 in deploy/): on a small machine a sync's CPU must not become the people's latency.
     proc = subprocess.run(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), *args, "--json"], env=env, cwd=ROOT,
@@ -666,9 +677,18 @@ def release(env: dict, platform: Platform) -> dict:
     """A release: the migrations first (written to roll: the old code keeps working on the new schema), then
     each gunicorn instance reloaded in turn while the other serves — old and new code side by side."""
     started = time.monotonic()
-    migrate = subprocess.run(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), "migrate", "--no-input"], env=env,
-                             cwd=ROOT, capture_output=True, text=True, check=True)
-    applied = [line.strip() for line in migrate.stdout.splitlines() if line.strip().startswith("Applying")]
+    if IN_PROCESS["on"]:
+        import io
+
+        from django.core.management import call_command
+
+        out = io.StringIO()
+        call_command("migrate", "--no-input", stdout=out)
+        stdout = out.getvalue()
+    else:
+        stdout = subprocess.run(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), "migrate", "--no-input"], env=env,
+                                cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    applied = [line.strip() for line in stdout.splitlines() if line.strip().startswith("Applying")]
     migrate_s = round(time.monotonic() - started, 1)
     reloads = [platform.roll(name, port)
                for name, port in zip(("gunicorn-a", "gunicorn-b"), platform.app_ports, strict=True)]
@@ -699,7 +719,7 @@ def kill_workers(platform: Platform, settle_s: float) -> dict:
     return {"killed": killed, "task_worker_restarts": platform.task_worker_restarts}
 
 
-def main(argv: list[str] | None = None) -> dict:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db-name", default="bench_hopnhat_continuity")
     parser.add_argument("--reuse-db", action="store_true", help="skip the demo load (a database left by --keep-db)")
@@ -714,7 +734,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--pre-syncs", type=int, default=2)
     parser.add_argument("--step-pause", type=float, default=2, help="seconds between cutover steps")
     parser.add_argument("--old-rows", type=int, default=50, help="dossiers in the old system before the first sync")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parser().parse_args(argv)
     if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         sys.exit("needs nginx (scripts/services.sh ensure_nginx)")
     shutil.rmtree(OUT, ignore_errors=True)
@@ -730,9 +754,25 @@ def main(argv: list[str] | None = None) -> dict:
     import django
 
     django.setup()
+    figures.update(run(args, env))
+    if not args.keep_db:
+        import psycopg
+        from django.db import connection
+
+        connection.close()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.db_name}" WITH (FORCE)')
+    return figures
+
+
+def run(args, env: dict) -> dict:
+    """Everything after the database is there (the test suite calls this on its own test database)."""
     from django.db import connection
 
     from hopnhat.consolidation.models import Cutover
+
+    figures: dict = {}
+    OUT.mkdir(parents=True, exist_ok=True)
 
     Cutover.objects.filter(system=OLD_SYSTEM).delete()    # a reused database: this run walks the cutover anew
     fx = fixtures(OUT / "hopnhat-redirects.map")
@@ -810,12 +850,6 @@ def main(argv: list[str] | None = None) -> dict:
         "reconciliation: all present, none twice": all(c["ok"] for k, c in checks.items()
                                                        if k.startswith("reconciliation")),
     }
-    if not args.keep_db:
-        import psycopg
-
-        connection.close()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.db_name}" WITH (FORCE)')
     return figures
 
 
