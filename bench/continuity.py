@@ -139,6 +139,11 @@ http {{
         listen 127.0.0.1:{listen} default_server;
         server_name {HOST};
         location / {{ proxy_pass http://hopnhat; }}
+        # the public look-up: a read sent as POST, passed on like a GET (deploy/nginx-hopnhat.conf)
+        location = /ho-so/api/tra-cuu/ {{
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_pass http://hopnhat;
+        }}
     }}
     server {{
         listen 127.0.0.1:{listen};
@@ -199,6 +204,7 @@ class Load:
     def __init__(self, port: int, kinds: list[Kind], session: dict, clients: int):
         self.port, self.kinds, self.session, self.clients = port, kinds, session, clients
         self.weighted = [k for k in kinds for _ in range(k.weight)]
+        self.all_weighted = self.weighted
         self.expected: dict[str, str] = {}
         self.records: list[tuple] = []         # (phase, kind, ok, latency_s, answer, sent at)
         self.phase = "warm-up"
@@ -243,6 +249,8 @@ class Load:
                 if delay > 0:
                     time.sleep(delay)
             kind = rng.choice(self.weighted)
+            if self.phase == "kill" and kind not in self.weighted:
+                continue
             phase = self.phase
             answer, latency = self.one(kind)
             expected = self.expected.get(kind.name)
@@ -733,6 +741,9 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--writer-interval", type=float, default=0.5, help="seconds between the old system's writes")
     parser.add_argument("--pre-syncs", type=int, default=2)
     parser.add_argument("--step-pause", type=float, default=2, help="seconds between cutover steps")
+    parser.add_argument("--steps-during-kill", action=argparse.BooleanOptionalAction, default=True,
+                        help="keep the staff steps (the one non-idempotent POST of the mix) in the mix while workers "
+                             "are killed: one cut by kill -9 answers 502 (nginx does not send a step twice)")
     parser.add_argument("--old-rows", type=int, default=50, help="dossiers in the old system before the first sync")
     return parser
 
@@ -826,6 +837,8 @@ def run(args, env: dict) -> dict:
         phases["cutover"] = run_phase(load, "cutover", lambda: cutover_walk(env, load, platform, fx, args),
                                       args.steady_s)
         phases["release"] = run_phase(load, "release", lambda: release(env, platform), args.steady_s)
+        if not args.steps_during_kill:
+            load.weighted = [k for k in load.all_weighted if k.name != "staff-act"]
         phases["kill"] = run_phase(load, "kill", lambda: kill_workers(platform, 2), args.steady_s)
         load.phase = "after"
         load.stop.set()

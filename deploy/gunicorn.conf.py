@@ -3,10 +3,10 @@
     gunicorn hopnhat.wsgi:application -c deploy/gunicorn.conf.py -b 127.0.0.1:8001
     gunicorn hopnhat.wsgi:application -c deploy/gunicorn.conf.py -b 127.0.0.1:8011    # the second instance
 
-Two instances behind one nginx upstream (deploy/nginx-hopnhat.conf): a release reloads them one at a time
-(`kill -HUP` the master: new workers start on the new code, the old ones finish the request they hold, then
-exit), so one instance always serves while the other rolls, and nginx passes a request that found an instance
-closing on to the other.
+Two instances behind one nginx upstream (deploy/nginx-hopnhat.conf): a release restarts them one at a time,
+each first taken out of the upstream (`down`, nginx -s reload), stopped with TERM (every worker finishes the
+request it holds), started on the new code and put back once /healthz answers on its own port; old and new code
+serve side by side meanwhile.
 """
 
 import multiprocessing
@@ -20,8 +20,10 @@ timeout = 60
 # On HUP or TERM a worker gets this long to finish the request it holds before it is killed: longer than any
 # request we serve, so a reload never cuts one short.
 graceful_timeout = 60
-# Each worker imports the code itself (no preload): HUP then loads the new release's code in the new workers.
-preload_app = False
+# The master imports the code once and forks its workers: a worker that dies (kill -9, out of memory) is
+# replaced by a fork in milliseconds instead of a new Django import (seconds of CPU that show in everyone's p99
+# on a small machine). A release therefore restarts the instance (it does not HUP it): see the roll above.
+preload_app = True
 # Heartbeat files in memory, not on a disk that may stall under a backup.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = None
