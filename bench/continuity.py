@@ -1,0 +1,874 @@
+"""Continuity under load: the production set-up on this machine, a realistic mix of requests at about half of
+its measured capacity, and three changes one after another — an old one-door system's whole cutover, a release
+rolled out, a web worker and the task worker killed — each counted for failed requests (issue 18).
+
+    .venv/bin/python bench/continuity.py [--db-name bench_hopnhat_continuity] [--reuse-db] [--keep-db]
+        [--steady-s 20] [--capacity-s 6] [--load-share 0.5] [--clients 6] [--workers 2]
+
+Set-up: a fresh PostgreSQL database filled by `hopnhat demo --no-serve` (`--reuse-db` keeps one from an earlier
+`--keep-db` run), two gunicorn instances (`hopnhat.wsgi`) behind one nginx upstream, the bouncer
+(`hopnhat portal bouncer`) behind nginx for the old portals' hosts (exact redirects from the exported map at the
+edge), a task worker (`hopnhat db_worker`, `HOPNHAT_TASK_BACKEND=django_tasks_db.DatabaseBackend`) and, for the
+cutover, an old one-door system in MariaDB with a writer process adding and updating dossiers in it.
+The mix (every request kind, each with its own answer recorded in the steady state first): old portal URLs
+through nginx's map and through the bouncer, public dossier look-ups (JSON API, from many client addresses
+as citizens would), portal home and search, the unit look-up, and signed-in staff opening their worklist and a
+dossier and taking a step on it. Phases: steady, cutover, release, kill. Per phase: requests, failed requests
+(connection errors, 5xx and any answer other than that request's steady-state answer), p50, p99.
+Prints one JSON document.
+"""
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out" / "continuity"
+VENV_BIN = Path(sys.executable).parent
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+HOST = "tuyenquang.gov.vn"           # the platform's public host name (nginx answers it; Django allows it)
+OLD_SYSTEM = "tthc-continuity"       # the old one-door system walked through the cutover
+MARIADB_DB = "hn_continuity_old"
+WRITER_USER = "hn_continuity_writer"
+STAFF = ("thuly.badinh", "hopnhat-demo-2025")
+RUN_TAG = time.strftime("%H%M%S")      # in the old system's codes: a reused database gets new dossiers each run
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on port {port}")
+
+
+def wait_healthy(port: int, timeout: float = 180, host: str = HOST) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/healthz", headers={"Host": host})
+            if conn.getresponse().status == 200:
+                return
+        time.sleep(0.3)
+    raise RuntimeError(f"the app on port {port} never answered /healthz")
+
+
+def base_env(db_url: str, var_dir: Path) -> dict:
+    return dict(os.environ, DJANGO_SETTINGS_MODULE="hopnhat.settings", HOPNHAT_VAR_DIR=str(var_dir),
+                HOPNHAT_SECRET_KEY="bench-only-secret-key-not-for-production",  # noqa: S106
+                HOPNHAT_ALLOWED_HOSTS=f"{HOST},127.0.0.1,localhost", HOPNHAT_BASE_URL=f"https://{HOST}",
+                HOPNHAT_BEHIND_TLS_PROXY="1", HOPNHAT_LOG_LEVEL="ERROR", DATABASE_URL=db_url,
+                HOPNHAT_TASK_BACKEND="django_tasks_db.DatabaseBackend", PYTHONUNBUFFERED="1")
+
+
+IN_PROCESS = {"on": False}    # the test suite's short run: the same CLI commands, called in this process
+
+
+def hopnhat(env: dict, *args: str, check: bool = True) -> dict | None:
+    """One CLI call with --json; returns its answer (None when it printed nothing parseable)."""
+    if IN_PROCESS["on"]:
+        import io
+
+        from django.core.management import call_command
+
+        out = io.StringIO()
+        call_command(*args, "--json", stdout=out)
+        return json.loads(out.getvalue())
+    # Operators' batch commands run at a lower CPU priority than the web workers (as the task worker does under
+    # systemd, Nice=10 in deploy/): on a small machine a sync's CPU must not become the people's latency.
+    proc = subprocess.run(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), *args, "--json"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"hopnhat {' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}")
+    with contextlib.suppress(json.JSONDecodeError):
+        return json.loads(proc.stdout)
+    return {"exit": proc.returncode, "stderr": proc.stderr[-500:]}
+
+
+# ---------------------------------------------------------------------------------------------------- nginx
+def nginx_conf(prefix: Path, listen: int, app_ports: list[int], bouncer_port: int, map_file: Path,
+               old_hosts: list[str], down: frozenset = frozenset()) -> str:
+    """The production edge (README "Production notes", deploy/nginx-hopnhat.conf) on loopback, without TLS:
+    X-Forwarded-Proto says https as the TLS terminator would."""
+    upstream = "\n".join(f"        server 127.0.0.1:{p} max_fails=0{' down' if p in down else ''};"
+                         for p in app_ports)
+    return f"""worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    include {map_file};
+{PROXY_COMMON}
+    upstream hopnhat {{
+{upstream}
+        keepalive 16;
+    }}
+    upstream hopnhat_bouncer {{
+        server 127.0.0.1:{bouncer_port};
+        keepalive 16;
+    }}
+    server {{
+        listen 127.0.0.1:{listen} default_server;
+        server_name {HOST};
+        location / {{ proxy_pass http://hopnhat; }}
+        # the public look-up: a read sent as POST, passed on like a GET (deploy/nginx-hopnhat.conf)
+        location = /ho-so/api/tra-cuu/ {{
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_pass http://hopnhat;
+        }}
+    }}
+    server {{
+        listen 127.0.0.1:{listen};
+        server_name {' '.join(old_hosts) or 'old.invalid'};
+        location / {{
+            if ($hopnhat_redirect) {{ return 301 $hopnhat_redirect; }}
+            proxy_pass http://hopnhat_bouncer;
+        }}
+    }}
+}}
+"""
+
+
+# What the platform's edge does for every proxied request (also in deploy/nginx-hopnhat.conf): HTTP/1.1 with
+# keep-alive to the upstreams, and a request that found a gunicorn instance closed or restarting (connection
+# refused or reset before an answer, 502/503) goes to the other instance. nginx never passes a POST on once it
+# was sent (non_idempotent is left off): a staff step is not repeated behind the person's back.
+PROXY_COMMON = """    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto https;
+    proxy_next_upstream error timeout http_502 http_503;
+    proxy_next_upstream_tries 3;
+    proxy_connect_timeout 2s;
+    proxy_read_timeout 60s;"""
+
+
+# ---------------------------------------------------------------------------------------------------- load
+@dataclass
+class Kind:
+    name: str
+    method: str
+    path: str
+    host: str = HOST
+    body: bytes | None = None
+    headers: dict = field(default_factory=dict)
+    staff: bool = False
+    spread_clients: bool = False    # look-ups come from many citizens: one loopback address each
+    weight: int = 1
+
+
+def answer_of(status: int, headers, body: bytes) -> str:
+    """What must stay the same from one phase to the next: the status, where a redirect goes, and for JSON
+    answers whether they said ok."""
+    if 300 <= status < 400:
+        location = headers.get("Location", "")
+        return f"{status} {re.sub(r'xong=[^&]*', 'xong=*', location)}"
+    if headers.get("Content-Type", "").startswith("application/json"):
+        with contextlib.suppress(ValueError):
+            return f"{status} ok={json.loads(body).get('ok')}"
+    return str(status)
+
+
+class Load:
+    """Paced clients over loopback through nginx. `rate` requests/s in total (0: as fast as they go)."""
+
+    def __init__(self, port: int, kinds: list[Kind], session: dict, clients: int):
+        self.port, self.kinds, self.session, self.clients = port, kinds, session, clients
+        self.weighted = [k for k in kinds for _ in range(k.weight)]
+        self.all_weighted = self.weighted
+        self.in_flight: dict[str, int] = {}
+        self.expected: dict[str, str] = {}
+        self.records: list[tuple] = []         # (phase, kind, ok, latency_s, answer, sent at)
+        self.phase = "warm-up"
+        self.rate = 0.0
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.next_slot = time.monotonic()
+        self.addr = 0
+
+    def one(self, kind: Kind) -> tuple[str, float]:
+        headers = {"Host": kind.host, **kind.headers}
+        if kind.staff:
+            headers["Cookie"] = self.session["cookie"]
+            if kind.method == "POST":
+                headers.update({"X-CSRFToken": self.session["csrf"], "Origin": f"https://{HOST}",
+                                "Referer": f"https://{HOST}/", "Content-Type": "application/x-www-form-urlencoded"})
+        source = None
+        if kind.spread_clients:
+            with self.lock:
+                self.addr = (self.addr + 1) % 60000
+                n = self.addr + 256
+            source = (f"127.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255 or 1}", 0)
+        started = time.monotonic()
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=source)
+            conn.request(kind.method, kind.path, body=kind.body, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            conn.close()
+            answer = answer_of(response.status, response.headers, body)
+        except (OSError, http.client.HTTPException) as exc:
+            answer = f"connection error: {type(exc).__name__}"
+        return answer, time.monotonic() - started
+
+    def worker(self) -> None:
+        rng = random.Random()
+        while not self.stop.is_set():
+            if self.rate:
+                with self.lock:
+                    slot = self.next_slot = max(self.next_slot + 1 / self.rate, time.monotonic() - 1)
+                delay = slot - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            kind = rng.choice(self.weighted)
+            phase = self.phase
+            with self.lock:
+                self.in_flight[kind.name] = self.in_flight.get(kind.name, 0) + 1
+            answer, latency = self.one(kind)
+            expected = self.expected.get(kind.name)
+            ok = (expected is None and not answer.startswith(("5", "connection"))) or answer == expected
+            with self.lock:
+                self.in_flight[kind.name] -= 1
+                self.records.append((phase, kind.name, ok, latency, answer, time.monotonic() - latency))
+
+    def record_steady_answers(self) -> dict[str, str]:
+        """Each request kind, three times in a row on a quiet platform: its steady answer (they must agree)."""
+        for kind in self.kinds:
+            answers = {self.one(kind)[0] for _ in range(3)}
+            if len(answers) != 1 or next(iter(answers)).startswith(("5", "connection")):
+                raise RuntimeError(f"{kind.name} has no steady answer: {sorted(answers)}")
+            self.expected[kind.name] = answers.pop()
+        return dict(self.expected)
+
+    def start(self) -> list[threading.Thread]:
+        threads = [threading.Thread(target=self.worker, daemon=True) for _ in range(self.clients)]
+        for t in threads:
+            t.start()
+        return threads
+
+    def summary(self, phase: str) -> dict:
+        rows = [r for r in self.records if r[0] == phase]
+        latencies = sorted(r[3] for r in rows)
+
+        def pct(p: float) -> float:
+            return round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else 0
+
+        failures: dict[str, int] = {}
+        for r in rows:
+            if not r[2]:
+                key = f"{r[1]}: {r[4]}"
+                failures[key] = failures.get(key, 0) + 1
+        first = min((r[5] for r in rows), default=0)
+        failed_at = [round(r[5] - first, 1) for r in rows if not r[2]][:20]
+        by_kind: dict[str, int] = {}
+        for r in rows:
+            by_kind[r[1]] = by_kind.get(r[1], 0) + 1
+        return {"requests": len(rows), "failed": sum(failures.values()), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
+                "failures": failures, "failed_at_s": failed_at, "by_kind": by_kind}
+
+
+def sign_in(port: int, username: str, password: str) -> dict:
+    """The staff sign-in form, as a browser would: the CSRF cookie and token from the page, then the POST."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/dang-nhap/", headers={"Host": HOST})
+    page = conn.getresponse()
+    html = page.read().decode()
+    cookies = dict(c.split(";")[0].split("=", 1) for c in page.headers.get_all("Set-Cookie") or [])
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    from urllib.parse import urlencode
+
+    conn.request("POST", "/dang-nhap/", body=urlencode({"csrfmiddlewaretoken": token, "username": username,
+                                                         "password": password}),
+                 headers={"Host": HOST, "Cookie": f"csrftoken={cookies['csrftoken']}",
+                          "Content-Type": "application/x-www-form-urlencoded", "Origin": f"https://{HOST}",
+                          "Referer": f"https://{HOST}/dang-nhap/"})
+    answer = conn.getresponse()
+    answer.read()
+    for c in answer.headers.get_all("Set-Cookie") or []:
+        name, value = c.split(";")[0].split("=", 1)
+        cookies[name] = value
+    if answer.status != 302 or "sessionid" not in cookies:
+        raise RuntimeError(f"sign-in as {username} answered {answer.status}")
+    return {"cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), "csrf": cookies["csrftoken"]}
+
+
+def request_kinds(old_urls: list[tuple[str, str]], bounced: list[tuple[str, str]], lookups: list[dict],
+                  staff_dossier: int, search: str) -> list[Kind]:
+    from urllib.parse import quote
+
+    kinds = [Kind(f"old-url-nginx-{i}", "GET", path, host=host, weight=2) for i, (host, path) in enumerate(old_urls)]
+    kinds += [Kind(f"old-url-bouncer-{i}", "GET", path, host=host, weight=2) for i, (host, path) in enumerate(bounced)]
+    kinds += [Kind(f"lookup-{i}", "POST", "/ho-so/api/tra-cuu/", body=json.dumps(body).encode(), weight=2,
+                   headers={"Content-Type": "application/json"}, spread_clients=True)
+              for i, body in enumerate(lookups)]
+    kinds += [Kind("portal-home", "GET", "/", weight=2),
+              Kind("portal-search", "GET", f"/tim-kiem/?q={quote(search)}", weight=2),
+              Kind("unit-lookup", "GET", f"/don-vi/tra-cuu/?q={quote('Đội Cấn')}"),
+              Kind("staff-worklist", "GET", "/ho-so/can-bo/", staff=True, weight=2),
+              Kind("staff-dossier", "GET", f"/ho-so/can-bo/{staff_dossier}/", staff=True),
+              Kind("staff-act", "POST", f"/ho-so/can-bo/{staff_dossier}/process/", staff=True,
+                   body=b"note=Ti%E1%BA%BFp+t%E1%BB%A5c+th%E1%BB%A5+l%C3%BD")]
+    return kinds
+
+
+# ---------------------------------------------------------------------------------------------------- processes
+class Platform:
+    """The processes of the production set-up, started and stopped by the harness (a service manager's job)."""
+
+    def __init__(self, env: dict, workers: int, out: Path):
+        self.env, self.workers, self.out = env, workers, out
+        self.app_ports = [free_port(), free_port()]
+        self.bouncer_port, self.nginx_port = free_port(), free_port()
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.task_worker_restarts = 0
+
+    def gunicorn(self, name: str, port: int) -> None:
+        conf = ROOT / "deploy" / "gunicorn.conf.py"
+        self.procs[name] = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "hopnhat.wsgi:application", "-c", str(conf), "-w", str(self.workers),
+             "-b", f"127.0.0.1:{port}", "--pid", str(self.out / f"{name}.pid")],
+            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(self.out / f"{name}.log").open("a"))
+
+    def task_worker(self) -> None:
+        self.procs["db_worker"] = subprocess.Popen(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), "db_worker"],
+                                                   env=self.env, cwd=ROOT,
+                                                   stdout=subprocess.DEVNULL,
+                                                   stderr=(self.out / "db_worker.log").open("a"))
+
+    def start(self, map_file: Path, old_hosts: list[str]) -> None:
+        for i, port in enumerate(self.app_ports):
+            self.gunicorn(f"gunicorn-{'ab'[i]}", port)
+        self.procs["bouncer"] = subprocess.Popen(
+            [str(VENV_BIN / "hopnhat"), "portal", "bouncer", "--bind", f"127.0.0.1:{self.bouncer_port}",
+             "--workers", "1", "--json"], env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=(self.out / "bouncer.log").open("a"))
+        self.task_worker()
+        prefix = self.out / "nginx"
+        shutil.rmtree(prefix, ignore_errors=True)
+        prefix.mkdir(parents=True)
+        conf = prefix / "nginx.conf"
+        self.map_file, self.old_hosts = map_file, old_hosts
+        self.write_nginx()
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.procs["nginx"] = subprocess.Popen([nginx, "-c", str(conf), "-p", str(prefix), "-g", "daemon off;"])
+        for port in self.app_ports:
+            wait_healthy(port)
+        wait_port(self.bouncer_port)
+        wait_port(self.nginx_port)
+
+    def workers_of(self, name: str) -> list[int]:
+        master = self.procs[name].pid
+        children = Path(f"/proc/{master}/task/{master}/children")
+        return [int(p) for p in children.read_text().split()] if children.exists() else []
+
+    def write_nginx(self, down: frozenset = frozenset()) -> None:
+        conf = self.out / "nginx" / "nginx.conf"
+        conf.write_text(nginx_conf(self.out / "nginx", self.nginx_port, self.app_ports, self.bouncer_port,
+                                   self.map_file, self.old_hosts, down))
+
+    def reload_nginx(self) -> None:
+        """nginx -s reload: new workers on the new configuration; the old ones finish what they hold, then exit."""
+        self.procs["nginx"].send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+
+    def roll(self, name: str, port: int, timeout: float = 180) -> dict:
+        """One instance onto the new release while the other serves: out of nginx's upstream (reload: nothing
+        new is sent to it), stopped gracefully (TERM: each worker finishes the request it holds), started on the
+        new code, checked on its own port (/healthz), and back into the upstream."""
+        started = time.monotonic()
+        old_pid = self.procs[name].pid
+        self.write_nginx(down=frozenset({port}))
+        self.reload_nginx()
+        self.procs[name].terminate()
+        self.procs[name].wait(timeout=timeout)
+        self.gunicorn(name, port)
+        wait_healthy(port, timeout=timeout)
+        self.write_nginx()
+        self.reload_nginx()
+        return {"instance": name, "old_master": old_pid, "new_master": self.procs[name].pid,
+                "new_workers": self.workers_of(name), "roll_s": round(time.monotonic() - started, 1)}
+
+    def supervise_task_worker(self, stop: threading.Event) -> None:
+        """Restart=always, as systemd would (RestartSec=1)."""
+        while not stop.is_set():
+            if self.procs["db_worker"].poll() is not None:
+                time.sleep(1)
+                self.task_worker()
+                self.task_worker_restarts += 1
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+# ---------------------------------------------------------------------------------------------------- old system
+COLUMNS = ["MaHoSo", "MaTTHC", "ChuHoSo", "SoDinhDanh", "SoDienThoai", "DiaChi", "MaDonVi", "TrangThai",
+           "NgayTiepNhan", "NgayHenTra", "KenhThucHien", "CapNhat"]
+
+
+def mariadb(database: str | None = None, user: str = "root", password: str = ""):
+    import pymysql
+
+    return pymysql.connect(host="127.0.0.1", port=3306, user=user, password=password, database=database,
+                           charset="utf8mb4", autocommit=True)
+
+
+def old_system_create(procedure: str, agency: str, rows: int) -> None:
+    conn = mariadb()
+    with conn.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS {MARIADB_DB}")
+        cur.execute(f"CREATE DATABASE {MARIADB_DB} CHARACTER SET utf8mb4")
+        cur.execute(f"CREATE TABLE {MARIADB_DB}.ho_so (MaHoSo VARCHAR(40) PRIMARY KEY, MaTTHC VARCHAR(40), "
+                    "ChuHoSo VARCHAR(200), SoDinhDanh VARCHAR(20), SoDienThoai VARCHAR(20), DiaChi VARCHAR(300), "
+                    "MaDonVi VARCHAR(40), TrangThai VARCHAR(20), NgayTiepNhan VARCHAR(20), NgayHenTra VARCHAR(20), "
+                    "KenhThucHien VARCHAR(4), CapNhat DATETIME(6) NOT NULL)")
+        cur.execute(f"CREATE USER IF NOT EXISTS '{WRITER_USER}'@'127.0.0.1' IDENTIFIED BY 'writer'")
+        cur.execute(f"GRANT SELECT, INSERT, UPDATE ON {MARIADB_DB}.* TO '{WRITER_USER}'@'127.0.0.1'")
+    conn.close()
+    writer = OldSystemWriter(procedure, agency, OUT / "writer.jsonl")
+    for _ in range(rows):
+        writer.write_one(random.Random(1))
+
+
+def old_system_writable(writable: bool) -> None:
+    """Freeze at the source: the old system's account may only read (what the freeze step means for it)."""
+    conn = mariadb()
+    with conn.cursor() as cur:
+        verb = "GRANT" if writable else "REVOKE"
+        cur.execute(f"{verb} INSERT, UPDATE ON {MARIADB_DB}.* {'TO' if writable else 'FROM'} "
+                    f"'{WRITER_USER}'@'127.0.0.1'")
+    conn.close()
+
+
+class OldSystemWriter:
+    """The old one-door system's desk: a new dossier about every `interval` s and an update of an earlier one.
+    Each attempt goes to a log line: the code, whether it was accepted, and the refusal's message."""
+
+    def __init__(self, procedure: str, agency: str, log: Path):
+        self.procedure, self.agency, self.log = procedure, agency, log
+        self.n = sum(1 for _ in log.open()) if log.exists() else 0
+
+    def write_one(self, rng) -> dict:
+        import pymysql
+
+        self.n += 1
+        code = f"{self.agency}-{RUN_TAG}-{self.n:04d}"
+        phone = f"09{rng.randrange(10**8):08d}"
+        entry = {"code": code, "phone": phone, "at": time.time()}
+        try:
+            conn = mariadb(MARIADB_DB, WRITER_USER, "writer")
+            with conn.cursor() as cur:
+                cur.execute("INSERT INTO ho_so VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,NOW(6))",
+                            (code, self.procedure, f"Người nộp {self.n}", f"0021900{self.n:05d}", phone,
+                             "Tổ 1, phường Hà Giang 1, tỉnh Tuyên Quang", self.agency, "receiving",
+                             "07/12/2026 08:30", "10/12/2026", "1"))
+                if self.n > 1:
+                    cur.execute("UPDATE ho_so SET TrangThai='processing', CapNhat=NOW(6) WHERE MaHoSo=%s",
+                                (f"{self.agency}-{RUN_TAG}-{rng.randrange(1, self.n):04d}",))
+            conn.close()
+            entry["accepted"] = True
+        except pymysql.MySQLError as exc:
+            entry.update(accepted=False, refused=str(exc.args[-1]))
+        with self.log.open("a") as out:
+            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        return entry
+
+
+def writer_loop(procedure: str, agency: str, log: Path, interval: float, stop: threading.Event) -> None:
+    writer, rng = OldSystemWriter(procedure, agency, log), random.Random(7)
+    while not stop.is_set():
+        writer.write_one(rng)
+        stop.wait(interval)
+
+
+def mapping_file(procedure_full: str) -> Path:
+    fields = {"code": {"from": "MaHoSo", "required": True}, "procedure": "MaTTHC",
+              "applicant_name": {"from": "ChuHoSo", "required": True}, "id_hash": "SoDinhDanh",
+              "phone": "SoDienThoai", "address": "DiaChi", "agency": "MaDonVi",
+              "status": {"from": "TrangThai", "map": "trangthai"}, "received_at": "NgayTiepNhan",
+              "due_date": {"from": "NgayHenTra", "type": "date"}, "channel": "KenhThucHien"}
+    from hopnhat.dossiers import samples
+
+    mapping = {"system": OLD_SYSTEM, "system_type": "tthc", "stream": "ho_so", "importer": "dossiers.dossier",
+               "source": {"kind": "sql", "url": f"mysql+pymysql://root@127.0.0.1:3306/{MARIADB_DB}?charset=utf8mb4",
+                          "table": "ho_so", "key": "MaHoSo", "cursor": "CapNhat"},
+               "pii": ["SoDinhDanh"], "fields": fields, "value_maps": {"trangthai": samples.DVC_STATUS}}
+    path = OUT / "mapping.json"
+    path.write_text(json.dumps(mapping, ensure_ascii=False, indent=2))
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------- the run
+def fresh_database(db_name: str, env: dict) -> dict:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}"')
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+    started = time.monotonic()
+    hopnhat(env, "demo", "--no-serve")
+    return {"demo_load_s": round(time.monotonic() - started, 1)}
+
+
+def fixtures(map_file: Path) -> dict:
+    """What the mix asks for, taken from the demo data: redirects the map holds, old-host paths it leaves to the
+    bouncer, the demo's fresh dossiers (their applicants' phones are in dossiers/demo.py), one staff dossier."""
+    from django.contrib.auth import get_user_model
+
+    from hopnhat.dossiers import demo as dossiers_demo
+    from hopnhat.dossiers.models import Dossier, Procedure, Status
+    from hopnhat.portal.crosswalk.edge import write_nginx_map
+    from hopnhat.portal.crosswalk.models import OldHost
+
+    with map_file.open("w", encoding="utf-8") as out:
+        edge = write_nginx_map(out)
+    entries = re.findall(r'^    "([^"/]+)(/[^"]*)" "[^"]*";$', map_file.read_text(encoding="utf-8"), re.M)
+    old_urls = entries[:: max(1, len(entries) // 4)][:4]
+    old_hosts = sorted(set(OldHost.objects.filter(site__live=True).values_list("host", flat=True)))
+    bounced = [(host, f"/Tin-Tuc/trang-khong-con-{i}.html") for i, host in enumerate(old_hosts[:2])]
+    lookups = []
+    for name, phone, _, _ in dossiers_demo.FRESH[:2]:
+        dossier = Dossier.objects.filter(applicant_name=name).order_by("pk").first()
+        lookups += [{"code": dossier.code, "phone": phone[-4:]}, {"code": dossier.code, "phone": "0000"}]
+    official = get_user_model().objects.get(username=STAFF[0])
+    staff_dossier = (Dossier.objects.filter(assignee=official, status__in=[Status.RECEIVED, Status.PROCESSING])
+                     .order_by("pk").first())
+    procedure = Procedure.objects.get(code=dossiers_demo.FRESH[0][2])
+    return {"edge": edge, "old_urls": old_urls, "old_hosts": old_hosts, "bounced": bounced, "lookups": lookups,
+            "staff_dossier": staff_dossier.pk, "agency": staff_dossier.agency.code, "procedure": procedure.code}
+
+
+def run_phase(load: Load, name: str, action, min_s: float) -> dict:
+    """Load goes on while `action()` runs, and for at least `min_s` seconds in all."""
+    load.phase = name
+    started = time.monotonic()
+    detail = action() if action else None
+    rest = min_s - (time.monotonic() - started)
+    if rest > 0:
+        time.sleep(rest)
+    return {"seconds": round(time.monotonic() - started, 1), **({"detail": detail} if detail is not None else {})}
+
+
+def cutover_walk(env: dict, load: Load, platform: Platform, fx: dict, args) -> dict:
+    """The whole cutover through the CLI while the writer keeps the old system busy; then a route-back and a
+    second switch. Returns every step's result, the freeze checks and the reconciliation."""
+    import multiprocessing
+
+    log = OUT / "writer.jsonl"
+    ctx = multiprocessing.get_context("fork")
+    stop = ctx.Event()
+    writer = ctx.Process(target=writer_loop, args=(fx["procedure"], fx["agency"], log, args.writer_interval, stop))
+    writer.start()
+    steps, checks = [], {}
+
+    def step(name: str) -> None:
+        started = time.monotonic()
+        result = hopnhat(env, "consolidate", "cutover", OLD_SYSTEM, name)
+        steps.append({"step": name, "state": result.get("state"), "s": round(time.monotonic() - started, 1),
+                      **({"runs": [{k: r[k] for k in ("stream", "balanced", "totals")} for r in result["runs"]]}
+                         if result.get("runs") else {})})
+
+    def writes(since: float) -> list[dict]:
+        return [e for e in map(json.loads, log.open()) if e["at"] >= since]
+
+    try:
+        for round_no in (1, 2):
+            for _ in range(args.pre_syncs):
+                time.sleep(args.step_pause)
+                step("pre-sync")
+            time.sleep(args.step_pause)
+            old_system_writable(False)
+            frozen_at = time.time()
+            step("freeze")
+            time.sleep(max(args.step_pause, 3 * args.writer_interval))
+            checks[f"freeze_{round_no}"] = freeze_checks(load, platform, fx, writes(frozen_at))
+            step("final-sync")
+            step("verify")
+            step("switch")
+            checks[f"reconciliation_{round_no}"] = reconcile(log, frozen_at)
+            time.sleep(args.step_pause)
+            step("monitor")
+            if round_no == 1:
+                time.sleep(args.step_pause)
+                step("route-back")
+                old_system_writable(True)     # the old system takes dossiers again until the second switch
+    finally:
+        stop.set()
+        writer.join(timeout=30)
+    entries = list(map(json.loads, log.open()))
+    return {"steps": steps, "checks": checks,
+            "writer": {"attempts": len(entries), "accepted": sum(e.get("accepted", False) for e in entries)}}
+
+
+def freeze_checks(load: Load, platform: Platform, fx: dict, frozen_writes: list[dict]) -> dict:
+    """During the freeze: the old system refuses its writers with a clear message; a step here on a dossier the
+    old system holds is refused with one too; every read path (each request kind of the mix, and a look-up of a
+    dossier of the old system) keeps answering as in the steady state."""
+    from hopnhat.dossiers.models import DossierAlias
+
+    refused = [e for e in frozen_writes if not e.get("accepted")]
+    held = DossierAlias.objects.filter(source_system=OLD_SYSTEM).order_by("pk").values_list("dossier_id", flat=True)
+    act = Kind("act-on-held", "POST", f"/ho-so/can-bo/{held.first()}/process/", staff=True, body=b"note=x")
+    status, message = staff_answer(load, act)
+    reads = {k.name: load.one(k)[0] == load.expected[k.name] for k in load.kinds if k.method == "GET"
+             or k.name.startswith("lookup")}
+    return {"old_system_writes": len(frozen_writes), "old_system_refused": len(refused),
+            "old_system_message": refused[0]["refused"] if refused else None,
+            "old_system_refuses_all": bool(frozen_writes) and len(refused) == len(frozen_writes),
+            "platform_step_on_held_dossier": {"status": status, "message": message},
+            "platform_refuses_with_message": status in (403, 409) and bool(message),
+            "reads_answering": all(reads.values()), "reads_checked": len(reads)}
+
+
+def staff_answer(load: Load, kind: Kind) -> tuple[int, str]:
+    headers = {"Host": HOST, "Cookie": load.session["cookie"], "X-CSRFToken": load.session["csrf"],
+               "Origin": f"https://{HOST}", "Content-Type": "application/x-www-form-urlencoded"}
+    conn = http.client.HTTPConnection("127.0.0.1", load.port, timeout=30)
+    conn.request(kind.method, kind.path, body=kind.body, headers=headers)
+    response = conn.getresponse()
+    html = response.read().decode("utf-8", "replace")
+    found = re.search(r'class="[^"]*(?:error|alert|message)[^"]*"[^>]*>\s*(.*?)\s*<', html, re.S)
+    return response.status, (found.group(1).strip()[:300] if found else "")
+
+
+def reconcile(log: Path, frozen_at: float) -> dict:
+    """Every dossier the writer created before the freeze is here, none twice (by its code in the old system)."""
+    from django.db.models import Count
+
+    from hopnhat.dossiers.models import Dossier, DossierAlias
+
+    created = {e["code"] for e in map(json.loads, log.open()) if e.get("accepted") and e["at"] < frozen_at}
+    aliases = DossierAlias.objects.filter(source_system=OLD_SYSTEM, code__in=created)
+    present = set(aliases.values_list("code", flat=True))
+    twice = list(Dossier.objects.filter(aliases__source_system=OLD_SYSTEM).values("aliases__code")
+                 .annotate(n=Count("pk")).filter(n__gt=1).values_list("aliases__code", flat=True))
+    return {"created_before_freeze": len(created), "present": len(present & created),
+            "missing": sorted(created - present)[:20], "twice": twice[:20],
+            "ok": created == present and not twice}
+
+
+def release(env: dict, platform: Platform) -> dict:
+    """A release: the migrations first (written to roll: the old code keeps working on the new schema), then
+    each gunicorn instance reloaded in turn while the other serves — old and new code side by side."""
+    started = time.monotonic()
+    if IN_PROCESS["on"]:
+        import io
+
+        from django.core.management import call_command
+
+        out = io.StringIO()
+        call_command("migrate", "--no-input", stdout=out)
+        stdout = out.getvalue()
+    else:
+        stdout = subprocess.run(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), "migrate", "--no-input"], env=env,
+                                cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    applied = [line.strip() for line in stdout.splitlines() if line.strip().startswith("Applying")]
+    migrate_s = round(time.monotonic() - started, 1)
+    reloads = [platform.roll(name, port)
+               for name, port in zip(("gunicorn-a", "gunicorn-b"), platform.app_ports, strict=True)]
+    return {"migrate_s": migrate_s,
+            "migrations_applied": applied, "reloads": reloads}
+
+
+def kill_workers(platform: Platform, settle_s: float) -> dict:
+    """kill -9 a web worker (gunicorn's master spawns another) and the task worker (restarted as systemd
+    would), then the other instance's worker too."""
+    killed = []
+    for name in ("gunicorn-a", "db_worker", "gunicorn-b"):
+        if name == "db_worker":
+            pid = platform.procs["db_worker"].pid
+        else:
+            pid = platform.workers_of(name)[0]
+        os.kill(pid, signal.SIGKILL)
+        killed.append({"process": name, "pid": pid, "at_s": time.monotonic()})
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            back = (platform.procs["db_worker"].pid != pid and platform.procs["db_worker"].poll() is None
+                    if name == "db_worker" else len(platform.workers_of(name)) >= platform.workers)
+            if back:
+                killed[-1]["back_after_s"] = round(time.monotonic() - killed[-1].pop("at_s"), 1)
+                break
+            time.sleep(0.1)
+        time.sleep(settle_s)
+    return {"killed": killed, "task_worker_restarts": platform.task_worker_restarts}
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db-name", default="bench_hopnhat_continuity")
+    parser.add_argument("--reuse-db", action="store_true", help="skip the demo load (a database left by --keep-db)")
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--steady-s", type=float, default=20, help="seconds of the steady phase (and the minimum "
+                                                                     "of each other phase)")
+    parser.add_argument("--capacity-s", type=float, default=6, help="seconds of the capacity measurement")
+    parser.add_argument("--load-share", type=float, default=0.5, help="share of the measured capacity to drive")
+    parser.add_argument("--clients", type=int, default=6, help="concurrent clients of the paced mix")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance (two instances)")
+    parser.add_argument("--writer-interval", type=float, default=0.5, help="seconds between the old system's writes")
+    parser.add_argument("--pre-syncs", type=int, default=2)
+    parser.add_argument("--step-pause", type=float, default=2, help="seconds between cutover steps")
+    parser.add_argument("--steps-during-kill", action=argparse.BooleanOptionalAction, default=True,
+                        help="keep the staff steps (the one non-idempotent POST of the mix) in the mix while workers "
+                             "are killed: one cut by kill -9 answers 502 (nginx does not send a step twice)")
+    parser.add_argument("--old-rows", type=int, default=50, help="dossiers in the old system before the first sync")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parser().parse_args(argv)
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
+        sys.exit("needs nginx (scripts/services.sh ensure_nginx)")
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    db_url = f"postgres://postgres@127.0.0.1:5432/{args.db_name}"
+    env = base_env(db_url, ROOT / "bench" / "out" / "continuity-var")
+    figures: dict = {"database": args.db_name, "cpu_count": os.cpu_count(), "load_average_at_start": os.getloadavg(),
+                     "gunicorn": {"instances": 2, "workers_each": args.workers}, "clients": args.clients}
+    if not args.reuse_db:
+        figures.update(fresh_database(args.db_name, env))
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    figures.update(run(args, env))
+    if not args.keep_db:
+        import psycopg
+        from django.db import connection
+
+        connection.close()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.db_name}" WITH (FORCE)')
+    return figures
+
+
+def run(args, env: dict) -> dict:
+    """Everything after the database is there (the test suite calls this on its own test database)."""
+    from django.db import connection
+
+    from hopnhat.consolidation.models import Cutover
+
+    figures: dict = {}
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    Cutover.objects.filter(system=OLD_SYSTEM).delete()    # a reused database: this run walks the cutover anew
+    fx = fixtures(OUT / "hopnhat-redirects.map")
+    old_system_create(fx["procedure"], fx["agency"], args.old_rows)
+    started = time.monotonic()
+    first = hopnhat(env, "consolidate", "run", str(mapping_file(fx["procedure"])))
+    figures["old_system"] = {"system": OLD_SYSTEM, "rows_first_import": args.old_rows,
+                             "first_import_s": round(time.monotonic() - started, 1),
+                             "first_import": {k: first.get(k) for k in ("balanced", "totals") if k in first}}
+    from hopnhat.dossiers.models import DossierAlias
+
+    held = DossierAlias.objects.filter(source_system=OLD_SYSTEM).order_by("pk").first()
+    held_phone = next((e["phone"] for e in map(json.loads, (OUT / "writer.jsonl").open())
+                       if held and e["code"] == held.code), "")
+    connection.close()
+    figures["edge"] = {k: fx["edge"][k] for k in ("entries", "mappings", "left_to_app")}
+    platform = Platform(env, args.workers, OUT)
+    load = None
+    try:
+        platform.start(OUT / "hopnhat-redirects.map", fx["old_hosts"])
+        session = sign_in(platform.nginx_port, *STAFF)
+        kinds = request_kinds(fx["old_urls"], fx["bounced"], fx["lookups"], fx["staff_dossier"], "khai sinh")
+        if held is not None:   # a dossier of the old system, looked up by its code: a read path of the cutover
+            kinds.append(Kind("lookup-old-system", "POST", "/ho-so/api/tra-cuu/", weight=1, spread_clients=True,
+                              headers={"Content-Type": "application/json"},
+                              body=json.dumps({"code": held.code, "phone": held_phone[-4:]}).encode()))
+        load = Load(platform.nginx_port, kinds, session, args.clients)
+        figures["steady_answers"] = load.record_steady_answers()
+        stop_supervisor = threading.Event()
+        threading.Thread(target=platform.supervise_task_worker, args=(stop_supervisor,), daemon=True).start()
+        # capacity: as many clients as the machine has cores × 4, unpaced, briefly
+        capacity = Load(platform.nginx_port, kinds, session, 4 * (os.cpu_count() or 1))
+        capacity.expected = load.expected
+        capacity.phase = "capacity"
+        threads = capacity.start()
+        time.sleep(args.capacity_s)
+        capacity.stop.set()
+        for t in threads:
+            t.join()
+        measured = capacity.summary("capacity")
+        figures["capacity"] = {"requests_per_s": round(measured["requests"] / args.capacity_s, 1),
+                               "p50_ms": measured["p50_ms"], "p99_ms": measured["p99_ms"],
+                               "failed": measured["failed"]}
+        load.rate = round(args.load_share * figures["capacity"]["requests_per_s"], 1)
+        figures["driven_requests_per_s"] = load.rate
+        load.next_slot = time.monotonic()
+        clients = load.start()
+        phases = {}
+        time.sleep(2)   # paced clients settle before counting starts
+        phases["steady"] = run_phase(load, "steady", None, args.steady_s)
+        phases["cutover"] = run_phase(load, "cutover", lambda: cutover_walk(env, load, platform, fx, args),
+                                      args.steady_s)
+        phases["release"] = run_phase(load, "release", lambda: release(env, platform), args.steady_s)
+        if not args.steps_during_kill:
+            load.weighted = [k for k in load.all_weighted if k.name != "staff-act"]
+            while load.in_flight.get("staff-act"):      # the steps already sent are answered before any kill
+                time.sleep(0.02)
+        phases["kill"] = run_phase(load, "kill", lambda: kill_workers(platform, 2), args.steady_s)
+        load.phase = "after"
+        load.stop.set()
+        stop_supervisor.set()
+        for client in clients:     # what is in flight is answered before anything stops
+            client.join(timeout=60)
+    finally:
+        platform.stop()
+    steady_p99 = load.summary("steady")["p99_ms"]
+    for name, phase in phases.items():
+        phase.update(load.summary(name))
+        phase["targets_met"] = {"0 failed": phase["failed"] == 0,
+                                "p99 <= 2x steady": phase["p99_ms"] <= 2 * steady_p99}
+    figures["phases"] = phases
+    checks = phases["cutover"]["detail"]["checks"]
+    figures["targets_met"] = {
+        "0 failed in every phase": all(p["failed"] == 0 for p in phases.values()),
+        "p99 within 2x steady": all(p["p99_ms"] <= 2 * steady_p99 for p in phases.values()),
+        "freeze refuses old-system writes, reads answer": all(
+            c["old_system_refuses_all"] and c["platform_refuses_with_message"] and c["reads_answering"]
+            for k, c in checks.items() if k.startswith("freeze")),
+        "reconciliation: all present, none twice": all(c["ok"] for k, c in checks.items()
+                                                       if k.startswith("reconciliation")),
+    }
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), ensure_ascii=False, indent=2))
