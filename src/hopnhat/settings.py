@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "hopnhat.portal.search",
     "hopnhat.dossiers",
     "hopnhat.documents",
+    "hopnhat.reports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
