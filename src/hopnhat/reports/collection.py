@@ -343,3 +343,28 @@ def overdue(today: datetime.date | None = None, user=None) -> list[dict]:
         entry["reports"].append({"form": r.form.code, "period": r.period, "due": r.due, "status": r.status,
                                  "days_late": (today - r.due).days})
     return sorted(out.values(), key=lambda e: e["agency"])
+
+
+@transaction.atomic
+def record_values(rows, source: str, actor) -> int:
+    """Figures from an old system (an importer) or computed from the platform's own data, stored as current
+    against the unit that reported them: rows of (indicator, unit, agency|None, period_code, disaggregation,
+    value). A figure already stored for the same key and source is replaced only when it changed (the old row
+    stays, no longer current)."""
+    made = 0
+    for indicator, unit, agency, period_code, disaggregation, value in rows:
+        period = _period(period_code)
+        current = DataValue.objects.filter(indicator=indicator, unit=unit, period=period.code,
+                                           disaggregation=disaggregation, is_current=True).first()
+        if current and current.value == value:
+            continue
+        if current:
+            current.is_current = False
+            current.save(update_fields=["is_current"])
+        DataValue.objects.create(indicator=indicator, unit=unit, agency=agency, period=period.code,
+                                 period_kind=period.kind, period_start=period.start, period_end=period.end,
+                                 disaggregation=disaggregation, value=value, source=source, is_current=True)
+        made += 1
+    if made:
+        audit.record(actor, "reports.record_values", None, source=source, count=made)
+    return made
