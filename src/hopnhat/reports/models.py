@@ -129,7 +129,7 @@ class Report(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    source = models.CharField(max_length=20, default="web", help_text="web | excel | import | dhis2 | computed")
+    source = models.CharField(max_length=80, default="web", help_text="web | excel | import | dhis2 | computed")
     due = models.DateField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     approved_at = models.DateTimeField(null=True, blank=True)
@@ -163,7 +163,7 @@ class DataValue(models.Model):
     disaggregation = models.CharField(max_length=100, blank=True, default="")
     value = models.DecimalField(max_digits=20, decimal_places=4)
     report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.PROTECT, related_name="values")
-    source = models.CharField(max_length=20, default="web")
+    source = models.CharField(max_length=80, default="web")
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
