@@ -68,3 +68,17 @@ def test_qcvn125_packets(tq):
                        "UocTinh": True,
                        "PhuongPhapUocTinh": ["equal"]}]
     json.dumps(packets, ensure_ascii=False)
+
+
+def test_cli_export_each_format(tq, tmp_path, capsys):
+    from django.core.management import call_command
+    _figures(tq)
+    for fmt, expected in (("sdmx-ml", {"structure.xml", "data.xml"}), ("sdmx-csv", {"data.csv"}),
+                          ("qcvn125", {"du-lieu-bao-cao.json", "che-do-bao-cao.json", "bieu-mau.json",
+                                       "danh-muc-chi-tieu.json", "danh-muc-ky-bao-cao.json"})):
+        out = tmp_path / fmt
+        call_command("reports", "export", "--format", fmt, "--indicator", "DS01", "--unit", tq.units.tq.node_id,
+                     "--from", "2024", "--to", "2025", "--out", str(out), "--json")
+        data = json.loads(capsys.readouterr().out)
+        assert data["ok"] and {p.split("/")[-1] for p in data["files"]} == expected
+        assert all((out / name).stat().st_size > 0 for name in expected)

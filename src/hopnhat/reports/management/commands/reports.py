@@ -3,6 +3,8 @@ hopnhat reports import FILE.xlsx --form CODE --agency CODE --period 2024Q4 [--su
 hopnhat reports template FILE.xlsx --form CODE [--agency CODE] [--period 2024Q4]
 hopnhat reports series INDICATOR UNIT --from 2023 --to 2026 [--as-reported] [--kind M|Q|H|N|Y]
 hopnhat reports overdue [--on YYYY-MM-DD]
+hopnhat reports export --format sdmx-ml|sdmx-csv|qcvn125 --indicator CODE… --unit UNIT… --from 2023 --to 2026 --out DIR
+hopnhat reports compute PERIOD       indicators computed from the platform's dossiers
 
 Each takes --json. Exit codes: 0 done, 1 validation failed / nothing found, 2 bad input."""
 
@@ -79,6 +81,16 @@ class Command(HopnhatCommand):
         ser.add_argument("--to", dest="end", type=int, default=2026)
         ser.add_argument("--as-reported", action="store_true", help="như đã báo cáo / as the unit reported it")
         ser.add_argument("--kind", default=None, choices=["M", "Q", "H", "N", "Y"])
+        exp = sub.add_parser("export", help="xuất SDMX / QCVN 125 / export SDMX or QCVN 125 packets")
+        exp.add_argument("--format", dest="fmt", required=True, choices=["sdmx-ml", "sdmx-csv", "qcvn125"])
+        exp.add_argument("--indicator", action="append", required=True)
+        exp.add_argument("--unit", action="append", required=True)
+        exp.add_argument("--from", dest="start", type=int, default=2023)
+        exp.add_argument("--to", dest="end", type=int, default=2026)
+        exp.add_argument("--kind", default=None, choices=["M", "Q", "H", "N", "Y"])
+        exp.add_argument("--out", required=True, help="thư mục ra / output directory")
+        comp = sub.add_parser("compute", help="tính chỉ tiêu từ dữ liệu hồ sơ / compute indicators from dossiers")
+        comp.add_argument("period")
         due = sub.add_parser("overdue", help="báo cáo quá hạn theo cơ quan / overdue reports per agency")
         due.add_argument("--on", default="", help="YYYY-MM-DD (default today)")
 
@@ -137,6 +149,42 @@ class Command(HopnhatCommand):
         self.emit(data, "\n".join(lines))
         if not points:
             raise SystemExit(1)
+
+    def handle_export(self, fmt, indicator, unit, start, end, kind, out, **options):
+        from pathlib import Path
+
+        from hopnhat.reports import exports
+
+        indicators = []
+        for code in indicator:
+            found = Indicator.objects.filter(code=code).first()
+            if found is None:
+                raise _bad(f"không có chỉ tiêu '{code}' / no indicator with code {code}")
+            indicators.append(found)
+        units = [find_unit(u) for u in unit]
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        if fmt == "sdmx-ml":
+            files = exports.to_sdmx_ml(indicators, units, start, end, kind)
+        elif fmt == "qcvn125":
+            files = exports.qcvn125_bytes(exports.qcvn125_packets(indicators, units, start, end, kind))
+        else:
+            exports.to_sdmx_csv(indicators, units, start, end, folder / "data.csv", kind)
+            files = {}
+        for name, body in files.items():
+            (folder / name).write_bytes(body)
+        written = sorted(str(folder / n) for n in (files or {"data.csv": b""}))
+        self.emit({"ok": True, "format": fmt, "files": written}, "Đã ghi / written: " + ", ".join(written))
+
+    def handle_compute(self, period, **options):
+        from hopnhat.reports import computed
+
+        try:
+            result = computed.compute(period, ACTOR)
+        except ValueError as exc:
+            raise _bad(str(exc)) from exc
+        self.emit(result, f"{result['period']}: {result['stored']} số liệu / figures stored "
+                          f"({', '.join(result['indicators']) or '—'})")
 
     def handle_overdue(self, on, **options):
         try:
