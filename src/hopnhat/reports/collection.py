@@ -267,6 +267,10 @@ def move(report: Report, action: str, actor, note: str = "") -> Report:
                                  report__period=report.period, is_current=True).update(is_current=False)
         report.values.update(is_current=True)
     report.save()
+    if action == "approve":
+        from .outbox import enqueue_report
+
+        enqueue_report(report)  # the national system gets the approved version, once
     audit.record(actor, f"reports.{action}", report, status=target, note=note)
     return report
 

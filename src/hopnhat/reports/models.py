@@ -186,3 +186,6 @@ class ApportionmentWeight(models.Model):
     weight = models.DecimalField(max_digits=9, decimal_places=6)
     method = models.CharField(max_length=12, choices=WeightMethod.choices)
     note = models.CharField(max_length=300, blank=True)
+
+
+from .outbox import SubmissionMessage  # noqa: E402,F401 — the outbox table is this app's model
