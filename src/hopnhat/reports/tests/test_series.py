@@ -73,3 +73,16 @@ def test_cli_series_both_ways(tq, capsys):
     call_command("reports", "series", "DS01", u.hg.node_id, "--as-reported", "--json")
     data = json.loads(capsys.readouterr().out)
     assert [(p["period"], p["value"]) for p in data["points"]] == [("2024", 1000.0)]
+
+
+def test_area_series_from_wards(tq):
+    u = tq.units
+    record_values([(tq.cat.births, u.ys_old, None, "2024", "", Decimal(300)),
+                   (tq.cat.births, u.lq_old, None, "2024", "", Decimal(50)),
+                   (tq.cat.births, u.ys, None, "2025", "", Decimal(220)),
+                   (tq.cat.births, u.tb, None, "2025", "", Decimal(130))], "import", ACTOR)
+    points = {p.period: p for p in series.as_merged_area(tq.cat.births, u.tq, 2024, 2025)}
+    # Both successors of the split ward lie in the province: its whole figure comes back (0.5 + 0.5).
+    assert points["2024"].value == Decimal(350) and points["2024"].estimated
+    assert points["2024"].estimated_value == Decimal(300)
+    assert points["2025"].value == Decimal(350) and not points["2025"].estimated
