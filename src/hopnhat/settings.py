@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "hopnhat.dossiers",
     "hopnhat.documents",
     "hopnhat.mail",
+    "hopnhat.reports",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

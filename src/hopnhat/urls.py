@@ -24,6 +24,7 @@ urlpatterns = [
     path("ra-soat/", include("hopnhat.consolidation.inventory.urls")),
     path("ho-so/", include("hopnhat.dossiers.urls")),
     path("van-ban/", include("hopnhat.documents.urls")),
+    path("bao-cao/", include("hopnhat.reports.urls")),
     path("cong/", include("hopnhat.portal.crosswalk.urls")),
     path("cong/", include("hopnhat.portal.urls")),
     path("tim-kiem/", include("hopnhat.portal.search.urls")),

@@ -1,0 +1,35 @@
+import io
+from decimal import Decimal
+
+from django.test import override_settings
+
+from hopnhat.org import demo as core_demo
+from hopnhat.reports import demo, series
+from hopnhat.reports.models import DataValue, Indicator, Report, Status
+
+from .conftest import build_units
+
+
+def test_demo_loads_once(db, tmp_path):
+    units = build_units()
+    with override_settings(VAR_DIR=tmp_path, MEDIA_ROOT=tmp_path / "media"):
+        core_demo.load_demo(io.StringIO())
+        first = demo.load_demo(io.StringIO())
+        count = DataValue.objects.count()
+        second = demo.load_demo(io.StringIO())
+    assert DataValue.objects.count() == count
+    assert all(r["balanced"] for r in first["runs"].values()), first["runs"]
+    births = Indicator.objects.get(code="DS01")
+    merged = {p.period: p for p in series.as_merged(births, units.tq, 2024, 2026)}
+    assert merged["2024Q1"].value == Decimal(3210 + 2875) and not merged["2024Q1"].estimated
+    assert merged["2025Q4"].value == Decimal(6415)
+    ward = {p.period: p for p in series.as_merged(births, units.ys, 2024, 2026)}
+    assert ward["2024Q1"].estimated and ward["2024Q1"].methods == ("population",)
+    assert first["ward"]["unit"] == units.ys.node_id
+    shared = series.as_merged(births, units.tb, 2024, 2024)[0].value + ward["2024Q1"].value
+    own_lq = DataValue.objects.get(unit=units.lq_old, period="2024Q1").value
+    assert shared == DataValue.objects.get(unit=units.ys_old, period="2024Q1").value + own_lq
+    assert Report.objects.get(form__code="B01-DS", period="2025Q4").status == Status.APPROVED
+    assert first["upload"] == second["upload"]
+    assert all((tmp_path / "demo" / "reports" / n).stat().st_size for n in ("structure.xml", "data.xml",
+                                                                            "data.csv"))
