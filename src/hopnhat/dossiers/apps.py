@@ -9,7 +9,10 @@ class DossiersConfig(AppConfig):
     def ready(self):
         from hopnhat.core.navigation import NavItem, register
 
-        from . import importers  # noqa: F401 — registers dossiers.dossier and dossiers.history with the engine
+        from . import (
+            importers,  # noqa: F401 — registers dossiers.dossier and dossiers.history with the engine
+            procedure_catalogue,  # noqa: F401 — registers dossiers.procedure and the tthc_json source
+        )
 
         register(NavItem("dossiers:lookup", "Tra cứu hồ sơ", "Dossier look-up", order=30,
                          description_vi="Tình trạng hồ sơ thủ tục hành chính theo mã mới hoặc mã cũ",
