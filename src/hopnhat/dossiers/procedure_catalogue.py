@@ -43,6 +43,7 @@ from hopnhat.consolidation.api import (
 from hopnhat.core import audit
 from hopnhat.core.text import nfc
 
+from . import public_catalogue
 from .catalogue import PROCEDURE_CODE
 from .models import CatalogueConflict, Procedure, ProcedureListing
 
@@ -223,6 +224,10 @@ class ProcedureImporter(DomainImporter):
             for key in _DESCRIPTIVE:  # fill what the first list left empty; never overwrite a decided value
                 if data[key] and not getattr(procedure, key):
                     setattr(procedure, key, data[key])
+            for key in ("levels", "life_events"):  # descriptive lists: what any old unit said
+                setattr(procedure, key, _union(getattr(procedure, key), data[key]))
+            procedure.legal_basis = "\n".join(_union(procedure.legal_basis.splitlines(),
+                                                     data["legal_basis"].splitlines()))
             forms = {p["name"]: p["form"] for p in data["papers"] if p.get("form")}
             procedure.papers = [{**p, "form": forms[p["name"]]} if not p.get("form") and p["name"] in forms else p
                                 for p in procedure.papers]
@@ -233,10 +238,15 @@ class ProcedureImporter(DomainImporter):
             procedure=procedure, system=ctx.mapping.system,
             defaults={"source_code": data["code"], "old_agency": old_agency, "values": values})
         conflicts = refresh_conflicts(procedure)
+        public_catalogue.index_procedure(procedure)  # the portal's one search box finds it
         if created:
             return loaded(procedure, national_code=data["national_code"])
         return merged(procedure, reason="cùng mã thủ tục quốc gia / same national procedure code",
                       national_code=data["national_code"], conflicts=conflicts)
+
+
+def _union(first: list, more: list) -> list:
+    return first + [x for x in more if x not in first]
 
 
 def _listings(procedure: Procedure) -> list[ProcedureListing]:
@@ -318,6 +328,7 @@ def decide(conflict: CatalogueConflict, *, actor: Any, system: str | None = None
         conflict.decided_at = timezone.now()
         conflict.note = note
         conflict.save()
+        public_catalogue.index_procedure(procedure)
         audit.record(actor, "dossiers.catalogue_decide", procedure, field=conflict.field, chosen_from=system,
                      before=before, after=value, old_values=conflict.values, note=note)
     return conflict

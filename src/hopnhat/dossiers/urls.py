@@ -6,6 +6,9 @@ from . import staff_views, views
 app_name = "dossiers"
 urlpatterns = [
     path("tra-cuu/", views.lookup_page, name="lookup"),
+    # The public procedure catalogue (issue 17): browse by field, level, agency, life event; one procedure.
+    path("thu-tuc/", views.procedures_page, name="procedures"),
+    path("thu-tuc/<str:code>/", views.procedure_page, name="procedure"),
     # A JSON API for apps and other portals: no session, so no CSRF token; the rate limit guards it.
     path("api/tra-cuu/", csrf_exempt(views.lookup_api), name="lookup-api"),
     # Staff: worklist, one dossier and its steps, reception at the counter, receipt slip, on-time dashboard.
