@@ -317,3 +317,26 @@ class CatalogueConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure.national_code} {self.field}"
+
+
+class OnlineSubmission(models.Model):
+    """The idempotency key of one online submission form: a retried or resumed submission finds its dossier."""
+
+    key = models.CharField(max_length=64, unique=True)
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="online_submission")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class SubmittedFile(models.Model):
+    """A paper uploaded online (or as a supplement), virus-scanned before it was stored."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="files")
+    paper = models.CharField(max_length=300, help_text="which paper of the procedure")
+    name = models.CharField(max_length=255, help_text="file name as uploaded")
+    file = models.FileField(upload_to="ho-so/", max_length=300)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dossier", "uploaded_at", "pk"]
