@@ -86,6 +86,16 @@ def scan(data: bytes, *, path: str | None = None) -> None:
         raise RuntimeError(f"máy quét virus trả lời lạ / unexpected scanner answer: {answer}")
 
 
+def store_files(dossier: Dossier, files: list[Upload], stored: list[str]) -> None:
+    for upload in files:
+        digest = hashlib.sha256(upload.data).hexdigest()
+        name = default_storage.save(f"ho-so/{dossier.pk}/{digest[:16]}{Path(upload.name).suffix.lower()}",
+                                    ContentFile(upload.data))
+        stored.append(name)
+        SubmittedFile.objects.create(dossier=dossier, paper=upload.paper, name=upload.name, file=name,
+                                     size=len(upload.data), sha256=digest)
+
+
 def check_file(upload: Upload) -> None:
     suffix = Path(upload.name).suffix.lower()
     if suffix not in ALLOWED_TYPES:
@@ -111,9 +121,20 @@ def resolve_place(place: str) -> list[Destination]:
     return sorted(out.values(), key=lambda d: not d.is_default)
 
 
-def submit(*, key: str, citizen_id_number: str, applicant_name: str, procedure: Procedure, place: str,
-           ward_code: str = "", phone: str = "", address: str = "", files: list[Upload] = ()) -> Dossier:
-    """Register one online dossier. The same `key` (one per submission form) returns the dossier it made."""
+def id_hash_of(user) -> str:
+    """The keyed hash of the ID number VNeID gave for this citizen (shell.oidc keeps it as the user name)."""
+    from hopnhat.shell.oidc import USERNAME_PREFIX
+
+    name = user.get_username() if user is not None else ""
+    return name[len(USERNAME_PREFIX):] if name.startswith(USERNAME_PREFIX) else ""
+
+
+def submit(*, key: str, applicant_name: str, procedure: Procedure, place: str, citizen_id_number: str = "",
+           citizen_id_hash: str = "", ward_code: str = "", phone: str = "", address: str = "",
+           files: list[Upload] = ()) -> Dossier:
+    """Register one online dossier. The same `key` (one per submission form) returns the dossier it made. The
+    applicant is named by the keyed hash of their ID number (`id_hash_of(user)`), or, from a test or the counter,
+    by the number itself (hashed by actions.receive)."""
     if not key or len(key) > 64:
         raise Refused("thiếu mã lần nộp / missing submission key")
     done = OnlineSubmission.objects.filter(key=key).select_related("dossier").first()
@@ -141,14 +162,11 @@ def submit(*, key: str, citizen_id_number: str, applicant_name: str, procedure: 
                 id_number=citizen_id_number, phone=phone, address=address or place, channel=Channel.ONLINE,
                 note="Nộp trực tuyến / submitted online",
                 papers=[{"name": u.paper, "copies": 1, "file": u.name} for u in files])
+            if citizen_id_hash and not citizen_id_number:
+                Dossier.objects.filter(pk=dossier.pk).update(applicant_id_hash=citizen_id_hash)
+                dossier.applicant_id_hash = citizen_id_hash
             OnlineSubmission.objects.create(key=key, dossier=dossier)
-            for upload in files:
-                digest = hashlib.sha256(upload.data).hexdigest()
-                name = default_storage.save(f"ho-so/{dossier.pk}/{digest[:16]}{Path(upload.name).suffix.lower()}",
-                                            ContentFile(upload.data))
-                stored.append(name)
-                SubmittedFile.objects.create(dossier=dossier, paper=upload.paper, name=upload.name, file=name,
-                                             size=len(upload.data), sha256=digest)
+            store_files(dossier, files, stored)
     except IntegrityError:
         for name in stored:
             default_storage.delete(name)
