@@ -35,7 +35,8 @@ def submit_view(request, code):
                 key=context["key"], citizen_id_hash=online.id_hash_of(request.user),
                 applicant_name=request.POST.get("applicant_name", "").strip()[:200], procedure=procedure,
                 place=request.POST.get("place", "").strip()[:300], ward_code=request.POST.get("ward", ""),
-                phone=request.POST.get("phone", "").strip()[:20], address=request.POST.get("address", "")[:500],
+                phone=request.POST.get("phone", "").strip()[:20], email=request.POST.get("email", "").strip()[:254],
+                address=request.POST.get("address", "")[:500],
                 files=_uploads(request, papers))
             return redirect("dossiers:my-dossier-done", pk=dossier.pk)
         except online.Refused as exc:

@@ -325,6 +325,9 @@ class OnlineSubmission(models.Model):
     key = models.CharField(max_length=64, unique=True)
     dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="online_submission")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where the citizen asked to be told of each status change (dossiers.notices): what they typed in the form.
+    notify_email = models.EmailField(blank=True, default="")
+    notify_phone = models.CharField(max_length=20, blank=True, default="")
 
 
 class SubmittedFile(models.Model):
@@ -340,3 +343,13 @@ class SubmittedFile(models.Model):
 
     class Meta:
         ordering = ["dossier", "uploaded_at", "pk"]
+
+
+class NoticeMessage(OutboxMessageBase):
+    """A notice to the citizen of a status change, by e-mail or SMS (core.outbox: retry, order, idempotency)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notices")
+    channel = models.CharField(max_length=10, help_text="email | sms")
+
+    class Meta(OutboxMessageBase.Meta):
+        pass

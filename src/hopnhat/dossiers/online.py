@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from hopnhat.org import lineage
 from hopnhat.org.models import Agency, AgencyStatus, Level
 
-from . import actions
+from . import actions, notices
 from .models import Channel, Dossier, OnlineSubmission, Procedure, SubmittedFile
 
 ACTOR = "system:dossiers-online"
@@ -131,7 +131,7 @@ def id_hash_of(user) -> str:
 
 def submit(*, key: str, applicant_name: str, procedure: Procedure, place: str, citizen_id_number: str = "",
            citizen_id_hash: str = "", ward_code: str = "", phone: str = "", address: str = "",
-           files: list[Upload] = ()) -> Dossier:
+           files: list[Upload] = (), email: str = "") -> Dossier:
     """Register one online dossier. The same `key` (one per submission form) returns the dossier it made. The
     applicant is named by the keyed hash of their ID number (`id_hash_of(user)`), or, from a test or the counter,
     by the number itself (hashed by actions.receive)."""
@@ -165,7 +165,9 @@ def submit(*, key: str, applicant_name: str, procedure: Procedure, place: str, c
             if citizen_id_hash and not citizen_id_number:
                 Dossier.objects.filter(pk=dossier.pk).update(applicant_id_hash=citizen_id_hash)
                 dossier.applicant_id_hash = citizen_id_hash
-            OnlineSubmission.objects.create(key=key, dossier=dossier)
+            dossier.online_submission = OnlineSubmission.objects.create(
+                key=key, dossier=dossier, notify_email=email.strip()[:254], notify_phone=phone.strip()[:20])
+            notices.enqueue(dossier, dossier.events.get())   # the receipt notice: the contact exists only now
             store_files(dossier, files, stored)
     except IntegrityError:
         for name in stored:
