@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from hopnhat.core import audit
+
 from . import actions, lookup, online
 from .models import Action, Dossier, DossierEvent, Status
 
 ACTOR = "system:dossiers-citizen"
+RESULT_PAPER = "Kết quả giải quyết / Result"
 
 
 class NotYours(PermissionError):
@@ -42,7 +45,10 @@ def my_dossiers(user) -> list[dict]:
         data = lookup.describe(dossier, public=False)
         data["pk"] = dossier.pk
         data["supplement_request"] = supplement_request(dossier)
-        data["files"] = [{"paper": f.paper, "name": f.name, "size": f.size} for f in dossier.files.all()]
+        files = list(dossier.files.all())
+        data["files"] = [{"paper": f.paper, "name": f.name, "size": f.size} for f in files if f.paper != RESULT_PAPER]
+        data["results"] = [{"pk": f.pk, "name": f.name, "signatures": signatures(f)} for f in files
+                           if f.paper == RESULT_PAPER]
         out.append(data)
     return out
 
@@ -71,3 +77,28 @@ def supply(user, dossier: Dossier, files: list[online.Upload], note: str = "") -
         for name in stored:
             default_storage.delete(name)
         raise
+
+
+def attach_result(actor, dossier: Dossier, name: str, pdf: bytes):
+    """The agency's result (a PDF, signed where the agency signs electronically) kept with the dossier for the
+    citizen to download; the desk's return_result step stays in actions.py."""
+    from .models import SubmittedFile
+
+    stored: list[str] = []
+    with transaction.atomic():
+        online.store_files(dossier, [online.Upload(RESULT_PAPER, name, pdf)], stored)
+        made = SubmittedFile.objects.filter(dossier=dossier, paper=RESULT_PAPER).order_by("-pk").first()
+        audit.record(actor, "dossiers.result_attached", dossier, code=dossier.code, file=name, sha256=made.sha256)
+        return made
+
+
+def signatures(result_file) -> list[dict]:
+    """documents.signing.verify_pdf of the stored result: [] when the PDF is not signed."""
+    from hopnhat.documents.signing import SigningError, verify_pdf
+
+    with result_file.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        return [r.as_dict() for r in verify_pdf(data)]
+    except SigningError as exc:
+        return [{"status": "invalid", "detail": str(exc), "signer": "", "signing_time": None}]

@@ -84,3 +84,11 @@ def supply_view(request, pk):
         return render(request, "dossiers/my_dossiers.html",
                       {"dossiers": citizen.my_dossiers(request.user), "error": str(exc)}, status=400)
     return redirect("dossiers:my-dossiers")
+
+
+@login_required
+def my_result_view(request, pk, file_pk):
+    dossier = _mine(request, pk)
+    result = get_object_or_404(dossier.files, pk=file_pk, paper=citizen.RESULT_PAPER)
+    return FileResponse(result.file.open("rb"), content_type="application/pdf", as_attachment=True,
+                        filename=result.name)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cua-toi/<int:pk>/da-nop/", citizen_views.done_view, name="my-dossier-done"),
     path("cua-toi/<int:pk>/phieu.pdf", citizen_views.my_slip_view, name="my-slip"),
     path("cua-toi/<int:pk>/bo-sung/", citizen_views.supply_view, name="my-supply"),
+    path("cua-toi/<int:pk>/ket-qua/<int:file_pk>/", citizen_views.my_result_view, name="my-result"),
     # A JSON API for apps and other portals: no session, so no CSRF token; the rate limit guards it.
     path("api/tra-cuu/", csrf_exempt(views.lookup_api), name="lookup-api"),
     # Staff: worklist, one dossier and its steps, reception at the counter, receipt slip, on-time dashboard.

@@ -59,3 +59,27 @@ def test_nobody_else_can_supply(lan):
     actions.transition("system:test", web, Action.REQUEST_SUPPLEMENT, note="x")
     with pytest.raises(citizen.NotYours):
         citizen.supply(stranger, Dossier.objects.get(pk=web.pk), [online.Upload("x", "x.pdf", PDF)])
+
+
+def test_the_signed_result_is_downloadable_with_its_signature_status(lan, settings, tmp_path, client):
+    from hopnhat.documents import signing
+    from hopnhat.documents.tests import pki as testpki
+
+    user, _, _, web = lan
+    pki = testpki.make_pki(tmp_path / "pki", signer_name="UBND phường Ba Đình")
+    settings.HOPNHAT_SIGNING = {"trust_roots": [str(pki.root_pem)]}
+    key = signing.KeySpec(pkcs12=str(pki.signer_p12), passphrase=testpki.PASSPHRASE)
+    signed = signing.sign_pdf(testpki.sample_pdf(pages=1), key, role="organisation", number="12/GKS")
+    result = citizen.attach_result("system:test", web, "giay-khai-sinh.pdf", signed)
+    shown = next(d for d in citizen.my_dossiers(user) if d["code"] == web.code)
+    assert [s["status"] for s in shown["results"][0]["signatures"]] == ["valid"]
+    client.force_login(user)
+    page = client.get("/ho-so/cua-toi/").content.decode()
+    assert "Chữ ký số hợp lệ / Valid digital signature" in page
+    download = client.get(f"/ho-so/cua-toi/{web.pk}/ket-qua/{result.pk}/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == signed
+    citizen.attach_result("system:test", web, "ban-nhap.pdf", testpki.sample_pdf(pages=1))
+    assert "Không có chữ ký số / Not digitally signed" in client.get("/ho-so/cua-toi/").content.decode()
+    stranger = get_user_model().objects.create(username="vneid-" + keyed_hash("001090099999"))
+    client.force_login(stranger)
+    assert client.get(f"/ho-so/cua-toi/{web.pk}/ket-qua/{result.pk}/").status_code == 404
