@@ -56,6 +56,7 @@ def my_dossiers(user) -> list[dict]:
 def supply(user, dossier: Dossier, files: list[online.Upload], note: str = "") -> DossierEvent:
     """The citizen's supplement: files scanned and stored with the dossier, and the dossier back in processing
     through the same transition the desk uses (actions.transition PROCESS from SUPPLEMENT)."""
+    dossier = Dossier.objects.get(pk=dossier.pk)   # where it stands now, not where the caller last saw it
     if not online.id_hash_of(user) or dossier.applicant_id_hash != online.id_hash_of(user):
         raise NotYours(f"Hồ sơ {dossier.code} không phải của bạn / dossier {dossier.code} is not yours")
     if dossier.status != Status.SUPPLEMENT:

@@ -25,7 +25,10 @@ def _uploads(request, papers: list[str]) -> list[online.Upload]:
 
 @login_required
 def submit_view(request, code):
-    procedure = get_object_or_404(Procedure, code=code, active=True)
+    procedure = (Procedure.objects.filter(active=True, code=code).first()
+                 or Procedure.objects.filter(active=True, national_code=code).order_by("pk").first())
+    if procedure is None:
+        raise Http404
     papers = [p["name"] for p in procedure.papers]
     context = {"p": procedure, "papers": papers, "key": request.POST.get("key") or uuid.uuid4().hex,
                "values": request.POST, "choices": [], "error": ""}

@@ -4,8 +4,8 @@ the same for a wrong code and a wrong factor, and are rate-limited per client ad
 import json
 
 from django.conf import settings
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import lookup, public_catalogue
@@ -86,5 +86,10 @@ def procedures_page(request):
 
 
 def procedure_page(request, code):
-    procedure = get_object_or_404(Procedure.objects.select_related("agency"), code=code, active=True)
+    # by national code (the merged catalogue's key) or a full code published before the merge
+    procedures = Procedure.objects.select_related("agency").filter(active=True)
+    procedure = (procedures.filter(code=code).first()
+                 or procedures.filter(national_code=code).order_by("pk").first())
+    if procedure is None:
+        raise Http404
     return render(request, "dossiers/procedure.html", {"p": procedure})
