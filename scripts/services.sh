@@ -111,6 +111,32 @@ ensure_mailservers() {
               ${HOPNHAT_LDAP_PORT:-10389} ${HOPNHAT_CARDDAV_PORT:-10232}; do
     wait_for "mail server :$port" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
   done
+ensure_clamav() {
+  # Uploads of the online submission (dossiers/online.py) are scanned by a real clamd: its own config, socket and
+  # database under var/clamav, started here. Without internet (no freshclam) it loads the small signature file the
+  # project ships for tests (scripts/clamav/hopnhat-test.hdb: the EICAR test file); production points
+  # DatabaseDirectory at freshclam's databases (/var/lib/clamav) instead.
+  command -v clamd >/dev/null || [ -x /usr/sbin/clamd ] || apt_install clamav-daemon
+  local home=${HOPNHAT_CLAMAV_HOME:-$PWD/var/clamav}
+  mkdir -p "$home/db"
+  cp -f scripts/clamav/hopnhat-test.hdb "$home/db/"
+  [ -n "$(ls /var/lib/clamav/*.c?d 2>/dev/null)" ] && [ -z "${HOPNHAT_CLAMAV_TEST_DB_ONLY:-}" ] && \
+    ln -sf /var/lib/clamav/*.c?d "$home/db/" 2>/dev/null
+  cat > "$home/clamd.conf" <<CONF
+LocalSocket $home/clamd.sock
+PidFile $home/clamd.pid
+DatabaseDirectory $home/db
+LogFile $home/clamd.log
+Foreground no
+User root
+Bytecode no
+StreamMaxLength 25M
+CONF
+  if ! [ -S "$home/clamd.sock" ] || ! kill -0 "$(cat "$home/clamd.pid" 2>/dev/null)" 2>/dev/null; then
+    rm -f "$home/clamd.sock"
+    /usr/sbin/clamd -c "$home/clamd.conf"
+  fi
+  wait_for clamd test -S "$home/clamd.sock"
 }
 
 ensure_services() {
@@ -124,4 +150,5 @@ ensure_services() {
   ensure_fonts
   ensure_softhsm
   ensure_mailservers
+  ensure_clamav
 }

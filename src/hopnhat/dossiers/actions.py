@@ -26,7 +26,7 @@ from hopnhat.core.workdays import add_working_days
 from hopnhat.org.access import can_act_on
 from hopnhat.org.models import Agency, Role
 
-from . import clock, outbox, people
+from . import clock, notices, outbox, people
 from .codes import next_code
 from .models import Action, AgencyPolicy, Channel, Dossier, DossierAlias, DossierEvent, Procedure, Status
 
@@ -263,6 +263,7 @@ def record_event(dossier: Dossier, actor: Any, action: str, *, status_from=None,
     audit.record(actor, f"dossiers.{action}", dossier, code=dossier.code, event=event.pk,
                  status_from=status_from, status_to=dossier.status, agency=dossier.agency.code, **extra)
     outbox.send_after_commit(outbox.enqueue(dossier, event))
+    notices.enqueue(dossier, event)   # e-mail / SMS to the citizen (online submissions), through core.outbox
     return event
 
 

@@ -14,7 +14,10 @@ class DossiersConfig(AppConfig):
 
         register_model(AgencyPolicy)  # four-eyes on or off is a privileged setting
 
-        from . import importers  # noqa: F401 — registers dossiers.dossier and dossiers.history with the engine
+        from . import (
+            importers,  # noqa: F401 — registers dossiers.dossier and dossiers.history with the engine
+            procedure_catalogue,  # noqa: F401 — registers dossiers.procedure and the tthc_json source
+        )
 
         register(NavItem("dossiers:lookup", "Tra cứu hồ sơ", "Dossier look-up", order=30,
                          description_vi="Tình trạng hồ sơ thủ tục hành chính theo mã mới hoặc mã cũ",

@@ -56,6 +56,14 @@ class Procedure(models.Model):
     fees = models.JSONField(default=list, blank=True, help_text='[{"name": …, "amount": VND}]')
     papers = models.JSONField(default=list, blank=True, help_text='thành phần hồ sơ: [{"name": …, "copies": n}]')
     active = models.BooleanField(default=True)
+    # The merged catalogue of the new unit (dossiers.procedure_catalogue): who receives it today, on what legal
+    # basis, in what steps, for which life events, with which form files.
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="procedures",
+                               help_text="cơ quan tiếp nhận (receiving agency) today")
+    legal_basis = models.TextField(blank=True, default="", help_text="căn cứ pháp lý")
+    steps = models.JSONField(default=list, blank=True, help_text="trình tự thực hiện: [text, …]")
+    life_events = models.JSONField(default=list, blank=True, help_text="sự kiện cuộc sống: [text, …]")
+    forms = models.JSONField(default=list, blank=True, help_text='mẫu đơn, tờ khai: [{"name": …, "url": …}]')
 
     class Meta:
         ordering = ["code"]
@@ -265,3 +273,85 @@ class AgencyPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency}: four_eyes={self.four_eyes}"
+
+
+class ProcedureListing(models.Model):
+    """One old unit's published version of a procedure (its catalogue row), kept as read so a merge can show
+    what each old unit said. `values` holds the compared fields: name, processing_days, fees, papers, agency."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="listings")
+    system = models.CharField(max_length=100, help_text="the old unit's catalogue (mapping system)")
+    source_code = models.CharField(max_length=40, help_text="the code as that unit published it")
+    old_agency = models.CharField(max_length=300, blank=True, default="", help_text="receiving agency as published")
+    values = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["procedure", "system"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "system"], name="listing_once_per_system")]
+
+    def __str__(self) -> str:
+        return f"{self.system}: {self.source_code}"
+
+
+class CatalogueConflict(models.Model):
+    """Old units published the same national procedure differently in one field: listed for a unit
+    administrator, who picks one old value (or writes another); the decision is audited."""
+
+    FIELDS = {"processing_days": ("Thời hạn giải quyết", "time limit"), "fees": ("Phí, lệ phí", "fees"),
+              "papers": ("Thành phần hồ sơ", "papers"), "agency": ("Cơ quan tiếp nhận", "receiving agency")}
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="conflicts")
+    field = models.CharField(max_length=30, choices=[(k, f"{vi} ({en})") for k, (vi, en) in FIELDS.items()])
+    values = models.JSONField(default=list, help_text='[{"system": …, "value": …}] every old value')
+    decided_value = models.JSONField(null=True, blank=True)
+    decided_by = models.CharField(max_length=200, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["procedure", "field"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "field"], name="conflict_once_per_field")]
+
+    @property
+    def decided(self) -> bool:
+        return self.decided_at is not None
+
+    def __str__(self) -> str:
+        return f"{self.procedure.national_code} {self.field}"
+
+
+class OnlineSubmission(models.Model):
+    """The idempotency key of one online submission form: a retried or resumed submission finds its dossier."""
+
+    key = models.CharField(max_length=64, unique=True)
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="online_submission")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Where the citizen asked to be told of each status change (dossiers.notices): what they typed in the form.
+    notify_email = models.EmailField(blank=True, default="")
+    notify_phone = models.CharField(max_length=20, blank=True, default="")
+
+
+class SubmittedFile(models.Model):
+    """A paper uploaded online (or as a supplement), virus-scanned before it was stored."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="files")
+    paper = models.CharField(max_length=300, help_text="which paper of the procedure")
+    name = models.CharField(max_length=255, help_text="file name as uploaded")
+    file = models.FileField(upload_to="ho-so/", max_length=300)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["dossier", "uploaded_at", "pk"]
+
+
+class NoticeMessage(OutboxMessageBase):
+    """A notice to the citizen of a status change, by e-mail or SMS (core.outbox: retry, order, idempotency)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="notices")
+    channel = models.CharField(max_length=10, help_text="email | sms")
+
+    class Meta(OutboxMessageBase.Meta):
+        pass

@@ -1,11 +1,20 @@
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from . import staff_views, views
+from . import citizen_views, staff_views, views
 
 app_name = "dossiers"
 urlpatterns = [
     path("tra-cuu/", views.lookup_page, name="lookup"),
+    # The public procedure catalogue (issue 17): browse by field, level, agency, life event; one procedure.
+    path("thu-tuc/", views.procedures_page, name="procedures"),
+    path("thu-tuc/<str:code>/", views.procedure_page, name="procedure"),
+    path("thu-tuc/<str:code>/nop/", citizen_views.submit_view, name="submit"),
+    path("cua-toi/", citizen_views.my_dossiers_view, name="my-dossiers"),
+    path("cua-toi/<int:pk>/da-nop/", citizen_views.done_view, name="my-dossier-done"),
+    path("cua-toi/<int:pk>/phieu.pdf", citizen_views.my_slip_view, name="my-slip"),
+    path("cua-toi/<int:pk>/bo-sung/", citizen_views.supply_view, name="my-supply"),
+    path("cua-toi/<int:pk>/ket-qua/<int:file_pk>/", citizen_views.my_result_view, name="my-result"),
     # A JSON API for apps and other portals: no session, so no CSRF token; the rate limit guards it.
     path("api/tra-cuu/", csrf_exempt(views.lookup_api), name="lookup-api"),
     # Staff: worklist, one dossier and its steps, reception at the counter, receipt slip, on-time dashboard.

@@ -3,13 +3,14 @@ the same for a wrong code and a wrong factor, and are rate-limited per client ad
 
 import json
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from hopnhat.core.clientip import client_ip
 
-from . import lookup
+from . import lookup, public_catalogue
+from .models import Procedure
 
 NOT_FOUND = ("Không tìm thấy hồ sơ với mã và số điện thoại đã nhập. / "
              "No dossier matches that code and phone number.")
@@ -72,3 +73,21 @@ def lookup_api(request):
     if answer.get("transferring"):
         return JsonResponse({"ok": True, **answer, "message": TRANSFERRING}, json_dumps_params={"ensure_ascii": False})
     return JsonResponse({"ok": True, "dossier": answer["dossier"]}, json_dumps_params={"ensure_ascii": False})
+
+
+def procedures_page(request):
+    """Danh mục thủ tục: filter by ?linh_vuc=, ?cap=, ?co_quan=, ?su_kien= (any combination)."""
+    chosen = {"field": request.GET.get("linh_vuc", "")[:100], "level": request.GET.get("cap", "")[:100],
+              "agency": request.GET.get("co_quan", "")[:40], "life_event": request.GET.get("su_kien", "")[:100]}
+    return render(request, "dossiers/procedures.html", {
+        "procedures": public_catalogue.browse(**chosen), "facets": public_catalogue.facets(), "chosen": chosen})
+
+
+def procedure_page(request, code):
+    # by national code (the merged catalogue's key) or a full code published before the merge
+    procedures = Procedure.objects.select_related("agency").filter(active=True)
+    procedure = (procedures.filter(code=code).first()
+                 or procedures.filter(national_code=code).order_by("pk").first())
+    if procedure is None:
+        raise Http404
+    return render(request, "dossiers/procedure.html", {"p": procedure})

@@ -1,5 +1,6 @@
 """hopnhat dossiers handover [--dry-run] | lookup CODE | procedures FILE |
-outbox send [--loop --interval S --rounds N] | outbox status | outbox requeue [--dossier CODE]"""
+outbox send [--loop --interval S --rounds N] | outbox status | outbox requeue [--dossier CODE] |
+catalogue-conflicts [--all] | catalogue-decide ID (--from SYSTEM | --value V) --actor NAME [--note T]"""
 
 import signal
 import threading
@@ -9,8 +10,8 @@ from django.core.management.base import CommandError
 from django.db import close_old_connections, connection
 
 from hopnhat.core.json_output import HopnhatCommand
-from hopnhat.dossiers import catalogue, handover, lookup, outbox, quarantine
-from hopnhat.dossiers.models import OutboxMessage, OutboxState
+from hopnhat.dossiers import catalogue, handover, lookup, outbox, procedure_catalogue, quarantine
+from hopnhat.dossiers.models import CatalogueConflict, OutboxMessage, OutboxState
 
 ACTOR = "system:dossiers-cli"
 BATCH = 100   # messages per round of the worker
@@ -40,9 +41,19 @@ class Command(HopnhatCommand):
         box_sub.add_parser("status", help="đếm theo trạng thái, liệt kê thông điệp hỏng / counts and dead messages")
         again = box_sub.add_parser("requeue", help="gửi lại các thông điệp hỏng / queue dead messages again")
         again.add_argument("--dossier", default="", help="chỉ của hồ sơ này (mã bất kỳ) / only this dossier's")
+        conflicts = sub.add_parser("catalogue-conflicts", help="khác biệt giữa danh mục của các đơn vị cũ / where "
+                                                               "the old units' procedure lists differ")
+        conflicts.add_argument("--all", action="store_true", help="cả những mục đã quyết định / decided ones too")
+        decide = sub.add_parser("catalogue-decide", help="quyết định một khác biệt / decide one difference")
+        decide.add_argument("id", type=int)
+        decide.add_argument("--from", dest="system", default=None, help="lấy giá trị của đơn vị cũ này / take the "
+                                                                         "value this old unit published")
+        decide.add_argument("--value", default=None, help="hoặc giá trị khác (JSON) / or another value (JSON)")
+        decide.add_argument("--actor", required=True, help="quản trị viên đơn vị / the unit administrator")
+        decide.add_argument("--note", default="")
 
     def handle(self, *args, **options):
-        getattr(self, f"handle_{options['action']}")(**options)
+        getattr(self, f"handle_{options['action'].replace('-', '_')}")(**options)
 
     def handle_handover(self, dry_run=False, **options):
         report = handover.run(dry_run=dry_run)
@@ -147,3 +158,36 @@ class Command(HopnhatCommand):
             messages = messages.filter(dossier__in=found)
         count = outbox.requeue(ACTOR, messages)
         self.emit({"ok": True, "requeued": count}, f"Đã xếp lại {count} thông điệp / {count} messages queued again")
+
+    @staticmethod
+    def _conflict_dict(c: CatalogueConflict) -> dict:
+        return {"id": c.pk, "procedure": c.procedure.national_code, "name": c.procedure.name, "field": c.field,
+                "values": c.values, "decided": c.decided, "decided_value": c.decided_value,
+                "decided_by": c.decided_by, "decided_at": c.decided_at, "note": c.note}
+
+    def handle_catalogue_conflicts(self, all=False, **options):
+        rows = CatalogueConflict.objects.select_related("procedure") if all else procedure_catalogue.open_conflicts()
+        data = [self._conflict_dict(c) for c in rows]
+        lines = [f"{len(data)} khác biệt / differences"] + [
+            f"  #{d['id']} {d['procedure']} {d['name']} — {d['field']}: "
+            + "; ".join(f"{v['system']} = {v['value']}" for v in d["values"])
+            + (f"  → {d['decided_value']} ({d['decided_by']})" if d["decided"] else "") for d in data]
+        self.emit({"ok": True, "conflicts": data}, "\n".join(lines))
+
+    def handle_catalogue_decide(self, id, system=None, value=None, actor="", note="", **options):
+        import json
+
+        conflict = CatalogueConflict.objects.select_related("procedure").filter(pk=id).first()
+        if conflict is None:
+            raise CommandError(f"Không có khác biệt #{id} / no catalogue difference #{id}")
+        if value is not None:
+            try:
+                value = json.loads(value)
+            except ValueError:
+                pass
+        try:
+            procedure_catalogue.decide(conflict, actor=actor, system=system, value=value, note=note)
+        except (procedure_catalogue.CatalogueDecisionError, ValueError) as exc:
+            raise CommandError(f"Khác biệt #{id} ({conflict.procedure.national_code}): {exc}") from None
+        data = self._conflict_dict(conflict)
+        self.emit({"ok": True, **data}, f"#{id} {data['procedure']} {data['field']} → {data['decided_value']}")

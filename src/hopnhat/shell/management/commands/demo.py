@@ -21,6 +21,7 @@ MODULE_DEMOS = [
     "hopnhat.consolidation.demo",
     "hopnhat.portal.demo",
     "hopnhat.dossiers.demo",
+    "hopnhat.dossiers.citizen_demo",
     "hopnhat.documents.demo",
     "hopnhat.mail.demo",
     "hopnhat.reports.demo",
