@@ -111,6 +111,8 @@ ensure_mailservers() {
               ${HOPNHAT_LDAP_PORT:-10389} ${HOPNHAT_CARDDAV_PORT:-10232}; do
     wait_for "mail server :$port" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
   done
+}
+
 ensure_clamav() {
   # Uploads of the online submission (dossiers/online.py) are scanned by a real clamd: its own config, socket and
   # database under var/clamav, started here. Without internet (no freshclam) it loads the small signature file the
