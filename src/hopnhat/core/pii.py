@@ -19,3 +19,8 @@ def keyed_hash(id_number: str) -> str:
     if not digits:
         return ""
     return hmac.new(settings.PII_HASH_KEY.encode(), digits.encode(), hashlib.sha256).hexdigest()
+
+
+# A citizen who signs in with VNeID gets the user name VNEID_USERNAME_PREFIX + the keyed hash of the ID number,
+# never the number itself (the shell's VNeID sign-in makes it; "my dossiers" finds the hash in it).
+VNEID_USERNAME_PREFIX = "vneid-"

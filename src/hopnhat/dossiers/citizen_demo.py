@@ -9,9 +9,9 @@ from django.contrib.auth import get_user_model
 
 from hopnhat.consolidation.engine import run_mapping
 from hopnhat.consolidation.mapping import Mapping
+from hopnhat.core.pii import VNEID_USERNAME_PREFIX as USERNAME_PREFIX
 from hopnhat.core.pii import keyed_hash
 from hopnhat.org.demo import DEMO_PASSWORD
-from hopnhat.shell.oidc import USERNAME_PREFIX
 
 from . import actions, catalogue_samples, citizen, online, procedure_catalogue
 from .models import Action, OnlineSubmission, Procedure, Status

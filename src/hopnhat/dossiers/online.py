@@ -123,7 +123,7 @@ def resolve_place(place: str) -> list[Destination]:
 
 def id_hash_of(user) -> str:
     """The keyed hash of the ID number VNeID gave for this citizen (shell.oidc keeps it as the user name)."""
-    from hopnhat.shell.oidc import USERNAME_PREFIX
+    from hopnhat.core.pii import VNEID_USERNAME_PREFIX as USERNAME_PREFIX
 
     name = user.get_username() if user is not None else ""
     return name[len(USERNAME_PREFIX):] if name.startswith(USERNAME_PREFIX) else ""

@@ -202,6 +202,12 @@ class ProcedureImporter(DomainImporter):
     name = "dossiers.procedure"
     target_model = "dossiers.Procedure"
     reconcile_fields = {"name": "name"}
+    _LISTED = ("mỗi đơn vị cũ giữ nguyên bản công bố trong ProcedureListing; khác nhau thì thành xung đột chờ quyết "
+               "định, không ghi đè / each old unit's version is kept as published (ProcedureListing); a difference "
+               "becomes a conflict to decide, never an overwrite")
+    reconcile_exclude = dict.fromkeys((
+        "code", "field_code", "field_name", "levels", "processing_days", "fees", "papers", "agency", "legal_basis",
+        "life_events", "steps"), _LISTED)
 
     def import_record(self, record, mapped, ctx):
         data = parse_listing(mapped)

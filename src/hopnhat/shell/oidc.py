@@ -19,11 +19,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from hopnhat.core import audit
-from hopnhat.core.pii import keyed_hash
+from hopnhat.core.pii import VNEID_USERNAME_PREFIX, keyed_hash
 from hopnhat.core.text import nfc
 from hopnhat.org.models import Role, RoleAssignment
 
-USERNAME_PREFIX = "vneid-"
+USERNAME_PREFIX = VNEID_USERNAME_PREFIX
 CITIZEN_ACCOUNT = "1"  # LoaiTaiKhoan: 1 citizen, 2 enterprise
 _ID_NUMBER = re.compile(r"^\d{12}$|^\d{9}$")  # 12-digit personal ID; 9-digit old ID cards still sign in
 

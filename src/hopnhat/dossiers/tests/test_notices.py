@@ -63,7 +63,7 @@ def test_receipt_and_supplement_request_reach_the_citizen(hanoi, procedures, gat
     gateway.down = False
     assert notices.send_due()["sent"] == 1
     assert gateway.received == [("Bearer t0k", {"to": "0912000111", "text": f"Hồ sơ {dossier.code}: "
-                                                 "Được tiếp nhận (received)."})]
+                                                 "Được tiếp nhận."})]
     actions.transition("system:test", dossier, Action.REQUEST_SUPPLEMENT, note="Giấy chứng sinh bản chính")
     assert notices.send_due()["sent"] == 2
     assert "Cần bổ sung: Giấy chứng sinh bản chính" in gateway.received[-1][1]["text"]
