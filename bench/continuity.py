@@ -43,7 +43,7 @@ HOST = "tuyenquang.gov.vn"           # the platform's public host name (nginx an
 OLD_SYSTEM = "tthc-continuity"       # the old one-door system walked through the cutover
 MARIADB_DB = "hn_continuity_old"
 WRITER_USER = "hn_continuity_writer"
-STAFF = ("thuly.badinh", "hopnhat-demo-2025")
+STAFF = ("thuly.minhxuan", "hopnhat-demo-2025")   # the demo's processor (dossiers/demo.py TEAM)
 RUN_TAG = time.strftime("%H%M%S")      # in the old system's codes: a reused database gets new dossiers each run
 
 
@@ -563,13 +563,13 @@ def fixtures(map_file: Path) -> dict:
     old_hosts = sorted(set(OldHost.objects.filter(site__live=True).values_list("host", flat=True)))
     bounced = [(host, f"/Tin-Tuc/trang-khong-con-{i}.html") for i, host in enumerate(old_hosts[:2])]
     lookups = []
-    for name, phone, _, _ in dossiers_demo.FRESH[:2]:
+    for name, phone, *_ in dossiers_demo.FRESH[:2]:
         dossier = Dossier.objects.filter(applicant_name=name).order_by("pk").first()
         lookups += [{"code": dossier.code, "phone": phone[-4:]}, {"code": dossier.code, "phone": "0000"}]
     official = get_user_model().objects.get(username=STAFF[0])
     staff_dossier = (Dossier.objects.filter(assignee=official, status__in=[Status.RECEIVED, Status.PROCESSING])
                      .order_by("pk").first())
-    procedure = Procedure.objects.get(code=dossiers_demo.FRESH[0][2])
+    procedure = Procedure.objects.get(code=dossiers_demo.FRESH[0][3])
     return {"edge": edge, "old_urls": old_urls, "old_hosts": old_hosts, "bounced": bounced, "lookups": lookups,
             "staff_dossier": staff_dossier.pk, "agency": staff_dossier.agency.code, "procedure": procedure.code}
 

@@ -46,7 +46,13 @@ def test_staff_list_cells(org_units, tmp_path_factory, rows):
     })
     run = run_mapping(mapping, actor="system:fuzz")
     assert run.status != RunStatus.FAILED, run.error
-    assert run.balanced, run.totals
+    if not run.balanced:
+        # A title whose agency is unknown or empty is reported as lost (issue 12, item 1): the run may then not
+        # balance, but only on that field, and every record still has its outcome.
+        from hopnhat.consolidation.reconciliation import field_ok
+
+        broken = {name for name, check in (run.field_checks or {}).items() if not field_ok(check)}
+        assert broken and broken <= {"position"}, run.totals
     staged = StagedRecord.objects.filter(system=system)
     assert staged.count() == len({r[0] for r in rows})
     assert not staged.filter(outcome="").exists()
