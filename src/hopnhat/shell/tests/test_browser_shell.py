@@ -75,7 +75,7 @@ def test_sign_in_leads_an_official_to_the_staff_area(browser_page, assert_access
     assert "Nguyễn Thị Lan" in page.locator("main").inner_text()  # family name first
     assert "Sở Nội vụ tỉnh Tuyên Quang" in page.locator("main").inner_text()
     assert_accessible(page)
-    page.get_by_role("button", name="Đăng xuất (canbo.noivu)").click()
+    page.get_by_role("button", name="Đăng xuất (Nguyễn Thị Lan)").click()
     page.wait_for_url("**/")
     assert page.get_by_role("link", name="Đăng nhập").is_visible()
 
