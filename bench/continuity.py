@@ -189,6 +189,8 @@ class Kind:
     staff: bool = False
     spread_clients: bool = False    # look-ups come from many citizens: one loopback address each
     weight: int = 1
+    # answers that are the same steady state written two ways (a step taken, or refused as already taken)
+    same: tuple[str, ...] = ()
 
 
 def answer_of(status: int, headers, body: bytes) -> str:
@@ -241,6 +243,8 @@ class Load:
             body = response.read()
             conn.close()
             answer = answer_of(response.status, response.headers, body)
+            if answer in kind.same:
+                answer = "steady: " + " | ".join(kind.same)
         except (OSError, http.client.HTTPException) as exc:
             answer = f"connection error: {type(exc).__name__}"
         return answer, time.monotonic() - started
@@ -340,8 +344,11 @@ def request_kinds(old_urls: list[tuple[str, str]], bounced: list[tuple[str, str]
               Kind("unit-lookup", "GET", f"/don-vi/tra-cuu/?q={quote('Đội Cấn')}"),
               Kind("staff-worklist", "GET", "/ho-so/can-bo/", staff=True, weight=2),
               Kind("staff-dossier", "GET", f"/ho-so/can-bo/{staff_dossier}/", staff=True),
+              # the same official processing the same dossier again: taken (302 back to it) or refused as already
+              # taken (409: issue 19 "no duplicate steps") are both the platform's steady answer
               Kind("staff-act", "POST", f"/ho-so/can-bo/{staff_dossier}/process/", staff=True,
-                   body=b"note=Ti%E1%BA%BFp+t%E1%BB%A5c+th%E1%BB%A5+l%C3%BD")]
+                   body=b"note=Ti%E1%BA%BFp+t%E1%BB%A5c+th%E1%BB%A5+l%C3%BD",
+                   same=(f"302 /ho-so/can-bo/{staff_dossier}/?xong=*", "409"))]
     return kinds
 
 
