@@ -47,12 +47,17 @@ def test_staff_list_cells(org_units, tmp_path_factory, rows):
     run = run_mapping(mapping, actor="system:fuzz")
     assert run.status != RunStatus.FAILED, run.error
     if not run.balanced:
-        # A title whose agency is unknown or empty is reported as lost (issue 12, item 1): the run may then not
-        # balance, but only on that field, and every record still has its outcome.
+        # Two imbalances are asked for (issue 12, item 1) and may come out of generated cells: a title whose
+        # agency is unknown or empty is reported as lost, and a cell that reads like undecoded legacy text ("A÷" is
+        # TCVN3 surface text for a Vietnamese letter) is reported as garbled. Anything else unbalanced is a defect.
         from hopnhat.consolidation.reconciliation import field_ok
 
-        broken = {name for name, check in (run.field_checks or {}).items() if not field_ok(check)}
-        assert broken and broken <= {"position"}, run.totals
+        broken = {name: check for name, check in (run.field_checks or {}).items() if not field_ok(check)}
+        assert broken, run.totals
+        for name, check in broken.items():
+            explained_by_garbling = (check.get("garbled") and not check.get("mismatched")
+                                     and not check.get("unaccounted") and check.get("checksums_equal", True))
+            assert name == "position" or explained_by_garbling, (name, check)
     staged = StagedRecord.objects.filter(system=system)
     assert staged.count() == len({r[0] for r in rows})
     assert not staged.filter(outcome="").exists()

@@ -1,9 +1,7 @@
 """Hostile input, continuously (issue 13): schemathesis generates requests from the API's own OpenAPI document
 (django-ninja's, served at /api/v1/openapi.json) and sends them to the WSGI application: no request may answer
-500. The budget is core.fuzzing's profile (25 examples per operation in CI).
-
-Paging overflow (`/api/v1/pages?offset=99999999999999999999`, finding 9) belongs to engineer B1's branch; until it lands
-the check may fail on GET /api/v1/pages only (xfail, not strict): see `_B1_PAGING`."""
+500. The budget is core.fuzzing's profile (25 examples per operation in CI). Paging parameters beyond the database's
+integers (`/api/v1/pages?offset=99999999999999999999`, finding 9) answer 400 through core.paging."""
 
 import pytest
 import schemathesis
@@ -16,7 +14,6 @@ from hopnhat.core import fuzzing  # noqa: F401 — the bounded hypothesis profil
 from hopnhat.portal.search.api import api
 
 pytestmark = pytest.mark.django_db
-_B1_PAGING = {"GET /api/v1/pages"}  # issue 13 finding 9 (B1): paging parameters beyond the database's integers
 
 # The document as the application serves it, built without a request (the database is not open at collection).
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
@@ -39,9 +36,6 @@ def test_the_document_is_what_the_application_serves(client):
 
 
 @schema.parametrize()
-def test_no_server_error(case, request):
-    if f"{case.method.upper()} {case.path}" in _B1_PAGING:
-        request.applymarker(pytest.mark.xfail(reason="issue 13 finding 9: paging overflow, fixed on B1's branch",
-                                              strict=False))
+def test_no_server_error(case):
     response = case.call()
     case.validate_response(response, checks=[not_a_server_error])
