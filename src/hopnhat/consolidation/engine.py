@@ -336,8 +336,10 @@ class Engine:
                 self.cursor = record.cursor
             if record.key in in_todo:  # the same key twice in one batch: write the first before the second
                 self._import(todo, now)
+                # Every key just written has a staged row now, not only this one: a later repeat of another of
+                # them must update that row, not insert a second (found by the staff-list fuzz test).
+                existing.update(self._fetch(in_todo))
                 todo, in_todo = [], set()
-                existing.update(self._fetch([record.key]))
             staged = existing.get(record.key)
             if staged is not None and staged.last_run_id == run.pk:
                 # Seen already in this run: the inclusive cursor boundary, or a record updated mid-scan.

@@ -110,7 +110,7 @@ def _integer(value, what: str = "số") -> int:
         number = int(value)
     else:
         text = _text(value)
-        if text.isdigit():
+        if text.isdecimal():  # not isdigit(): "²" is a digit that int() refuses (found by fuzzing)
             number = int(text)
         elif _GROUPED.match(text):  # 1.200.000.000 or 1,200,000,000 or 1 200 000 000
             number = int(re.sub(r"[ .,]", "", text))

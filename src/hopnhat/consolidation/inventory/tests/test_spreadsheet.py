@@ -147,3 +147,13 @@ def test_upload_scope_follows_the_agency_or_the_new_unit(agencies, tq_admin, han
     stream.seek(0)
     report = spreadsheet.import_register(stream, actor=tq_admin, may_register=partial(can_register, tq_admin))
     assert report.created == ["portal-hagianggovvn"]
+
+
+@pytest.mark.parametrize("typed", ["²", "³4", "½"])
+def test_a_superscript_or_fraction_in_a_number_cell_is_a_cell_error_not_a_crash(typed):
+    # str.isdigit() says yes to "²", int() says no: found by the register fuzz test (issue 13).
+    from hopnhat.consolidation.inventory.spreadsheet import CellError, _integer
+
+    with pytest.raises(CellError, match="not a whole number"):
+        _integer(typed, "hỗ trợ")
+    assert _integer("１２", "hỗ trợ") == 12  # full-width digits, as some input methods type them
