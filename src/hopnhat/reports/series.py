@@ -165,9 +165,9 @@ WITH wards AS (
     SELECT id FROM org_adminunit WHERE province_id = %s AND vintage = %s AND level = %s
 ), edges AS (
     SELECT e.id AS edge_id, e.predecessor_id AS unit_id, e.successor_id AS ward_id, e.kind
-    FROM wards JOIN org_unitsuccession e ON e.successor_id = wards.id
-               JOIN org_adminunit p ON p.id = e.predecessor_id
-    WHERE p.level = %s
+    FROM org_adminunit n JOIN org_unitsuccession e ON e.successor_id = n.id
+                         JOIN org_adminunit p ON p.id = e.predecessor_id
+    WHERE n.province_id = %s AND n.vintage = %s AND n.level = %s AND p.level = %s
 ), fanout AS (
     SELECT e.predecessor_id AS unit_id, COUNT(*) AS n
     FROM org_unitsuccession e JOIN org_adminunit s ON s.id = e.successor_id
@@ -268,7 +268,8 @@ def area_figures(indicators: list[Indicator], area: AdminUnit, start_year: int, 
 
     from hopnhat.org.models import Level, Vintage
 
-    params: list = [area.pk, Vintage.NEW.value, Level.WARD.value, Level.WARD.value, Level.WARD.value,
+    params: list = [area.pk, Vintage.NEW.value, Level.WARD.value, area.pk, Vintage.NEW.value, Level.WARD.value,
+                    Level.WARD.value, Level.WARD.value,
                     *[i.pk for i in indicators], True, disaggregation, datetime.date(start_year, 1, 1),
                     datetime.date(end_year, 12, 31)]
     if kind:
