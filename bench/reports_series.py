@@ -127,8 +127,14 @@ def child(n: int, samples: int, check: int) -> None:
             cur.execute(f"SELECT count(*) {same_rows}", [indicator.pk, ids, start, end])
             return cur.fetchone()[0]
 
+    with connection.cursor() as cur:   # staff-entered population shares on every other split edge, equal elsewhere
+        cur.execute("DELETE FROM reports_apportionmentweight")
+        cur.execute("""INSERT INTO reports_apportionmentweight (edge_id, weight, method, note)
+                       SELECT id, 0.25 + (id % 50) / 100.0, 'population', 'bench' FROM org_unitsuccession
+                       WHERE kind = 'partial' AND id % 2 = 0""")
+        weights = cur.rowcount
     series.as_merged_area(indicator, provinces[0], 2023, 2025)   # warm
-    one, sql, read, rows = [], [], [], []
+    one, sql, read, rows, per_ward = [], [], [], [], []
     for _ in range(samples):
         province = rng.choice(provinces)
         ids = units_of(province)
@@ -140,6 +146,8 @@ def child(n: int, samples: int, check: int) -> None:
         ms, count = timed(lambda ids=ids: floor(ids))
         read.append(ms)
         rows.append(count)
+        # the per-ward statement (averages; periods where a new ward's own figure meets its predecessors')
+        per_ward.append(timed(lambda p=province: series.area_figures([indicator], p, 2023, 2025, per_ward=True))[0])
     all_ms, _ = timed(lambda: [series.as_merged_area(indicator, p, 2023, 2025) for p in provinces])
     all_sql, _ = timed(lambda: [group_by(units_of(p)) for p in provinces])
     checked = []
@@ -157,6 +165,7 @@ def child(n: int, samples: int, check: int) -> None:
     print(json.dumps({
         "benchmark": "reports_series", "n": n, "build": built,
         "one_province_as_merged": one_s, "one_province_sql_group_by": sql_s, "one_province_read_floor": read_s,
+        "one_province_per_ward_statement": _summary(per_ward), "apportionment_weights_entered": weights,
         "rows_per_province": {"p50": _pct(rows, 0.5), "max": max(rows)},
         "ratio_as_merged_to_group_by": {k: round(one_s[k] / sql_s[k], 2) for k in ("p50_ms", "p95_ms")},
         "ratio_as_merged_to_read_floor": {k: round(one_s[k] / read_s[k], 2) for k in ("p50_ms", "p95_ms")},
