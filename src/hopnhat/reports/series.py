@@ -8,6 +8,10 @@
         ApportionmentWeight on its lineage edge, or equal shares among the predecessor's successors at the unit's
         level when no weight was entered. A point with any apportioned part is `estimated`, with the methods named.
         Averages are weighted means; ratios are the merged numerator over the merged denominator × factor.
+    as_merged_area(indicator, province, start_year, end_year, kind=None) -> list[Point]
+        A new province's series: its new wards' as-merged figures added up (averaged; a ratio of the sums), in
+        SQL, the lineage weights joined to the figures in the database (bench/reports_series.py).
+    as_merged_area_reference(...)  the same in Python through as_merged per ward: the tests' yardstick.
 
 Nothing here writes: the old units' rows are read as they are."""
 
