@@ -149,7 +149,6 @@ def as_merged(indicator: Indicator, unit: AdminUnit, start_year: int, end_year: 
     return points
 
 
-
 # ---------------------------------------------------------------------------------------------------------------
 # A new province's series from its wards: one SQL statement, the weighting done in the database.
 #
