@@ -121,6 +121,20 @@ def test_hand_computed_split_merge_and_every_aggregation():
     _compare_everything([p97, p98], [births, pop, price, beds], rate)
 
 
+def test_a_new_wards_own_figure_replaces_its_predecessors_parts_in_that_period(tq):
+    """New Yên Sơn also reported a 2024 figure of its own (back-filled): for 2024 it counts instead of old Yên
+    Sơn's share and Lang Quán's, while Thái Bình, with none of its own, still gets its equal share of old Yên Sơn."""
+    u, births = tq.units, tq.cat.births
+    DataValue.objects.bulk_create([_value(births, u.ys_old, "2024", 300), _value(births, u.lq_old, "2024", 50),
+                                   _value(births, u.ys, "2024", 500), _value(births, u.ys, "2025", 220),
+                                   _value(births, u.tb, "2025", 130)])
+    points = series.as_merged_area(births, u.tq, 2024, 2025)
+    assert [(p.period, p.value, p.estimated, p.methods, p.estimated_value, p.reported_by) for p in points] == [
+        ("2024", Decimal(650), True, ("equal",), Decimal(150), ""),
+        ("2025", Decimal(350), False, (), Decimal(0), u.tq.node_id)]
+    assert_same_series(points, series.as_merged_area_reference(births, u.tq, 2024, 2025), "own over parts")
+
+
 @st.composite
 def worlds(draw):
     """A province (97) of 2–4 new wards beside a neighbour (98) of 1–2; 2–6 old wards, each whole or split among
@@ -142,7 +156,7 @@ def worlds(draw):
     figure = st.tuples(st.integers(0, n_units - 1), st.sampled_from(PERIODS), st.integers(0, 3),
                        st.one_of(st.integers(0, 10**9).map(lambda n: Decimal(n) / 10_000), st.just(Decimal(0))),
                        st.sampled_from(["", "", "", "nam"]), st.sampled_from([True, True, True, False]))
-    return n_new, n_other, fates, draw(st.lists(figure, min_size=1, max_size=60))
+    return n_new, n_other, fates, draw(st.lists(figure, min_size=10, max_size=60))
 
 
 @settings(max_examples=12)
