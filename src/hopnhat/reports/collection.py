@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
@@ -265,6 +265,12 @@ def move(report: Report, action: str, actor, note: str = "") -> Report:
         # The approved version counts from now on; earlier versions stay beside it.
         DataValue.objects.filter(report__form=report.form, report__agency=report.agency,
                                  report__period=report.period, is_current=True).update(is_current=False)
+        # …and so do the unit's figures for the same indicator, period and disaggregation from anywhere else (an
+        # old system's import, another form): one figure is current per key, which the series' SQL sums on.
+        same_key = report.values.filter(indicator=OuterRef("indicator"), unit=OuterRef("unit"),
+                                        period=OuterRef("period"), disaggregation=OuterRef("disaggregation"))
+        DataValue.objects.filter(unit_id=report.unit_id, is_current=True).filter(Exists(same_key)) \
+            .exclude(report=report).update(is_current=False)
         report.values.update(is_current=True)
     report.save()
     if action == "approve":
