@@ -4,13 +4,15 @@
   workbook; 2025 Q3 – 2026 Q2 are the new province's own; one chart across 1 July 2025;
 - the same at ward level for a new ward made partly from a split old ward: the apportioned part is marked;
 - form B01-DS collected from UBND tỉnh Tuyên Quang by Excel upload, submitted and approved;
-- dossiers received / on time / overdue computed from the platform's dossiers;
+- dossiers received / on time / overdue computed from the platform's dossiers, and incoming documents processed
+  on time / overdue computed from the document registers (the quarters around the reform and the current one);
 - an SDMX-ML and SDMX-CSV export under VAR_DIR/demo/reports/.
 Loading twice changes nothing."""
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from hopnhat.consolidation.engine import run_mapping
@@ -65,6 +67,11 @@ def _catalogue():
                                ("HS02", "Số hồ sơ giải quyết đúng hạn", "dossiers.finished_on_time"),
                                ("HS03", "Số hồ sơ quá hạn", "dossiers.overdue")):
         Indicator.objects.update_or_create(code=code, defaults={"name": name, "unit_of_measure": "hồ sơ",
+                                                                "computed_from": source})
+    for code, name, source in (("VB01", "Số văn bản đến có thời hạn giải quyết", "documents.received"),
+                               ("VB02", "Số văn bản đến giải quyết đúng hạn", "documents.done_on_time"),
+                               ("VB03", "Số văn bản đến quá hạn", "documents.overdue")):
+        Indicator.objects.update_or_create(code=code, defaults={"name": name, "unit_of_measure": "văn bản",
                                                                 "computed_from": source})
     form, _ = Form.objects.update_or_create(code="B01-DS", defaults={
         "name": "Biểu dân số và sinh", "regime": regime, "rules": [
@@ -180,8 +187,10 @@ def load_demo(stdout) -> dict:
         if done is not None:
             upload = {"report": done.pk, "status": done.status,
                       "url": f"/bao-cao/bieu/B01-DS/{agency.pk}/2025Q4/"}
-    # 5. Dossier indicators from the platform's own dossiers.
-    computed_out = {q: computed.compute(q, ACTOR)["stored"] for q in ("2025Q3", "2025Q4")}
+    # 5. Dossier and document indicators from the platform's own records.
+    today = timezone.localdate()
+    quarters = dict.fromkeys(("2025Q3", "2025Q4", f"{today.year}Q{(today.month - 1) // 3 + 1}"))
+    computed_out = {q: computed.compute(q, ACTOR)["stored"] for q in quarters}
     # 6. SDMX.
     units = [new_tq] + ([AdminUnit.objects.get(vintage=Vintage.NEW, level=Level.WARD,
                                                code=ward["unit"].rsplit("/", 1)[1])] if ward else [])

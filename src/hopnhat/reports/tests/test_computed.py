@@ -66,10 +66,12 @@ def test_documents_processed_on_time_by_agency_and_period(db):
     entry.refresh_from_db()
     actions.complete(leader, entry)
 
-    def imported(agency, registered, due, state=IncomingState.DONE, done=None, kind=Kind.INCOMING, n=[0]):
-        n[0] += 1
-        doc = Document.objects.create(code_notation="UBND-VP", code_number=str(100 + n[0]),
-                                      subject=f"Về việc số {n[0]}", issuer_name="UBND tỉnh Hà Giang")
+    seq = iter(range(101, 200))
+
+    def imported(agency, registered, due, state=IncomingState.DONE, done=None, kind=Kind.INCOMING):
+        n = next(seq)
+        doc = Document.objects.create(code_notation="UBND-VP", code_number=str(n), subject=f"Về việc số {n}",
+                                      issuer_name="UBND tỉnh Hà Giang")
         return Entry.objects.create(document=doc, agency=agency, kind=kind, registered_at=registered,
                                     state=state, due_date=due, done_at=done, source_system="qlvb-hagiang")
 
