@@ -19,6 +19,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from hopnhat.core.lang import vi_en
 from hopnhat.documents.models import OPEN_INCOMING, Entry, IncomingState, Kind
 from hopnhat.dossiers import dashboard
 from hopnhat.org.models import Agency
@@ -40,6 +41,30 @@ SOURCES = {
     "documents.overdue": lambda r: r["finished_late"] + r["open_overdue"],
     "documents.open_overdue": lambda r: r["open_overdue"],
 }
+
+LABELS = {
+    "dossiers.received": vi_en("hồ sơ TTHC tiếp nhận trong kỳ", "dossiers received in the period"),
+    "dossiers.finished_on_time": vi_en("hồ sơ TTHC giải quyết đúng hạn", "dossiers decided on time"),
+    "dossiers.finished_late": vi_en("hồ sơ TTHC giải quyết quá hạn", "dossiers decided late"),
+    "dossiers.overdue": vi_en("hồ sơ TTHC quá hạn (đã và đang giải quyết)", "dossiers overdue (decided or open)"),
+    "dossiers.open_overdue": vi_en("hồ sơ TTHC đang giải quyết đã quá hạn", "open dossiers past their due date"),
+    "documents.received": vi_en("văn bản đến có thời hạn giải quyết, vào sổ trong kỳ",
+                                "incoming documents with a due date, registered in the period"),
+    "documents.done_on_time": vi_en("văn bản đến giải quyết đúng hạn", "incoming documents done on time"),
+    "documents.done_late": vi_en("văn bản đến giải quyết quá hạn", "incoming documents done late"),
+    "documents.overdue": vi_en("văn bản đến quá hạn (đã và đang giải quyết)",
+                               "incoming documents overdue (done or open)"),
+    "documents.open_overdue": vi_en("văn bản đến đang giải quyết đã quá hạn",
+                                    "open incoming documents past their due date"),
+}
+
+
+def label(source: str, english: bool = False) -> str:
+    """What a computed indicator counts, for people; "" for a typed one."""
+    text = LABELS.get(source)
+    if text is None:
+        return source
+    return text.en if english else str(text)
 
 
 def document_counts(since: datetime.date, until: datetime.date, today: datetime.date) -> list[dict]:
