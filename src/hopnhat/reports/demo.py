@@ -2,7 +2,8 @@
 
 - births (DS01), quarterly: 2024 figures of the two old provinces come in through the engine from an old Excel
   workbook; 2025 Q3 – 2026 Q2 are the new province's own; one chart across 1 July 2025;
-- the same at ward level for a new ward made partly from a split old ward: the apportioned part is marked;
+- the same at commune level: 2024 from every old commune of the two old provinces, then the new communes; the
+  province's series from its communes and a new ward made partly from a split old ward mark the apportioned part;
 - form B01-DS collected from UBND tỉnh Tuyên Quang by Excel upload, submitted and approved;
 - dossiers received / on time / overdue computed from the platform's dossiers, and incoming documents processed
   on time / overdue computed from the document registers (the quarters around the reform and the current one);
@@ -116,6 +117,34 @@ def _split_ward(new_province):
     return edge
 
 
+def _spread(total: int, units) -> list[tuple[AdminUnit, Decimal]]:
+    """A province's figure spread over its communes by a fixed made-up size (1–7 by code), whole numbers that add
+    up to the province's figure, so the communes' sum and the province's own report agree."""
+    sizes = [1 + int(u.code) % 7 for u in units]
+    shares = [total * size // sum(sizes) for size in sizes]
+    shares[-1] += total - sum(shares)
+    return [(u, Decimal(v)) for u, v in zip(units, shares, strict=True)]
+
+
+def _ward_rows(births, new_tq, old_figures: dict, own: list[int]) -> list:
+    """Births at commune level for the whole merged province: 2024 from every old commune of old Hà Giang and
+    old Tuyên Quang (their provinces' figures spread over them), 2025 Q3 – 2026 Q2 from the new communes; the
+    province's series from its communes then crosses 1 July 2025 with the split communes' share marked."""
+    rows = []
+    for name, quarters in old_figures.items():
+        province = AdminUnit.objects.filter(vintage=Vintage.OLD, level=Level.PROVINCE, name=name).first()
+        wards = list(AdminUnit.objects.filter(vintage=Vintage.OLD, level=Level.WARD, province=province)
+                     .order_by("code")) if province else []
+        if wards:
+            for quarter, total in zip(QUARTERS_2024, quarters, strict=True):
+                rows += [(births, w, None, quarter, "", v) for w, v in _spread(total, wards)]
+    wards = list(AdminUnit.objects.filter(vintage=Vintage.NEW, level=Level.WARD, province=new_tq).order_by("code"))
+    if wards:
+        for quarter, total in zip(NEW_QUARTERS, own, strict=True):
+            rows += [(births, w, None, quarter, "", v) for w, v in _spread(total, wards)]
+    return rows
+
+
 def load_demo(stdout) -> dict:
     folder = settings.VAR_DIR / "demo" / "reports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -140,6 +169,8 @@ def load_demo(stdout) -> dict:
     collection.record_values([(births, new_tq, None, q, "", Decimal(v)) for q, v in zip(NEW_QUARTERS, own,
                                                                                           strict=True)],
                              "demo", ACTOR)
+    commune_rows = _ward_rows(births, new_tq, figures, own)
+    collection.record_values(commune_rows, "demo", ACTOR)
     # 3. A ward across a split: the old ward's 2024 figures shared, the estimated part marked.
     ward = {}
     edge = _split_ward(new_tq)
@@ -156,14 +187,6 @@ def load_demo(stdout) -> dict:
             ApportionmentWeight.objects.get_or_create(edge=each, defaults={
                 "weight": share, "method": WeightMethod.POPULATION,
                 "note": "Tỷ lệ dân số theo đề án sắp xếp (số liệu demo)"})
-        rows = []
-        for pred in UnitSuccession.objects.filter(successor=new, predecessor__level=Level.WARD).select_related(
-                "predecessor"):
-            rows += [(births, pred.predecessor, None, q, "", Decimal(40 + 3 * i + len(pred.predecessor.code)))
-                     for i, q in enumerate(QUARTERS_2024)]
-        rows += [(births, new, None, q, "", Decimal(v)) for q, v in zip(NEW_QUARTERS, (88, 91, 86, 90),
-                                                                        strict=True)]
-        collection.record_values(rows, "demo", ACTOR)
         ward = {"unit": new.node_id, "name": new.name, "split_from": old.name,
                 "url": f"/bao-cao/chuoi/DS01/{new.pk}/"}
     # 4. Form B01-DS by Excel upload from UBND tỉnh Tuyên Quang, submitted and approved.
