@@ -20,7 +20,7 @@ from hopnhat.consolidation.engine import run_mapping
 from hopnhat.consolidation.mapping import Mapping
 from hopnhat.org.models import AdminUnit, Agency, Level, SuccessionKind, UnitSuccession, Vintage
 
-from . import collection, computed, exports
+from . import collection, computed, exports, series
 from .models import (
     Aggregation,
     ApportionmentWeight,
@@ -117,31 +117,41 @@ def _split_ward(new_province):
     return edge
 
 
-def _spread(total: int, units) -> list[tuple[AdminUnit, Decimal]]:
-    """A province's figure spread over its communes by a fixed made-up size (1–7 by code), whole numbers that add
-    up to the province's figure, so the communes' sum and the province's own report agree."""
-    sizes = [1 + int(u.code) % 7 for u in units]
-    shares = [total * size // sum(sizes) for size in sizes]
-    shares[-1] += total - sum(shares)
+def _spread(total: int, units, sizes=None) -> list[tuple[AdminUnit, Decimal]]:
+    """A province's figure spread over its communes in proportion to `sizes` (by default a fixed made-up size,
+    1–7 by code): whole numbers that add up to the province's figure, so the communes' sum and the province's
+    own report agree."""
+    sizes = [Decimal(x) for x in (sizes or [1 + int(u.code) % 7 for u in units])]
+    exact = [total * size / sum(sizes) for size in sizes]
+    shares = [int(x) for x in exact]
+    # the units left over go one each to the largest remainders, so no commune carries them all
+    for i in sorted(range(len(exact)), key=lambda i: (shares[i] - exact[i], i))[:total - sum(shares)]:
+        shares[i] += 1
     return [(u, Decimal(v)) for u, v in zip(units, shares, strict=True)]
 
 
 def _ward_rows(births, new_tq, old_figures: dict, own: list[int]) -> list:
     """Births at commune level for the whole merged province: 2024 from every old commune of old Hà Giang and
-    old Tuyên Quang (their provinces' figures spread over them), 2025 Q3 – 2026 Q2 from the new communes; the
-    province's series from its communes then crosses 1 July 2025 with the split communes' share marked."""
-    rows = []
+    old Tuyên Quang (their provinces' figures spread over them), 2025 Q3 – 2026 Q2 from the new communes, each
+    new commune's share of the province the share its predecessors had in 2024 Q4 (through the lineage weights),
+    so a commune's series runs on across 1 July 2025 and the province's series from its communes crosses it with
+    the split communes' share marked."""
+    rows, last = [], {}
     for name, quarters in old_figures.items():
         province = AdminUnit.objects.filter(vintage=Vintage.OLD, level=Level.PROVINCE, name=name).first()
         wards = list(AdminUnit.objects.filter(vintage=Vintage.OLD, level=Level.WARD, province=province)
                      .order_by("code")) if province else []
         if wards:
             for quarter, total in zip(QUARTERS_2024, quarters, strict=True):
-                rows += [(births, w, None, quarter, "", v) for w, v in _spread(total, wards)]
+                spread = _spread(total, wards)
+                rows += [(births, w, None, quarter, "", v) for w, v in spread]
+            last |= {w.pk: v for w, v in spread}
     wards = list(AdminUnit.objects.filter(vintage=Vintage.NEW, level=Level.WARD, province=new_tq).order_by("code"))
-    if wards:
+    sizes = [sum((last.get(pred.pk, Decimal(0)) * weight for pred, weight, _ in series.weights(w)), Decimal(0))
+             for w in wards]
+    if wards and any(sizes):
         for quarter, total in zip(NEW_QUARTERS, own, strict=True):
-            rows += [(births, w, None, quarter, "", v) for w, v in _spread(total, wards)]
+            rows += [(births, w, None, quarter, "", v) for w, v in _spread(total, wards, sizes)]
     return rows
 
 
@@ -169,8 +179,6 @@ def load_demo(stdout) -> dict:
     collection.record_values([(births, new_tq, None, q, "", Decimal(v)) for q, v in zip(NEW_QUARTERS, own,
                                                                                           strict=True)],
                              "demo", ACTOR)
-    commune_rows = _ward_rows(births, new_tq, figures, own)
-    collection.record_values(commune_rows, "demo", ACTOR)
     # 3. A ward across a split: the old ward's 2024 figures shared, the estimated part marked.
     ward = {}
     edge = _split_ward(new_tq)
@@ -189,6 +197,7 @@ def load_demo(stdout) -> dict:
                 "note": "Tỷ lệ dân số theo đề án sắp xếp (số liệu demo)"})
         ward = {"unit": new.node_id, "name": new.name, "split_from": old.name,
                 "url": f"/bao-cao/chuoi/DS01/{new.pk}/"}
+    collection.record_values(_ward_rows(births, new_tq, figures, own), "demo", ACTOR)
     # 4. Form B01-DS by Excel upload from UBND tỉnh Tuyên Quang, submitted and approved.
     agency = Agency.objects.filter(code="000.00.00.H60").first()
     upload = {}

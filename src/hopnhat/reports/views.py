@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from hopnhat.core.lang import percent
 from hopnhat.core.templatetags.hopnhat import is_english
 from hopnhat.org.access import can_act_on, filter_visible, is_staff_member, visible_agencies
 from hopnhat.org.models import AdminUnit, Level, UnitSuccession, Vintage
@@ -41,8 +42,15 @@ def index_view(request):
     with_values = set(DataValue.objects.filter(is_current=True).values_list("indicator_id", flat=True).distinct())
     indicators = [(i, i.pk in with_values, computed.label(i.computed_from, is_english()))
                   for i in Indicator.objects.all()]
+    across = []
+    for indicator, has_values, _ in indicators:
+        if has_values and not indicator.computed_from:
+            provinces = [u for u in compare.candidates(indicator)
+                         if u.vintage == Vintage.NEW and u.level == Level.PROVINCE][:5]
+            if provinces:
+                across.append((indicator, provinces))
     return render(request, "reports/index.html", {
-        "regimes": Regime.objects.all(), "indicators": indicators,
+        "regimes": Regime.objects.all(), "indicators": indicators, "across": across,
         "forms": Form.objects.select_related("regime"), "reports": reports,
         "overdue": collection.overdue(user=request.user), "today": timezone.localdate(),
         "agencies": visible_agencies(request.user).order_by("name")[:100]})
@@ -83,7 +91,7 @@ def series_view(request, indicator, unit_id):
     merged = series.as_merged(ind, unit, start, end, kind)
     reported = series.as_reported(ind, unit, start, end, kind)
     english = is_english()
-    preds = [(u, w, charts.method_label(m, english)) for u, w, m in series.weights(unit)]
+    preds = [(u, percent(w), charts.method_label(m, english)) for u, w, m in series.weights(unit)]
     title = f"{ind.name} — {unit.name}"
     area, area_chart = [], ""
     if unit.level == Level.PROVINCE and unit.vintage == Vintage.NEW and ind.aggregation == Aggregation.SUM:
@@ -120,7 +128,7 @@ def _row(p, english: bool) -> dict:
     return {"period": p.period, "value": charts.figure(p.value), "estimated": p.estimated,
             "estimated_value": charts.figure(p.estimated_value) if p.estimated else "",
             "methods": ", ".join(charts.method_label(m, english) for m in p.methods),
-            "parts": [{"unit": part.unit, "weight": part.weight, "value": charts.figure(part.value),
+            "parts": [{"unit": part.unit, "weight": percent(part.weight), "value": charts.figure(part.value),
                        "method": charts.method_label(part.method, english)} for part in p.parts]}
 
 
