@@ -42,7 +42,7 @@ def series_svg(merged, reported=(), width: int = 640, height: int = 220, title: 
     pad_left, pad_bottom, pad_top = 56, 36, 16
     inner_w, inner_h = width - pad_left - 8, height - pad_bottom - pad_top
     step = inner_w / len(points)
-    bar = max(4.0, step * 0.6)
+    bar = max(4.0, min(step * 0.6, 64.0))
 
     def y(v: float) -> float:
         return pad_top + inner_h - inner_h * v / top
@@ -76,7 +76,7 @@ def series_svg(merged, reported=(), width: int = 640, height: int = 220, title: 
         if len(points) <= 16 or i % max(1, len(points) // 12) == 0:
             out.append(f'<text x="{x + bar / 2:.1f}" y="{height - 18}" font-size="10" text-anchor="middle">'
                        f'{escape(p.period)}</text>')
-    if reform_x is not None:
+    if reform_x is not None and reform_x > pad_left:   # a line only where the series crosses 1 July 2025
         out.append(f'<line x1="{reform_x:.1f}" y1="{pad_top - 6}" x2="{reform_x:.1f}" y2="{pad_top + inner_h}" '
                    f'stroke="#c00" stroke-dasharray="4 3"/><text x="{reform_x + 3:.1f}" y="{pad_top + 2}" '
                    f'font-size="10" fill="#c00">01/7/2025</text>')
@@ -97,8 +97,8 @@ def compare_svg(periods, lines, width: int = 720, height: int = 260, title: str 
     pad_left, pad_bottom, pad_top = 56, 36, 16
     inner_w, inner_h = width - pad_left - 8, height - pad_bottom - pad_top
     step = inner_w / len(periods)
-    group = step * 0.8
-    bar = max(1.5, group / len(lines))
+    bar = max(1.5, min(step * 0.8 / len(lines), 48.0))
+    group = bar * len(lines)
 
     def y(v: float) -> float:
         return pad_top + inner_h - inner_h * v / top
@@ -139,7 +139,7 @@ def compare_svg(periods, lines, width: int = 720, height: int = 260, title: str 
         if len(periods) <= 12 or i % max(1, len(periods) // 10) == 0:
             out.append(f'<text x="{x0 + group / 2:.1f}" y="{height - 18}" font-size="10" text-anchor="middle">'
                        f'{escape(code)}</text>')
-    if reform_x is not None:
+    if reform_x is not None and reform_x > pad_left:   # a line only where the series crosses 1 July 2025
         out.append(f'<line x1="{reform_x:.1f}" y1="{pad_top - 6}" x2="{reform_x:.1f}" y2="{pad_top + inner_h}" '
                    f'stroke="#c00" stroke-dasharray="4 3"/><text x="{reform_x + 3:.1f}" y="{pad_top + 2}" '
                    f'font-size="10" fill="#c00">01/7/2025</text>')
