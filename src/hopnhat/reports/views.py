@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from hopnhat.core.lang import percent
+from hopnhat.core.lang import percent, vi_en
 from hopnhat.core.templatetags.hopnhat import is_english
 from hopnhat.org.access import can_act_on, filter_visible, is_staff_member, visible_agencies
 from hopnhat.org.models import AdminUnit, Level, UnitSuccession, Vintage
@@ -265,9 +265,17 @@ def form_view(request, form, agency_id, period):
              "value": collection.format_number(values.get(collection._key(r.indicator.code, r.disaggregation)))}
             for r in the_form.rows.select_related("indicator")]
     versions = Report.objects.filter(form=the_form, agency=agency, period=p.code).order_by("version")
+    actions = [(name, label) for name, label in ACTIONS.items()
+               if report is not None and report.status in collection._MOVES[name][0]]
     return render(request, "reports/form.html", {
         "form": the_form, "agency": agency, "period": p, "period_label": p.label("en" if is_english() else "vi"),
-        "report": report, "rows": rows, "result": result, "versions": versions}, status=status)
+        "report": report, "rows": rows, "result": result, "versions": versions, "actions": actions},
+        status=status)
+
+
+# The steps a version can take from where it stands (collection._MOVES says from which states; it checks who).
+ACTIONS = {"submit": vi_en("Gửi báo cáo", "Submit"), "review": vi_en("Xem xét xong", "Mark reviewed"),
+           "approve": vi_en("Duyệt", "Approve"), "return": vi_en("Trả lại để sửa", "Return for correction")}
 
 
 @staff_required
