@@ -12,6 +12,10 @@ Each link keeps its own table — a concrete subclass of `OutboxMessageBase` wit
     DVCQG.enqueue(key, payload, dossier=d, service="DongBoHoSoMC")
     DVCQG.send_due()
 
+Each link registers for the one staff page of what went out (`register(outbox)`; the shell lists `links()` at
+/can-bo/gui-di/, filtered per link by `org.access` on the link's `agency_field`), with a `label` for people and a
+`subject(message)` naming the record it reports.
+
 `deliver(message, session)` returns the receiver's answer (stored on the message) or raises `DeliveryFailed`
 (or a `requests` / connection error) for a retry; `open_session(config)` runs once per sending round.
 Settings per link (`settings.<settings_name>`): url, max_attempts (10), backoff_seconds (60),
@@ -59,6 +63,27 @@ class OutboxMessageBase(models.Model):
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 
 
+_LINKS: dict[str, "Outbox"] = {}
+
+
+def register(outbox: "Outbox") -> "Outbox":
+    """List a link on the staff page of what was sent; it needs an `agency_field` (a message's records are seen
+    by those who see its agency's records). Registering the same name again replaces the entry."""
+    if not outbox.agency_field:
+        raise ValueError(f"outbox {outbox.name}: agency_field is needed to list its messages to staff")
+    _LINKS[outbox.name] = outbox
+    return outbox
+
+
+def links() -> list["Outbox"]:
+    """Every registered link, in the order of their names."""
+    return [_LINKS[name] for name in sorted(_LINKS)]
+
+
+def link(name: str) -> "Outbox | None":
+    return _LINKS.get(name)
+
+
 class DeliveryFailed(ConnectionError):
     """The receiver answered but did not take the message (an error code): retry later."""
 
@@ -75,13 +100,19 @@ class Outbox:
     def __init__(self, model: type[OutboxMessageBase], name: str, *, deliver: Callable[[Any, Any], Any],
                  settings_name: str, open_session: Callable[[dict], Any] | None = None,
                  stream_field: str | None = None, select_related: tuple[str, ...] = (),
-                 audit_object: Callable[[Any], Any] | None = None, audit_action: str = ""):
+                 audit_object: Callable[[Any], Any] | None = None, audit_action: str = "",
+                 label: str = "", agency_field: str | None = None, subject: Callable[[Any], str] | None = None):
         self.model, self.name, self.deliver = model, name, deliver
         self.settings_name, self.open_session = settings_name, open_session
         self.stream_field, self.select_related = stream_field, select_related
         # what a requeue's audit entry is about (the dossier, the report); the message itself by default
         self.audit_object = audit_object or (lambda msg: msg)
         self.audit_action = audit_action or f"{name}.outbox_requeue"
+        # for the staff page: a name for people (core.lang.vi_en), the path from a message to the agency whose
+        # record it reports (org.access filters on it), and a short text naming that record
+        self.label = label or name
+        self.agency_field = agency_field
+        self.subject = subject or (lambda msg: "")
 
     # -- configuration -------------------------------------------------------------------------------------
     def config(self) -> dict[str, Any]:

@@ -16,6 +16,8 @@ class DossiersConfig(AppConfig):
 
         from . import (
             importers,  # noqa: F401 — registers dossiers.dossier and dossiers.history with the engine
+            notices,  # noqa: F401 — lists the notices on the staff page of what was sent (core.outbox.register)
+            outbox,  # noqa: F401 — lists DVCQG there
             procedure_catalogue,  # noqa: F401 — registers dossiers.procedure and the tthc_json source
         )
 

@@ -16,7 +16,8 @@ import requests
 from django.conf import settings
 from django.core.mail import send_mail
 
-from hopnhat.core.outbox import DeliveryFailed, Outbox
+from hopnhat.core.lang import vi_en
+from hopnhat.core.outbox import DeliveryFailed, Outbox, register
 
 from .models import DossierEvent, NoticeMessage, Status
 
@@ -42,9 +43,12 @@ def _deliver(message: NoticeMessage, session: Any) -> Any:
     return {"sent": True}
 
 
-NOTICES = Outbox(NoticeMessage, "notices", deliver=_deliver, settings_name="HOPNHAT_NOTICES",
-                 stream_field="dossier_id", audit_object=lambda msg: msg.dossier,
-                 audit_action="dossiers.notice_requeue")
+NOTICES = register(Outbox(NoticeMessage, "notices", deliver=_deliver, settings_name="HOPNHAT_NOTICES",
+                          stream_field="dossier_id", audit_object=lambda msg: msg.dossier,
+                          audit_action="dossiers.notice_requeue", select_related=("dossier",),
+                          label=vi_en("Thông báo cho công dân (e-mail, SMS)", "Notices to citizens (e-mail, SMS)"),
+                          agency_field="dossier__agency",
+                          subject=lambda msg: f"{msg.dossier.code} · {msg.channel}"))
 
 
 def enqueue(dossier, event: DossierEvent) -> list[NoticeMessage]:

@@ -22,7 +22,8 @@ from typing import Any
 import requests
 from django.utils import timezone
 
-from hopnhat.core.outbox import DeliveryFailed, Outbox
+from hopnhat.core.lang import vi_en
+from hopnhat.core.outbox import DeliveryFailed, Outbox, register
 
 from .models import OutboxMessage, Status
 
@@ -151,9 +152,12 @@ def _deliver(msg: OutboxMessage, session: str) -> dict[str, Any]:
     return answer
 
 
-DVCQG = Outbox(OutboxMessage, "dvcqg", deliver=_deliver, open_session=_session, settings_name="HOPNHAT_DVCQG",
-               stream_field="dossier_id", select_related=("dossier__receiving_agency",),
-               audit_object=lambda msg: msg.dossier, audit_action="dossiers.outbox_requeue")
+DVCQG = register(Outbox(
+    OutboxMessage, "dvcqg", deliver=_deliver, open_session=_session, settings_name="HOPNHAT_DVCQG",
+    stream_field="dossier_id", select_related=("dossier__receiving_agency",),
+    audit_object=lambda msg: msg.dossier, audit_action="dossiers.outbox_requeue",
+    label=vi_en("Cổng Dịch vụ công quốc gia (hồ sơ TTHC)", "National public service portal (dossiers)"),
+    agency_field="dossier__agency", subject=lambda msg: f"{msg.dossier.code} · {msg.service}"))
 
 # The names the staff page, the CLI and the task use.
 connected = DVCQG.connected

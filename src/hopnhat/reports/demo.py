@@ -2,22 +2,25 @@
 
 - births (DS01), quarterly: 2024 figures of the two old provinces come in through the engine from an old Excel
   workbook; 2025 Q3 – 2026 Q2 are the new province's own; one chart across 1 July 2025;
-- the same at ward level for a new ward made partly from a split old ward: the apportioned part is marked;
+- the same at commune level: 2024 from every old commune of the two old provinces, then the new communes; the
+  province's series from its communes and a new ward made partly from a split old ward mark the apportioned part;
 - form B01-DS collected from UBND tỉnh Tuyên Quang by Excel upload, submitted and approved;
-- dossiers received / on time / overdue computed from the platform's dossiers;
+- dossiers received / on time / overdue computed from the platform's dossiers, and incoming documents processed
+  on time / overdue computed from the document registers (the quarters around the reform and the current one);
 - an SDMX-ML and SDMX-CSV export under VAR_DIR/demo/reports/.
 Loading twice changes nothing."""
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from hopnhat.consolidation.engine import run_mapping
 from hopnhat.consolidation.mapping import Mapping
 from hopnhat.org.models import AdminUnit, Agency, Level, SuccessionKind, UnitSuccession, Vintage
 
-from . import collection, computed, exports
+from . import collection, computed, exports, series
 from .models import (
     Aggregation,
     ApportionmentWeight,
@@ -66,6 +69,11 @@ def _catalogue():
                                ("HS03", "Số hồ sơ quá hạn", "dossiers.overdue")):
         Indicator.objects.update_or_create(code=code, defaults={"name": name, "unit_of_measure": "hồ sơ",
                                                                 "computed_from": source})
+    for code, name, source in (("VB01", "Số văn bản đến có thời hạn giải quyết", "documents.received"),
+                               ("VB02", "Số văn bản đến giải quyết đúng hạn", "documents.done_on_time"),
+                               ("VB03", "Số văn bản đến quá hạn", "documents.overdue")):
+        Indicator.objects.update_or_create(code=code, defaults={"name": name, "unit_of_measure": "văn bản",
+                                                                "computed_from": source})
     form, _ = Form.objects.update_or_create(code="B01-DS", defaults={
         "name": "Biểu dân số và sinh", "regime": regime, "rules": [
             {"code": "R1", "kind": "range", "indicator": "DS02", "min": 0, "max": 20000000},
@@ -109,6 +117,44 @@ def _split_ward(new_province):
     return edge
 
 
+def _spread(total: int, units, sizes=None) -> list[tuple[AdminUnit, Decimal]]:
+    """A province's figure spread over its communes in proportion to `sizes` (by default a fixed made-up size,
+    1–7 by code): whole numbers that add up to the province's figure, so the communes' sum and the province's
+    own report agree."""
+    sizes = [Decimal(x) for x in (sizes or [1 + int(u.code) % 7 for u in units])]
+    exact = [total * size / sum(sizes) for size in sizes]
+    shares = [int(x) for x in exact]
+    # the units left over go one each to the largest remainders, so no commune carries them all
+    for i in sorted(range(len(exact)), key=lambda i: (shares[i] - exact[i], i))[:total - sum(shares)]:
+        shares[i] += 1
+    return [(u, Decimal(v)) for u, v in zip(units, shares, strict=True)]
+
+
+def _ward_rows(births, new_tq, old_figures: dict, own: list[int]) -> list:
+    """Births at commune level for the whole merged province: 2024 from every old commune of old Hà Giang and
+    old Tuyên Quang (their provinces' figures spread over them), 2025 Q3 – 2026 Q2 from the new communes, each
+    new commune's share of the province the share its predecessors had in 2024 Q4 (through the lineage weights),
+    so a commune's series runs on across 1 July 2025 and the province's series from its communes crosses it with
+    the split communes' share marked."""
+    rows, last = [], {}
+    for name, quarters in old_figures.items():
+        province = AdminUnit.objects.filter(vintage=Vintage.OLD, level=Level.PROVINCE, name=name).first()
+        wards = list(AdminUnit.objects.filter(vintage=Vintage.OLD, level=Level.WARD, province=province)
+                     .order_by("code")) if province else []
+        if wards:
+            for quarter, total in zip(QUARTERS_2024, quarters, strict=True):
+                spread = _spread(total, wards)
+                rows += [(births, w, None, quarter, "", v) for w, v in spread]
+            last |= {w.pk: v for w, v in spread}
+    wards = list(AdminUnit.objects.filter(vintage=Vintage.NEW, level=Level.WARD, province=new_tq).order_by("code"))
+    sizes = [sum((last.get(pred.pk, Decimal(0)) * weight for pred, weight, _ in series.weights(w)), Decimal(0))
+             for w in wards]
+    if wards and any(sizes):
+        for quarter, total in zip(NEW_QUARTERS, own, strict=True):
+            rows += [(births, w, None, quarter, "", v) for w, v in _spread(total, wards, sizes)]
+    return rows
+
+
 def load_demo(stdout) -> dict:
     folder = settings.VAR_DIR / "demo" / "reports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -149,16 +195,9 @@ def load_demo(stdout) -> dict:
             ApportionmentWeight.objects.get_or_create(edge=each, defaults={
                 "weight": share, "method": WeightMethod.POPULATION,
                 "note": "Tỷ lệ dân số theo đề án sắp xếp (số liệu demo)"})
-        rows = []
-        for pred in UnitSuccession.objects.filter(successor=new, predecessor__level=Level.WARD).select_related(
-                "predecessor"):
-            rows += [(births, pred.predecessor, None, q, "", Decimal(40 + 3 * i + len(pred.predecessor.code)))
-                     for i, q in enumerate(QUARTERS_2024)]
-        rows += [(births, new, None, q, "", Decimal(v)) for q, v in zip(NEW_QUARTERS, (88, 91, 86, 90),
-                                                                        strict=True)]
-        collection.record_values(rows, "demo", ACTOR)
         ward = {"unit": new.node_id, "name": new.name, "split_from": old.name,
                 "url": f"/bao-cao/chuoi/DS01/{new.pk}/"}
+    collection.record_values(_ward_rows(births, new_tq, figures, own), "demo", ACTOR)
     # 4. Form B01-DS by Excel upload from UBND tỉnh Tuyên Quang, submitted and approved.
     agency = Agency.objects.filter(code="000.00.00.H60").first()
     upload = {}
@@ -180,8 +219,10 @@ def load_demo(stdout) -> dict:
         if done is not None:
             upload = {"report": done.pk, "status": done.status,
                       "url": f"/bao-cao/bieu/B01-DS/{agency.pk}/2025Q4/"}
-    # 5. Dossier indicators from the platform's own dossiers.
-    computed_out = {q: computed.compute(q, ACTOR)["stored"] for q in ("2025Q3", "2025Q4")}
+    # 5. Dossier and document indicators from the platform's own records.
+    today = timezone.localdate()
+    quarters = dict.fromkeys(("2025Q3", "2025Q4", f"{today.year}Q{(today.month - 1) // 3 + 1}"))
+    computed_out = {q: computed.compute(q, ACTOR)["stored"] for q in quarters}
     # 6. SDMX.
     units = [new_tq] + ([AdminUnit.objects.get(vintage=Vintage.NEW, level=Level.WARD,
                                                code=ward["unit"].rsplit("/", 1)[1])] if ward else [])

@@ -7,15 +7,16 @@ units' figures from before 1 July 2025 stay theirs. A new unit's history before 
 
 from django.db import models
 
+from hopnhat.core.lang import vi_en
 from hopnhat.org.models import AdminUnit, Agency, UnitSuccession
 
 
 class PeriodKind(models.TextChoices):
-    MONTH = "M", "Tháng (month)"
-    QUARTER = "Q", "Quý (quarter)"
-    HALF = "H", "6 tháng (six months)"
-    NINE = "N", "9 tháng (nine months)"
-    YEAR = "Y", "Năm (year)"
+    MONTH = "M", vi_en("Tháng", "Month")
+    QUARTER = "Q", vi_en("Quý", "Quarter")
+    HALF = "H", vi_en("6 tháng", "Six months")
+    NINE = "N", vi_en("9 tháng", "Nine months")
+    YEAR = "Y", vi_en("Năm", "Year")
 
 
 class PeriodType(models.Model):
@@ -58,10 +59,10 @@ class Regime(models.Model):
 
 
 class Aggregation(models.TextChoices):
-    SUM = "sum", "Tổng (sum)"
-    AVERAGE = "average", "Trung bình (average)"
-    LAST = "last", "Giá trị cuối kỳ (last value)"
-    RATIO = "ratio", "Tỷ lệ tử số/mẫu số (ratio)"
+    SUM = "sum", vi_en("Tổng", "Sum")
+    AVERAGE = "average", vi_en("Trung bình", "Average")
+    LAST = "last", vi_en("Giá trị cuối kỳ", "Last value")
+    RATIO = "ratio", vi_en("Tỷ lệ tử số/mẫu số", "Ratio of numerator to denominator")
 
 
 class Indicator(models.Model):
@@ -112,11 +113,11 @@ class FormRow(models.Model):
 
 
 class Status(models.TextChoices):
-    DRAFT = "draft", "Đang nhập (draft)"
-    SUBMITTED = "submitted", "Đã gửi (submitted)"
-    REVIEWED = "reviewed", "Đã xem xét (reviewed)"
-    APPROVED = "approved", "Đã duyệt (approved)"
-    RETURNED = "returned", "Trả lại (returned)"
+    DRAFT = "draft", vi_en("Đang nhập", "Draft")
+    SUBMITTED = "submitted", vi_en("Đã gửi", "Submitted")
+    REVIEWED = "reviewed", vi_en("Đã xem xét", "Reviewed")
+    APPROVED = "approved", vi_en("Đã duyệt", "Approved")
+    RETURNED = "returned", vi_en("Trả lại", "Returned")
 
 
 class Report(models.Model):
@@ -179,10 +180,10 @@ class DataValue(models.Model):
 
 
 class WeightMethod(models.TextChoices):
-    POPULATION = "population", "Theo dân số (population share)"
-    AREA = "area", "Theo diện tích (area share)"
-    EQUAL = "equal", "Chia đều (equal shares)"
-    STAFF = "staff", "Cán bộ nhập (entered by staff)"
+    POPULATION = "population", vi_en("Theo dân số", "Population share")
+    AREA = "area", vi_en("Theo diện tích", "Area share")
+    EQUAL = "equal", vi_en("Chia đều", "Equal shares")
+    STAFF = "staff", vi_en("Cán bộ nhập", "Entered by staff")
 
 
 class ApportionmentWeight(models.Model):

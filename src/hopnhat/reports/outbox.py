@@ -11,7 +11,8 @@ from typing import Any
 import requests
 from django.db import models
 
-from hopnhat.core.outbox import DeliveryFailed, Outbox, OutboxMessageBase
+from hopnhat.core.lang import vi_en
+from hopnhat.core.outbox import DeliveryFailed, Outbox, OutboxMessageBase, register
 
 
 class SubmissionMessage(OutboxMessageBase):
@@ -50,9 +51,14 @@ def _deliver(msg: SubmissionMessage, session: Any) -> dict[str, Any]:
     return answer
 
 
-NATIONAL = Outbox(SubmissionMessage, "reports", deliver=_deliver, settings_name="HOPNHAT_NATIONAL_REPORTING",
-                  stream_field="report_id", select_related=("report",),
-                  audit_object=lambda msg: msg.report or msg, audit_action="reports.outbox_requeue")
+NATIONAL = register(Outbox(
+    SubmissionMessage, "reports", deliver=_deliver, settings_name="HOPNHAT_NATIONAL_REPORTING",
+    stream_field="report_id", select_related=("report__form", "report__agency"),
+    audit_object=lambda msg: msg.report or msg, audit_action="reports.outbox_requeue",
+    label=vi_en("Hệ thống thông tin báo cáo quốc gia", "National reporting information system"),
+    agency_field="report__agency",
+    subject=lambda msg: (f"{msg.report.form.code} · {msg.report.agency.code} · {msg.report.period} "
+                         f"v{msg.report.version}" if msg.report_id else msg.packet_type)))
 
 
 def enqueue_report(report) -> tuple[SubmissionMessage, bool]:

@@ -20,3 +20,8 @@ class ShellConfig(AppConfig):
                          order=90, permission=is_unit_admin,
                          description_vi="Mở khóa cán bộ nhập sai mật khẩu quá nhiều lần",
                          description_en="Unlock officials after too many wrong passwords"))
+        register(NavItem("shell:outbox", "Đã gửi hệ thống quốc gia", "Sent to national systems", staff_only=True,
+                         order=91, description_vi="DVCQG, hệ thống báo cáo quốc gia, thông báo: trạng thái, lần thử, "
+                                                  "nội dung đã gửi",
+                         description_en="DVCQG, the national reporting system, notices: state, retries, what was "
+                                        "sent"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import outbox, views
 
 app_name = "shell"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("lien-he/", views.contact, name="contact"),
     path("can-bo/khoa-dang-nhap/", views.signin_locks, name="signin-locks"),
+    path("can-bo/gui-di/", outbox.outbox_view, name="outbox"),
+    path("can-bo/gui-di/<slug:link_name>/<int:pk>/", outbox.outbox_message_view, name="outbox-message"),
 ]

@@ -53,3 +53,36 @@ def test_series_and_form_pages(browser_page, assert_accessible):
     assert page.get_by_label("DS02 Dân số trung bình").input_value() == "12.345,5"
     _shot(page, "form")
     assert_accessible(page)
+
+
+def test_comparison_and_outbox_pages_in_both_languages(browser_page, assert_accessible):
+    units = build_units()
+    cat = build_catalogue()
+    agencies = build_agencies(units)
+    official("tk.tq", "Trần Thị Bình", agencies.tq, Role.UNIT_ADMIN)
+    record_values([(cat.births, units.ys_old, None, "2024", "", Decimal(300)),
+                   (cat.births, units.lq_old, None, "2024", "", Decimal(50)),
+                   (cat.births, units.ys, None, "2025", "", Decimal(220)),
+                   (cat.births, units.tb, None, "2025", "", Decimal(101))], "import", ACTOR)
+    from hopnhat.reports.models import Report, Status
+    from hopnhat.reports.outbox import enqueue_report
+    enqueue_report(Report.objects.create(form=cat.form, agency=agencies.ys, period="2024Q4", status=Status.APPROVED))
+    page = browser_page
+    _sign_in(page, "tk.tq", "/bao-cao/so-sanh/DS01/")
+    assert page.locator("svg.compare-chart rect.estimated").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    _shot(page, "compare")
+    assert_accessible(page)
+    page.goto("/can-bo/gui-di/?kenh=reports")
+    assert "B01-DS · 000.00.49.H60 · 2024Q4 v1" in page.get_by_role("table").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    _shot(page, "outbox")
+    assert_accessible(page)
+    page.locator("table a").first.click()
+    assert "DuLieuBaoCao" in page.locator("pre.payload").first.inner_text()
+    assert_accessible(page)
+    page.get_by_role("button", name="English").click()
+    page.goto("/bao-cao/so-sanh/DS01/")
+    assert "Compare units" in page.locator("h1").inner_text()
+    _shot(page, "compare-en")
+    assert_accessible(page)

@@ -33,3 +33,11 @@ def test_demo_loads_once(db, tmp_path):
     assert first["upload"] == second["upload"]
     assert all((tmp_path / "demo" / "reports" / n).stat().st_size for n in ("structure.xml", "data.xml",
                                                                             "data.csv"))
+    # The province from its communes: 2024 from the old communes (the old provinces' figures spread over them,
+    # the split commune's share marked), 2025 Q4 from the new communes; each adds up to the province's figure.
+    area = {p.period: p for p in series.as_merged_area(births, units.tq, 2024, 2026)}
+    assert area["2024Q1"].value == Decimal(2875) and area["2024Q1"].estimated   # old Tuyên Quang's communes
+    assert 0 < area["2024Q1"].estimated_value < area["2024Q1"].value
+    assert area["2025Q4"].value == Decimal(6415) and not area["2025Q4"].estimated
+    assert {"VB01", "VB02", "VB03"} <= set(Indicator.objects.filter(computed_from__startswith="documents.")
+                                           .values_list("code", flat=True))
