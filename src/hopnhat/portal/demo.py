@@ -62,8 +62,9 @@ def _publish_if_changed(page, **fields) -> None:
 def _skeleton() -> None:
     home = tree.home()
     _publish_if_changed(home, title=TITLE, intro=INTRO, title_en=TITLE_EN, intro_en=INTRO_EN)
-    _publish_if_changed(tree.news(), title_en="News")
-    _publish_if_changed(tree.old_units(), title_en="Former administrative units")
+    # a demo made before the sections had an English intro of their own kept "Tiếng Việt / English" in one
+    for page, (_, _, intro, title_en, intro_en) in ((tree.news(), tree.NEWS), (tree.old_units(), tree.OLD_UNITS)):
+        _publish_if_changed(page, title_en=title_en, intro=f"<p>{intro}</p>", intro_en=f"<p>{intro_en}</p>")
     if not StandardPage.objects.child_of(home).filter(slug="gioi-thieu").exists():
         page = home.add_child(instance=StandardPage(
             title="Giới thiệu", slug="gioi-thieu", show_in_menus=True,
