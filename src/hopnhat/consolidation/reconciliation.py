@@ -321,10 +321,10 @@ def render_report(result: dict[str, Any], *, queue_url: str = "") -> str:
         "queue_url": queue_url,
         "r": result,
         "read_chart": bar_chart({k: t.get(k, 0) for k in ("new", "changed", "unchanged", "repeated", "deleted")},
-                                "Bản ghi đọc trong lượt / records read in this run"),
-        "outcome_chart": bar_chart(t.get("outcomes", {}), "Kết quả trong lượt / outcomes in this run"),
+                                pick(vi_en("Bản ghi đọc trong lượt", "Records read in this run"))),
+        "outcome_chart": bar_chart(t.get("outcomes", {}), pick(vi_en("Kết quả trong lượt", "Outcomes in this run"))),
         "cumulative_chart": bar_chart(result["cumulative"]["outcomes"],
-                                      "Kết quả lũy kế / cumulative outcomes"),
+                                      pick(vi_en("Kết quả lũy kế", "Cumulative outcomes"))),
         "cumulative_outcomes": [(_BAR_LABELS.get(name, name), n)
                                 for name, n in result["cumulative"]["outcomes"].items()],
     })
