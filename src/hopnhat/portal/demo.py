@@ -94,7 +94,7 @@ def load_demo(stdout) -> dict:
     for kind, source, site, unit in PORTALS:
         result = run_import(kind, source, site=site, unit=unit, actor=ACTOR)
         outcomes = result["totals"].get("outcomes", {})
-        stdout.write(f"  {site} ({kind}): {outcomes}\n")
+        stdout.write(f"    {site} ({kind}): " + ", ".join(f"{n} {name}" for name, n in outcomes.items()) + "\n")
         imports.append({"site": site, "kind": kind, "outcomes": outcomes, "balanced": result["balanced"],
                         "quarantined": result["quarantined"]})
     multi = [p for p in ArticlePage.objects.live() if p.origins.count() > 1]
@@ -105,6 +105,8 @@ def load_demo(stdout) -> dict:
         "articles_with_several_origins": {p.title: p.origins.count() for p in multi},
         "historic_units": list(HistoricUnitPage.objects.live().order_by("title").values_list("title", flat=True)),
     }
-    stdout.write(f"Cổng thông tin / portal: {summary['articles']} tin bài từ {summary['old_urls']} địa chỉ cũ; "
-                 f"{len(multi)} tin đăng trên nhiều cổng; {len(summary['historic_units'])} đơn vị cũ.\n")
+    stdout.write(f"    Cổng thông tin / portal: {summary['articles']} tin bài / articles từ / from "
+                 f"{summary['old_urls']} địa chỉ cũ / old addresses; "
+                 f"{len(multi)} tin đăng trên nhiều cổng / on several portals; "
+                 f"{len(summary['historic_units'])} đơn vị cũ / old units\n")
     return summary
