@@ -42,6 +42,29 @@ def platform_help() -> str:
     return "\n".join(lines) + "\n"
 
 
+def unknown_command(args: list[str]) -> None:
+    """A command name that names nothing: the reason and where the list is, exit status 2 (as every other
+    mistake on the command line), one JSON document under --json."""
+    import django
+
+    django.setup()   # execute_from_command_line does it again, a no-op by then
+    from django.core.management import get_commands
+
+    if args[0] in get_commands():
+        return
+    import difflib
+    import json
+
+    close = difflib.get_close_matches(args[0], get_commands(), n=3)
+    hint = f" Có phải / did you mean: {', '.join(close)}?" if close else ""
+    message = (f"Không có lệnh “{args[0]}” / unknown command “{args[0]}”.{hint} "
+               f"Danh sách lệnh / the commands: hopnhat --help")
+    if "--json" in args:
+        sys.stdout.write(json.dumps({"ok": False, "error": message}, ensure_ascii=False, indent=2) + "\n")
+    sys.stderr.write(message + "\n")
+    sys.exit(2)
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hopnhat.settings")
     args = list(sys.argv[1:] if argv is None else argv)
@@ -50,6 +73,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args and args[0] == "django":   # hopnhat django --help | hopnhat django migrate …
         args = args[1:]
+    elif args and not args[0].startswith("-") and args[0] not in {"help", "version"}:
+        unknown_command(args)
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["hopnhat", *args])

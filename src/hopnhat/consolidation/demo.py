@@ -101,7 +101,8 @@ def quarantine_demo() -> dict:
 
 def load_demo(stdout) -> dict:
     registered = register_systems()
-    stdout.write(f"    Danh mục hệ thống được chuyển đổi / systems the demos migrate: {registered}\n")
+    stdout.write(f"    Danh mục hệ thống được chuyển đổi / systems the demos migrate: "
+                 f"{registered['created']} mới / new, {registered['unchanged']} không đổi / unchanged\n")
     queue = quarantine_demo()
     stdout.write(f"    Hàng chờ cách ly / quarantine queue {queue['queue']}: {queue['waiting']} chờ quyết định / "
                  f"waiting, {queue['resolved_total']} đã xử lý qua hàng chờ / resolved through it\n")

@@ -893,13 +893,18 @@ def _target_of(staged: Staged):
 
 class StagedSource(api.Source):
     """Chosen records of one stream as staging holds them (raw, keyed, personal ID numbers already hashed): what
-    rerun_records hands the engine again, without asking the old system."""
+    rerun_records hands the engine again, without asking the old system — except for the columns staging keeps
+    only as a keyed hash or not at all (the mapping's `pii:` entries `{column: hash|drop}`, consolidation.staging):
+    those the importer needs in clear, so they are read again from the old system (one pass over the source,
+    stopping once every chosen key is found). A chosen record the old system no longer holds is quarantined again
+    with a reason naming those columns, never handed on with a hash in place of its phone number."""
 
     kind = "staged"
 
-    def __init__(self, config, *, base_dir=None, original: api.Source | None = None):
+    def __init__(self, config, *, base_dir=None, original: api.Source | None = None, restore=()):
         super().__init__(config, base_dir=base_dir)
         self.original = original
+        self.restore = tuple(restore) if original is not None else ()
         # Read here, in the engine's thread and transaction (the reader thread has a connection of its own).
         staged = StagedRecord.objects.filter(system=config["system"], stream=config["stream"],
                                              key__in=config["keys"], source_deleted=False).order_by("pk")
@@ -911,16 +916,42 @@ class StagedSource(api.Source):
     def estimate(self) -> int | None:
         return len(self.staged)
 
+    def _held_by_old_system(self) -> dict[str, dict[str, Any]]:
+        wanted, found = {key for key, _, _ in self.staged}, {}
+        records = self.original.records(None)
+        try:
+            for record in records:
+                if not record.deleted and str(record.key) in wanted:
+                    found[str(record.key)] = record.data
+                    if len(found) == len(wanted):
+                        break
+        finally:
+            if hasattr(records, "close"):
+                records.close()
+        return found
+
     def records(self, since=None):
+        fresh = self._held_by_old_system() if self.restore else {}
         for key, raw, cursor in self.staged:
-            yield api.SourceRecord(key=key, data=raw, cursor=cursor)
+            if not self.restore:
+                yield api.SourceRecord(key=key, data=raw, cursor=cursor)
+                continue
+            data = {k: v for k, v in raw.items() if k != "_problem" and k not in self.restore}
+            if key in fresh:
+                data.update({c: fresh[key][c] for c in (*self.restore, "_problem") if c in fresh[key]})
+            else:
+                columns = ", ".join(self.restore)
+                data["_problem"] = (f"hệ thống cũ ({self.describe()}) không còn bản ghi này; vùng đệm chỉ giữ mã băm "
+                                    f"hoặc không giữ {columns} / the old system no longer holds this record and "
+                                    f"staging keeps only a hash of {columns}, or nothing")
+            yield api.SourceRecord(key=key, data=data, cursor=cursor)
 
 
 def rerun_records(system: str, stream: str, keys, *, actor: str, dry_run: bool = False) -> MigrationRun:
     """Hand the chosen staged records of a stream to its importer again — after a fix of the value map, the
     crosswalk or a value (quarantine.py) — with the mapping of the stream's last run plus every fix, without
-    reading the old system. A run of its own (no cursor moves, no deletions looked for); records that now load
-    leave the quarantine."""
+    reading the old system (but for the personal fields staging keeps only hashed or not at all: StagedSource).
+    A run of its own (no cursor moves, no deletions looked for); records that now load leave the quarantine."""
     last = MigrationRun.objects.filter(system=system, stream=stream).exclude(mapping={}).order_by("-id").first()
     if last is None:
         raise LookupError(f"{system}/{stream}: chưa có lượt nào để chạy lại / no run of this stream to re-run")
@@ -928,9 +959,11 @@ def rerun_records(system: str, stream: str, keys, *, actor: str, dry_run: bool =
     original = mapping.build_source()
     mapping.source = {"kind": "staged", "system": system, "stream": stream, "keys": sorted(set(keys)),
                       "key": original.config.get("key")}
+    ids = mapping.pii
     mapping.pii = []  # staging holds their keyed hashes already
     engine = Engine(mapping, actor=actor, dry_run=dry_run, retry_quarantined=True, partial=True)
-    engine.source = StagedSource(mapping.source, original=original)
+    engine.source = StagedSource(mapping.source, original=original,
+                                 restore=[c for c in mapping.pii_staging if c not in ids])
     return engine.run()
 
 

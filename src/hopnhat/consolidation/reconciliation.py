@@ -314,17 +314,18 @@ def write_report(run: MigrationRun, result: dict[str, Any]) -> dict[str, str]:
     return {"json": str(json_path), "html": str(html_path)}
 
 
-def render_report(result: dict[str, Any], *, queue_url: str = "") -> str:
-    """The report as one self-contained HTML page (the file, and the staff view of a run)."""
+def render_report(result: dict[str, Any], *, queue_url: str = "", request=None) -> str:
+    """The report as one self-contained HTML page (the file, and the staff view of a run: given the request, its
+    <style> carries the response's CSP nonce, without which the browser drops it)."""
     t = result["totals"]
-    return render_to_string("consolidation/report.html", {
+    return render_to_string("consolidation/report.html", request=request, context={
         "queue_url": queue_url,
         "r": result,
         "read_chart": bar_chart({k: t.get(k, 0) for k in ("new", "changed", "unchanged", "repeated", "deleted")},
-                                "Bản ghi đọc trong lượt / records read in this run"),
-        "outcome_chart": bar_chart(t.get("outcomes", {}), "Kết quả trong lượt / outcomes in this run"),
+                                pick(vi_en("Bản ghi đọc trong lượt", "Records read in this run"))),
+        "outcome_chart": bar_chart(t.get("outcomes", {}), pick(vi_en("Kết quả trong lượt", "Outcomes in this run"))),
         "cumulative_chart": bar_chart(result["cumulative"]["outcomes"],
-                                      "Kết quả lũy kế / cumulative outcomes"),
+                                      pick(vi_en("Kết quả lũy kế", "Cumulative outcomes"))),
         "cumulative_outcomes": [(_BAR_LABELS.get(name, name), n)
                                 for name, n in result["cumulative"]["outcomes"].items()],
     })

@@ -60,6 +60,14 @@ def split_pii(entries: list[Any], where: str = "") -> tuple[list[str], dict[str,
     return ids, staging
 
 
+def held_in_clear(mapping, column: str) -> bool:
+    """Whether staging keeps `column` as the old system holds it: not an ID number (keyed hash before anything),
+    not a `{column: hash}` or `{column: drop}` entry. Readers of staged records (the quarantine's look-ups) must
+    not take a hash for the value, nor a missing column for an empty one."""
+    return column not in (getattr(mapping, "pii", None) or ()) and column not in (
+        getattr(mapping, "pii_staging", None) or {})
+
+
 def keyed_value_hash(value: Any) -> str:
     """A phone number by its digits (core.pii.keyed_hash, so "0912 345 678" and "0912.345.678" agree); other
     text by its NFC form, under the same key."""

@@ -101,7 +101,7 @@ def run_report(request, pk):
     _allowed(request.user, run.system)
     result = reconciliation.reconcile_run(run)
     queue = reverse("consolidation:quarantine") + "?" + urlencode({"run": run.pk})
-    return HttpResponse(reconciliation.render_report(result, queue_url=queue))
+    return HttpResponse(reconciliation.render_report(result, queue_url=queue, request=request))
 
 
 def _queue_filters(request) -> dict:

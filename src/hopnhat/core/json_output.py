@@ -18,12 +18,39 @@ def _os_user() -> str:
         return "?"
 
 
+def bad_input(message: str) -> CommandError:
+    """A mistake in what the command was given — an argument, a file, a name or number that names nothing: exit
+    status 2 with the reason, as argparse's own errors. 1 stays for a refusal or a failure of the work itself,
+    3 for a run that does not balance."""
+    return CommandError(message, returncode=2)
+
+
+def _json_wanted() -> bool:
+    return "--json" in sys.argv[1:]
+
+
+def _answer_argparse_errors_in_json(parser) -> None:
+    """Under --json on the command line a wrong argument is one JSON document on stdout too ({"ok": false,
+    "error": …, "usage": …}), exit status 2; the usage and the reason still go to stderr."""
+    plain = parser.error
+
+    def error(message):
+        if getattr(parser, "called_from_command_line", False) and _json_wanted():
+            sys.stdout.write(json.dumps({"ok": False, "error": message, "usage": parser.format_usage().strip()},
+                                        ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.flush()
+        plain(message)
+
+    parser.error = error
+
+
 class HopnhatCommand(BaseCommand):
     """A management command that prints either human text or one JSON document (with --json)."""
 
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         parser.add_argument("--json", action="store_true", dest="as_json", help="print one JSON document")
+        _answer_argparse_errors_in_json(parser)
         return parser
 
     def add_subcommands(self, parser, dest: str = "action"):
@@ -35,6 +62,7 @@ class HopnhatCommand(BaseCommand):
             sub = add_parser(name, **kwargs)
             sub.add_argument("--json", action="store_true", dest="as_json", default=argparse.SUPPRESS,
                              help="print one JSON document")
+            _answer_argparse_errors_in_json(sub)
             return sub
 
         subparsers.add_parser = add_parser_with_json

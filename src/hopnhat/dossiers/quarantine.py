@@ -12,6 +12,7 @@ from django.db.models import Q
 from hopnhat.consolidation.api import MappingError
 from hopnhat.consolidation.mapping import Mapping
 from hopnhat.consolidation.models import MigrationRun, Outcome, StagedRecord
+from hopnhat.consolidation.staging import held_in_clear
 from hopnhat.core.pii import normalise_id_number
 from hopnhat.org.agencies import default_current_agency, resolve_agency
 from hopnhat.org.models import Agency
@@ -67,9 +68,10 @@ def open_records(code: str) -> list[Waiting]:
 
 def mapped_value(waiting: Waiting, target: str) -> Any:
     """One target field of the record through its mapping's rule alone (value map included): the other fields
-    may be what quarantined it. None when the mapping has no such field or the value cannot be mapped."""
+    may be what quarantined it. None when the mapping has no such field, when staging keeps its column only as a
+    keyed hash or not at all (the mapping's `pii:`; the hash is never the value), or the value cannot be mapped."""
     rules = [rule for rule in waiting.mapping.fields if rule.target == target]
-    if not rules:
+    if not rules or not all(held_in_clear(waiting.mapping, rule.source) for rule in rules):
         return None
     try:
         return dataclasses.replace(waiting.mapping, fields=rules).map_fields(waiting.raw).get(target)
@@ -90,7 +92,9 @@ def receiving_agency(waiting: Waiting) -> Agency | None:
 
 
 def phone_matches(waiting: Waiting, tail_digits: str) -> bool | None:
-    """Whether the record's phone ends in `tail_digits`; None when the record holds no phone to compare."""
+    """Whether the record's phone ends in `tail_digits`; None when the record holds no phone to compare — also
+    when staging keeps the phone only as a keyed hash of the whole number (`{dien_thoai: hash}`), whose last
+    digits cannot be compared: the notice then names only the receiving agency's public contact."""
     phone = normalise_id_number(str(mapped_value(waiting, "phone") or ""))
     if len(phone) < 4:
         return None

@@ -62,8 +62,9 @@ def _publish_if_changed(page, **fields) -> None:
 def _skeleton() -> None:
     home = tree.home()
     _publish_if_changed(home, title=TITLE, intro=INTRO, title_en=TITLE_EN, intro_en=INTRO_EN)
-    _publish_if_changed(tree.news(), title_en="News")
-    _publish_if_changed(tree.old_units(), title_en="Former administrative units")
+    # a demo made before the sections had an English intro of their own kept "Tiếng Việt / English" in one
+    for page, (_, _, intro, title_en, intro_en) in ((tree.news(), tree.NEWS), (tree.old_units(), tree.OLD_UNITS)):
+        _publish_if_changed(page, title_en=title_en, intro=f"<p>{intro}</p>", intro_en=f"<p>{intro_en}</p>")
     if not StandardPage.objects.child_of(home).filter(slug="gioi-thieu").exists():
         page = home.add_child(instance=StandardPage(
             title="Giới thiệu", slug="gioi-thieu", show_in_menus=True,
@@ -93,7 +94,7 @@ def load_demo(stdout) -> dict:
     for kind, source, site, unit in PORTALS:
         result = run_import(kind, source, site=site, unit=unit, actor=ACTOR)
         outcomes = result["totals"].get("outcomes", {})
-        stdout.write(f"  {site} ({kind}): {outcomes}\n")
+        stdout.write(f"    {site} ({kind}): " + ", ".join(f"{n} {name}" for name, n in outcomes.items()) + "\n")
         imports.append({"site": site, "kind": kind, "outcomes": outcomes, "balanced": result["balanced"],
                         "quarantined": result["quarantined"]})
     multi = [p for p in ArticlePage.objects.live() if p.origins.count() > 1]
@@ -104,6 +105,8 @@ def load_demo(stdout) -> dict:
         "articles_with_several_origins": {p.title: p.origins.count() for p in multi},
         "historic_units": list(HistoricUnitPage.objects.live().order_by("title").values_list("title", flat=True)),
     }
-    stdout.write(f"Cổng thông tin / portal: {summary['articles']} tin bài từ {summary['old_urls']} địa chỉ cũ; "
-                 f"{len(multi)} tin đăng trên nhiều cổng; {len(summary['historic_units'])} đơn vị cũ.\n")
+    stdout.write(f"    Cổng thông tin / portal: {summary['articles']} tin bài / articles từ / from "
+                 f"{summary['old_urls']} địa chỉ cũ / old addresses; "
+                 f"{len(multi)} tin đăng trên nhiều cổng / on several portals; "
+                 f"{len(summary['historic_units'])} đơn vị cũ / old units\n")
     return summary

@@ -201,6 +201,11 @@ class HistoricUnitPage(Page):
     class Meta:
         verbose_name = vi_en("đơn vị cũ", "historic unit page")
 
+    @property
+    def title_en(self) -> str:
+        """The English title, from the unit (the Vietnamese one is history.historic_title)."""
+        return f"People's Committee of {self.unit.name} (former)"
+
     def get_context(self, request, *args, **kwargs):
         from .history import successor_statement
 

@@ -13,9 +13,11 @@ from hopnhat.org.models import AdminUnit
 from .history import historic_title
 from .models import HistoricUnitPage, HomePage, SectionPage
 
-NEWS = ("tin-tuc", "Tin tức", "Tin tức, thông báo hợp nhất từ các cổng thông tin cũ / News from the old portals")
-OLD_UNITS = ("don-vi-cu", "Đơn vị hành chính cũ",
-             "Các đơn vị trước ngày 01/7/2025 và nơi tiếp nhận / The units before the reform and their successors")
+# (slug, title, intro, title_en, intro_en): each language in its own field, so a page speaks one at a time.
+NEWS = ("tin-tuc", "Tin tức", "Tin tức, thông báo hợp nhất từ các cổng thông tin cũ", "News",
+        "News from the old portals")
+OLD_UNITS = ("don-vi-cu", "Đơn vị hành chính cũ", "Các đơn vị trước ngày 01/7/2025 và nơi tiếp nhận",
+             "Former administrative units", "The units before the reform and their successors")
 
 
 def _publish(page: Page) -> Page:
@@ -54,12 +56,14 @@ def home() -> HomePage:
 
 
 @transaction.atomic
-def section(slug: str, title: str, intro: str = "") -> SectionPage:
+def section(slug: str, title: str, intro: str = "", title_en: str = "", intro_en: str = "") -> SectionPage:
     parent = home()
     found = SectionPage.objects.child_of(parent).filter(slug=slug).first()
     if found:
         return found
     page = parent.add_child(instance=SectionPage(title=title, slug=slug, intro=f"<p>{intro}</p>" if intro else "",
+                                                 title_en=title_en,
+                                                 intro_en=f"<p>{intro_en}</p>" if intro_en else "",
                                                  show_in_menus=True))
     return _publish(page)
 

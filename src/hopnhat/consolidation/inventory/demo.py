@@ -113,5 +113,7 @@ def load_demo(stdout) -> dict:
                          rationale="Chuyển toàn bộ hồ sơ và lịch sử xử lý sang hệ thống giữ lại, giữ mã hồ sơ cũ.")
     summary = {"systems": OldSystem.objects.count(), "created": len(report.created),
                "updated": len(report.updated), "unchanged": len(report.unchanged)}
-    stdout.write(f"Rà soát hệ thống cũ / inventory: {summary}\n")
+    stdout.write(f"    Rà soát hệ thống cũ / inventory: {summary['systems']} hệ thống / systems "
+                 f"({summary['created']} mới / new, {summary['updated']} cập nhật / updated, "
+                 f"{summary['unchanged']} không đổi / unchanged)\n")
     return summary

@@ -50,7 +50,7 @@ def test_review_decide_with_an_unknown_id_names_it(given, named):
     with pytest.raises(CommandError) as error:
         call_command("consolidate", "review", "decide", given, "merge")
     assert str(error.value) == f"không có cặp nghi trùng {named} / no review item {named}"
-    answer = _exits(1, "review", "decide", given, "separate")
+    answer = _exits(2, "review", "decide", given, "separate")
     assert answer == {"ok": False, "error": f"không có cặp nghi trùng {named} / no review item {named}"}
     assert not AuditEntry.objects.filter(action__startswith="consolidation.review.").exists()
 

@@ -7,6 +7,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
@@ -111,6 +112,13 @@ def test_staff_resolve_a_whole_stream_from_the_web_queue(org, tmp_path, client):
     assert "Chuyên viên chính" in page and "bảng “cv”" in page
     report = client.get(f"/hop-nhat/luot/{run.pk}/bao-cao/").content.decode()
     assert "60 bản ghi chờ quyết định" in report and "không mất bản ghi nào" not in report
+    assert "wait for a decision" not in report and "Balance checks" not in report and '<html lang="vi">' in report
+    assert '<style nonce="">' not in report and '<style nonce="' in report   # else the CSP drops the page's style
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"   # the staff view speaks the page's language only
+    english = client.get(f"/hop-nhat/luot/{run.pk}/bao-cao/").content.decode()
+    assert "Balance checks" in english and "wait for a decision" in english and '<html lang="en">' in english
+    assert "Kiểm tra cân đối" not in english and "chờ quyết định" not in english and "Lũy kế" not in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
     assert f"/hop-nhat/luot/{run.pk}/bao-cao/" in client.get("/hop-nhat/luot/").content.decode()
 
     one = StagedRecord.objects.get(system="hr-tuyenquang", key="1")

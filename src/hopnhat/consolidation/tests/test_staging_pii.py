@@ -123,3 +123,35 @@ def test_a_system_not_switched_off_is_never_purged(hr, settings):
     assert staging.purge_staging(actor="system:test") == {"dry_run": False, "retention_days": 0, "systems": [],
                                                           "records": 0}
     assert not StagedRecord.objects.filter(raw={}).exists()
+
+
+def test_a_quarantined_record_rerun_from_staging_gets_its_phone_from_the_old_system_not_the_hash(org, tmp_path):
+    """Staging keeps only the phone's keyed hash and nothing of the address: resolving a quarantined record
+    (a value corrected, then engine.rerun_records) must still give the importer the values the old system holds,
+    not the hash, and say so by name when the old system no longer holds the record."""
+    from hopnhat.consolidation import quarantine
+
+    path = tmp_path / "nhan_su.csv"
+    bad = ROWS[1].replace("000.00.05.H22", "000.00.99.H22")  # an agency code nobody knows: quarantined
+    path.write_text(HEADER + ROWS[0] + bad, encoding="utf-8")
+    run = run_mapping(_mapping(path), actor="system:test")
+    staged = StagedRecord.objects.get(system="hr-hagiang-csv", key="2")
+    assert run.balanced and staged.outcome == "quarantined" and "dia_chi" not in staged.raw
+    quarantine.correct_value(staged, "ma_co_quan", "000.00.05.H22", actor="nguyen.van.an",
+                             note="Mã cơ quan gõ nhầm, theo quyết định thành lập")
+    result = quarantine.rerun("hr-hagiang-csv", "people", ["2"], actor="nguyen.van.an")
+    assert result["resolved"] == [{"key": "2", "outcome": "loaded"}] and result["balanced"]
+    assert Person.objects.get(full_name="Hoàng Văn Minh").phone == "0987.654.321"
+    staged.refresh_from_db()
+    assert staged.raw["dien_thoai"] == pii.keyed_hash("0987654321") and "dia_chi" not in staged.raw
+
+    # The old system no longer holds a record whose phone staging kept only as a hash: quarantined again with
+    # the reason, never loaded with the hash as its phone.
+    path.write_text(HEADER + ROWS[0] + bad.replace("2,Hoàng", "3,Hoàng"), encoding="utf-8")
+    run_mapping(_mapping(path), actor="system:test")
+    path.write_text(HEADER + ROWS[0], encoding="utf-8")
+    third = StagedRecord.objects.get(system="hr-hagiang-csv", key="3")
+    quarantine.correct_value(third, "ma_co_quan", "000.00.05.H22", actor="nguyen.van.an", note="Gõ nhầm mã")
+    again = quarantine.rerun("hr-hagiang-csv", "people", ["3"], actor="nguyen.van.an")
+    assert again["resolved"] == [] and "dien_thoai" in again["still"][0]["reason"]
+    assert not Person.objects.filter(phone=pii.keyed_hash("0987654321")).exists()

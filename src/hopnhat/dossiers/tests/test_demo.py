@@ -27,8 +27,6 @@ def loaded(hanoi, tmp_path):
     return first, second
 
 
-@pytest.mark.xfail(strict=False, reason="integration defect: after the merge the quarantined demo dossier's "
-                   "receiving agency is not resolved from staging, so its contact is missing")
 def test_demo_loads_once_and_answers_the_old_code(loaded):
     first, second = loaded
     assert first["dossiers"] == second["dossiers"] == 6 + len(demo.FRESH)

@@ -76,12 +76,14 @@ def test_show_names_successors_predecessors_and_who_acts_today(hanoi_agencies, c
 
 
 def test_unknown_and_malformed_agencies_are_errors_naming_them(hanoi_agencies, capsys):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         call_command("agencies", "show", "000.99.99.H26", "--json")
+    assert exit_.value.code == 2
     assert "000.99.99.H26" in json.loads(capsys.readouterr().out)["error"]
     with pytest.raises(SystemExit):
         call_command("agencies", "show", "12.3", "--json")
     assert json.loads(capsys.readouterr().out)["ok"] is False
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         call_command("agencies", "list", "--province", "Atlantis", "--json")
+    assert exit_.value.code == 2
     assert "Atlantis" in json.loads(capsys.readouterr().out)["error"]

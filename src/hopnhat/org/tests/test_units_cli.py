@@ -45,8 +45,9 @@ def test_lineage_lists_ambiguous_names(national_units):
 def test_lineage_with_no_match_fails_clearly(national_units, capsys):
     with pytest.raises(CommandError, match="Không tìm thấy đơn vị nào khớp “zzz”"):
         run("lineage", "zzz")
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         run("lineage", "zzz", "--json")
+    assert exit_.value.code == 2   # a mistake in what was given, as argparse's own
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         run("lineage", "Hà Giang", "--at", "1/7/2025")
 

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from hopnhat.portal.crosswalk.resolve import resolve_url
@@ -39,4 +40,14 @@ def test_demo_portal(national_units, db):
         assert client.get(origin.page.url).status_code == 200
     township = client.get("/don-vi-cu/ward-00913/").content.decode()
     assert "UBND thị trấn Vị Xuyên (cũ) — nay thuộc xã Vị Xuyên (tỉnh Tuyên Quang)." in township
+    assert "(former)" not in township and "News from the old portals" not in client.get("/tin-tuc/").content.decode()
+    # English mode speaks English only: the sections' intros and the old unit's title and lead sentence
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    news, units_page = english.get("/tin-tuc/").content.decode(), english.get("/don-vi-cu/").content.decode()
+    assert "News from the old portals" in news and "thông báo hợp nhất" not in news
+    assert "Committee of Thị trấn Vị Xuyên (former)" in units_page and "(cũ)" not in units_page
+    township = english.get("/don-vi-cu/ward-00913/").content.decode()
+    assert "Thị trấn Vị Xuyên (former) — now part of xã Vị Xuyên (tỉnh Tuyên Quang)." in township
+    assert "nay thuộc" not in township and "(cũ)" not in township
     assert ArticlePage.objects.get(title__startswith="Lịch tiếp công dân").title in township

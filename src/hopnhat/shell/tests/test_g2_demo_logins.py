@@ -16,3 +16,11 @@ def test_every_demo_login_is_listed_once_with_the_port_hint():
         "home", "sign_in", "staff", "unit_lookup", "django_admin", "wagtail_admin")})
     assert "motcua.minhxuan" in text and "one-door desk" in text
     assert "--addr 127.0.0.1:8100" in text
+
+
+def test_a_team_row_without_shows_names_its_role_in_both_languages_not_its_code():
+    modules = {"hopnhat.documents.demo": {"team": [
+        {"username": "vanthu.tuyenquang", "password": "p", "role": "doc_clerk", "pages": "/van-ban/"},
+        {"username": "chuyenvien.vp", "password": "p", "role": "official"}]}}
+    shows = [u["shows"] for u in demo_logins({"users": []}, modules)]
+    assert shows == ["Văn thư / Document clerk (/van-ban/)", "Cán bộ / Official"]

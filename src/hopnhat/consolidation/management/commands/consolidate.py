@@ -16,7 +16,7 @@ from hopnhat.consolidation import cutover, quarantine, reconciliation, review, s
 from hopnhat.consolidation.engine import Progress, run_mapping
 from hopnhat.consolidation.mapping import Mapping
 from hopnhat.consolidation.models import CutoverStep, MigrationRun, ReviewItem, ReviewStatus
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 
 UNBALANCED = 3
 
@@ -100,8 +100,11 @@ class Command(HopnhatCommand):
     def _run(self, options):
         try:
             mapping = Mapping.from_yaml(options["mapping"])
-        except (OSError, ValueError, LookupError) as exc:
-            raise CommandError(str(exc)) from exc
+        except OSError as exc:
+            raise bad_input(f"{options['mapping']}: không đọc được tệp ánh xạ / cannot read the mapping: "
+                            f"{exc.strerror or exc}") from exc
+        except (ValueError, LookupError) as exc:
+            raise bad_input(f"{options['mapping']}: {exc}") from exc
         if options["worker"]:
             from hopnhat.consolidation.tasks import run_mapping_task
 
@@ -154,7 +157,7 @@ class Command(HopnhatCommand):
     def _reconcile(self, options):
         run = MigrationRun.objects.filter(pk=options["run"]).first()
         if run is None:
-            raise CommandError(f"không có lượt #{options['run']} / no run #{options['run']}")
+            raise bad_input(f"không có lượt #{options['run']} / no run #{options['run']}")
         result = reconciliation.reconcile_run(run)
         paths = reconciliation.write_report(run, result)
         self.emit({"ok": result["balanced"], **result, "report": paths},
@@ -166,11 +169,11 @@ class Command(HopnhatCommand):
         target = options["target"].lstrip("#")
         if target.isascii() and target.isdigit():
             if not MigrationRun.objects.filter(pk=int(target)).exists():
-                raise CommandError(f"không có lượt #{target} / no run #{target}")
+                raise bad_input(f"không có lượt #{target} / no run #{target}")
             entries = quarantine.listing(run=int(target), stream=options["stream"] or None)
         else:
             if not MigrationRun.objects.filter(system=target).exists():
-                raise CommandError(f"hệ thống “{target}” chưa có lượt nào / no runs of system {target!r}")
+                raise bad_input(f"hệ thống “{target}” chưa có lượt nào / no runs of system {target!r}")
             entries = quarantine.listing(target, stream=options["stream"] or None)
         lines = [f"{e['system']}/{e['stream']} khóa {e['key']} (lượt #{e['run']}): {e['reason']}"
                  + (f"\n    {e['column']} = {e['value']!r}" if e["column"] else "") for e in entries]
@@ -209,11 +212,11 @@ class Command(HopnhatCommand):
                 f"(#{d['right_pk']})" for d in data) or "Không có cặp nào chờ / nothing pending")
             return
         if len(options["decision"]) != 2:
-            raise CommandError("cần: review decide ID merge|separate / usage: review decide ID merge|separate")
+            raise bad_input("cần: review decide ID merge|separate / usage: review decide ID merge|separate")
         ident = options["decision"][0].lstrip("#")
         item = ReviewItem.objects.filter(pk=int(ident)).first() if ident.isascii() and ident.isdigit() else None
         if item is None:
-            raise CommandError(f"không có cặp nghi trùng #{ident} / no review item #{ident}")
+            raise bad_input(f"không có cặp nghi trùng #{ident} / no review item #{ident}")
         try:
             item = review.decide(item, options["decision"][1], _actor(options))
         except review.ReviewError as exc:

@@ -5,7 +5,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from hopnhat.core import audit
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 from hopnhat.core.models import AuditEntry
 
 
@@ -61,7 +61,7 @@ class Command(HopnhatCommand):
 
     def tail(self, lines: int):
         if lines < 1:
-            raise CommandError(f"--lines {lines}: cần số dương / must be positive")
+            raise bad_input(f"--lines {lines}: cần số dương / must be positive")
         entries = list(AuditEntry.objects.order_by("-seq")[:lines])[::-1]
         human = "\n".join(
             f"#{e.seq} {timezone.localtime(e.at):%Y-%m-%d %H:%M:%S%z} {e.actor} {e.action}"

@@ -5,10 +5,9 @@ show CODE_OR_NAME — the agencies and their 2025 successors, so an IT team can 
 import re
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import CommandError
 from django.db.models import Q
 
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 from hopnhat.core.text import fold
 from hopnhat.org import agencies
 from hopnhat.org.models import AdminUnit, Agency, AgencyStatus, AgencySuccession, Level
@@ -27,7 +26,7 @@ def province_filter(value: str) -> Q:
     provinces = AdminUnit.objects.filter(level=Level.PROVINCE).filter(
         Q(code=text) | Q(name_key=key) | Q(short_key=key))
     if not provinces.exists():
-        raise CommandError(f"Không có tỉnh/thành phố “{value}” / no province “{value}” (H26, 01 or a name)")
+        raise bad_input(f"Không có tỉnh/thành phố “{value}” / no province “{value}” (H26, 01 or a name)")
     return Q(unit__in=provinces) | Q(unit__province__in=provinces)
 
 
@@ -96,11 +95,11 @@ class Command(HopnhatCommand):
         try:
             matches = agencies.resolve_agency(agency)
         except ValidationError as exc:
-            raise CommandError(" ".join(exc.messages)) from None
+            raise bad_input(" ".join(exc.messages)) from None
         if not matches:
-            raise CommandError(f"Không có cơ quan “{agency}” / no agency “{agency}”")
+            raise bad_input(f"Không có cơ quan “{agency}” / no agency “{agency}”")
         if len(matches) > 1:
-            raise CommandError(f"“{agency}” khớp {len(matches)} cơ quan, hãy dùng mã / matches {len(matches)} "
+            raise bad_input(f"“{agency}” khớp {len(matches)} cơ quan, hãy dùng mã / matches {len(matches)} "
                                f"agencies, use a code: " + ", ".join(f"{a.name} [{a.code}]" for a in matches))
         found = matches[0]
         successors = [_edge(e) for e in agencies.successors(found)]

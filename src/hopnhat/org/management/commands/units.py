@@ -1,10 +1,11 @@
 """hopnhat units load | lineage QUERY [--at YYYY-MM-DD] | show CODE [--vintage 2025-06-30|old|new]"""
 
+import argparse
 import datetime
 
 from django.core.management.base import CommandError
 
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 from hopnhat.org import lineage
 from hopnhat.org.models import Level, Vintage
 from hopnhat.org.unit_data import UnitDataError
@@ -15,10 +16,12 @@ _KIND_VI = {"whole": "toàn bộ", "partial": "một phần"}
 
 
 def _date(text: str) -> datetime.date:
+    """argparse's type for --at: a wrong date is argparse's own error (exit 2, the usage, the reason)."""
     try:
         return datetime.date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"--at “{text}”: ngày phải có dạng YYYY-MM-DD / the date must be YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"“{text}”: ngày phải có dạng YYYY-MM-DD / the date must be "
+                                         f"YYYY-MM-DD") from None
 
 
 def _place(unit) -> str:
@@ -57,7 +60,7 @@ class Command(HopnhatCommand):
     def handle_lineage(self, query, at=None, level=None, **options):
         found = lineage.lookup(query, at=at, level=level)
         if not found.entries:
-            raise CommandError(f"Không tìm thấy đơn vị nào khớp “{query}” / no unit matches “{query}”")
+            raise bad_input(f"Không tìm thấy đơn vị nào khớp “{query}” / no unit matches “{query}”")
         lines = []
         if found.ambiguous:
             lines.append(f"“{query}” khớp {len(found.entries)} đơn vị / matches {len(found.entries)} units:")
@@ -77,7 +80,7 @@ class Command(HopnhatCommand):
         units = lineage.resolve(code)
         units = [m.unit for m in units if m.why == "code" and (vintage is None or m.unit.vintage == _VINTAGES[vintage])]
         if not units:
-            raise CommandError(f"Không có đơn vị mã “{code}”{' thuộc ' + vintage if vintage else ''} "
+            raise bad_input(f"Không có đơn vị mã “{code}”{' thuộc ' + vintage if vintage else ''} "
                                f"/ no unit with code “{code}”")
         data, lines = [], []
         for unit in units:

@@ -124,7 +124,7 @@ def test_resolve_command(hagiang):
         "canonical_path": "/gioi-thieu", "mapping_id": Mapping.objects.get().pk, "archive_copy": "",
         "site": "hagiang.gov.vn", "live": True}
     code, err = _run("resolve", "http://khong-co.gov.vn/")
-    assert code == 1 and "khong-co.gov.vn" in err["error"]
+    assert code == 2 and "khong-co.gov.vn" in err["error"]
 
 
 def _free_port() -> int:
@@ -206,4 +206,4 @@ def test_import_command_brings_an_old_portal_in_and_its_urls_answer(tmp_path, un
     assert (out["type"], out["status"]) == ("redirect", 301)
     assert out["target"].endswith("/") and "sap-xep-don-vi-hanh-chinh" in out["target"]
     code, err = _run("import", "wxr", str(export), "--site", "hagiang.gov.vn", "--unit", "99999")
-    assert code == 1 and "99999" in err["error"]
+    assert code == 2 and "99999" in err["error"]

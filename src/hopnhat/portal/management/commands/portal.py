@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 from hopnhat.portal.crosswalk import csv_io, edge, hits
 from hopnhat.portal.crosswalk.api import MappingError, allow_host, configure_site, ensure_site
 from hopnhat.portal.crosswalk.canonical import BadOldUrl
@@ -90,16 +90,16 @@ class Command(HopnhatCommand):
             report = run_import(kind, source, site=site, unit=unit, dry_run=dry_run,
                                 actor=f"system:portal-import-{kind}")
         except (LookupError, ValueError) as exc:
-            raise CommandError(f"{source}: {exc}") from exc
+            raise bad_input(f"{source}: {exc}") from exc
         self.emit(report, "\n".join(f"{k}: {v}" for k, v in report.items()))
 
     def do_resolve(self, old_url, **_):
         try:
             outcome = resolve_url(old_url, not_live_too=True)   # what it answers, or will once live
         except BadOldUrl as exc:
-            raise CommandError(str(exc)) from exc
+            raise bad_input(str(exc)) from exc
         if outcome is None:
-            raise CommandError(f"“{old_url}”: máy chủ không phải trang cũ đã đăng ký / host is not a known old site")
+            raise bad_input(f"“{old_url}”: máy chủ không phải trang cũ đã đăng ký / host is not a known old site")
         data = {**outcome.as_dict(), "live": outcome.site.live}
         note = "" if outcome.site.live else " [chưa phục vụ: hệ thống chưa chuyển hẳn / not live yet]"
         self.emit(data, f"{data['status'] or 'proxy'} {data['type']} ({data['rule'] or '—'}) "
@@ -112,7 +112,7 @@ class Command(HopnhatCommand):
             try:
                 report = csv_io.import_csv(path.read_text(encoding="utf-8-sig"), name=path.name, actor=actor)
             except (OSError, UnicodeDecodeError, MappingError) as exc:
-                raise CommandError(f"{file}: {exc}") from exc
+                raise bad_input(f"{file}: {exc}") from exc
             human = (f"{report['rows']} dòng/rows: {report['created']} mới/created, {report['changed']} "
                      f"đổi/changed, {report['unchanged']} không đổi/unchanged, {len(report['errors'])} lỗi/errors")
             human += "".join(f"\n  {path.name}:{e['line']}: {e['old_url']}: {e['error']}" for e in report["errors"])
@@ -157,7 +157,7 @@ class Command(HopnhatCommand):
         try:
             bouncer.parse_bind(bind)
         except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+            raise bad_input(str(exc)) from exc
         info = {"bind": bind, "workers": workers, "server": "granian (asgi)", **bouncer.startup_info()}
         self.emit(info, f"bouncer: http://{bind} — {info['workers']} workers, {info['old_hosts']} old hosts, "
                         f"{info['mappings']} mappings, revision {info['revision']}")
@@ -172,7 +172,7 @@ class Command(HopnhatCommand):
         try:
             report = hits.import_log(logfile, site_host=site)
         except OSError as exc:
-            raise CommandError(f"{logfile}: {exc}") from exc
+            raise bad_input(f"{logfile}: {exc}") from exc
         if report["already_imported"]:
             human = f"{logfile}: đã nhập trước đây, không đổi gì / already imported, nothing changed"
         else:

@@ -119,5 +119,16 @@ def demo_logins(org: dict, modules: dict) -> list[dict]:
         if row["username"] not in seen:
             seen.add(row["username"])
             rows.append({"username": row["username"], "password": row["password"],
-                         "shows": row.get("shows") or row.get("role", "")})
+                         "shows": row.get("shows") or _role_shows(row)})
     return rows
+
+
+def _role_shows(row: dict) -> str:
+    """What a team row without "shows" gives its user: the role's name in both languages (never the code
+    `doc_clerk`), and the pages it starts from."""
+    from hopnhat.org.models import Role
+
+    role = row.get("role", "")
+    label = Role(role).label if role in Role.values else role
+    text = f"{label} / {label.en}" if hasattr(label, "en") else str(label)
+    return f"{text} ({row['pages']})" if row.get("pages") else text

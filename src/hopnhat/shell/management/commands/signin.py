@@ -1,10 +1,9 @@
 """`hopnhat signin locked` lists locked accounts and addresses; `hopnhat signin unlock --user X | --ip A` clears
 them (audited, as the command and the OS account that ran it)."""
 
-from django.core.management.base import CommandError
 
 from hopnhat.core.audit import current_actor
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 from hopnhat.shell import signin
 
 
@@ -26,7 +25,7 @@ class Command(HopnhatCommand):
                                                   for r in rows) or "Không có khóa nào / nothing locked")
             return
         if not (options["username"] or options["ip"]):
-            raise CommandError("Cần --user hoặc --ip / give --user or --ip")
+            raise bad_input("Cần --user hoặc --ip / give --user or --ip")
         cleared = signin.unlock(current_actor(), username=options["username"], ip=options["ip"])
         self.emit({"ok": True, "cleared": cleared, "username": options["username"], "ip": options["ip"]},
                   f"Đã mở khóa / unlocked ({cleared} bản ghi / records)")

@@ -18,7 +18,7 @@ from django.core.management.base import CommandError
 
 from hopnhat.consolidation.inventory import decisions, plan, scoring, spreadsheet, status
 from hopnhat.consolidation.inventory.models import OldSystem, SystemType, new_unit_by_code, system_by_code
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 
 
 def _date(text: str | None) -> datetime.date | None:
@@ -29,14 +29,14 @@ def _date(text: str | None) -> datetime.date | None:
             return datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             continue
-    raise CommandError(f"Ngày “{text}” không đúng dạng dd/mm/yyyy / not a date")
+    raise bad_input(f"Ngày “{text}” không đúng dạng dd/mm/yyyy / not a date")
 
 
 def _lookup(function, code):
     try:
         return function(code)
     except LookupError as exc:
-        raise CommandError(str(exc)) from None
+        raise bad_input(str(exc)) from None
 
 
 class Command(HopnhatCommand):
@@ -86,7 +86,7 @@ class Command(HopnhatCommand):
         try:
             report = spreadsheet.import_register(options["file"], actor=options["by"], dry_run=options["dry_run"])
         except (spreadsheet.ImportFileError, FileNotFoundError) as exc:
-            raise CommandError(str(exc)) from None
+            raise bad_input(str(exc)) from None
         self.emit(report.as_dict(), report.summary())
         if not report.ok:
             sys.exit(1)
@@ -125,17 +125,17 @@ class Command(HopnhatCommand):
     def do_weights(self, options):
         if options["changes"]:
             if not options["by"]:
-                raise CommandError("Cần --by (người sửa trọng số) / --by is required to change weights")
+                raise bad_input("Cần --by (người sửa trọng số) / --by is required to change weights")
             changes = {}
             for item in options["changes"]:
                 name, sep, value = item.partition("=")
                 if not sep:
-                    raise CommandError(f"“{item}”: dùng dạng tiêu_chí=số / use CRITERION=WEIGHT")
+                    raise bad_input(f"“{item}”: dùng dạng tiêu_chí=số / use CRITERION=WEIGHT")
                 changes[name.strip()] = value.strip()
             try:
                 weights = scoring.set_weights(changes, options["by"])
             except scoring.WeightError as exc:
-                raise CommandError(str(exc)) from None
+                raise bad_input(str(exc)) from None
         else:
             weights = scoring.current_weights()
         self.emit({"ok": True, "weights": weights}, "\n".join(f"{k}: {v}" for k, v in weights.items()))

@@ -1,10 +1,9 @@
 """`hopnhat search QUERY [--type procedure] [--unit ID] [--year 2025] [--page 2] [--json]`: the portal search from
 the console; `hopnhat search --reindex` indexes every live public page again and recounts the vocabulary."""
 
-from django.core.management.base import CommandError
 from wagtail.models import Page
 
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 from hopnhat.portal.search.engine import SearchError, search
 from hopnhat.portal.search.indexing import index_page, rebuild_vocabulary
 
@@ -26,13 +25,13 @@ class Command(HopnhatCommand):
             return self._reindex()
         query = " ".join(options["query"]).strip()
         if not query:
-            raise CommandError("Cần câu tìm, ví dụ: hopnhat search \"cấp đổi CCCD\" / a query is required")
+            raise bad_input("Cần câu tìm, ví dụ: hopnhat search \"cấp đổi CCCD\" / a query is required")
         try:
             results = search(query, facets={"type": options["type"], "unit": options["unit"],
                                             "year": options["year"]},
                              page=options["page"], per_page=options["per_page"])
         except SearchError as exc:
-            raise CommandError(str(exc)) from None
+            raise bad_input(str(exc)) from None
         self.emit(results.as_dict(), self._human(results))
 
     def _human(self, results) -> str:
