@@ -66,7 +66,8 @@ class Procedure(models.Model):
     forms = models.JSONField(default=list, blank=True, help_text='mẫu đơn, tờ khai: [{"name": …, "url": …}]')
     # The fields of the procedure's own e-form (tờ khai điện tử) from the catalogue (dossiers.eform):
     # [{"key", "label", "label_en", "type": text|textarea|date|number|choice, "required", "choices"}]
-    form_fields = models.JSONField(default=list, db_default=[], blank=True,
+    # (nullable: a column added without rebuilding the table on SQLite, so the previous release keeps running)
+    form_fields = models.JSONField(null=True, blank=True,
                                    help_text="trường thông tin của tờ khai trực tuyến / the e-form's fields")
 
     class Meta:
@@ -336,7 +337,7 @@ class OnlineSubmission(models.Model):
     notify_phone = models.CharField(max_length=20, blank=True, default="")
     # What the citizen typed in the procedure's e-form, with the labels as they were then (dossiers.eform):
     # [{"key", "label", "label_en", "value"}]; shown to staff on the dossier.
-    form_data = models.JSONField(default=list, db_default=[], blank=True)
+    form_data = models.JSONField(null=True, blank=True)
 
 
 class UploadSession(models.Model):
