@@ -32,6 +32,31 @@ def _uploads(request, papers: list[str], key: str) -> list[online.Upload]:
     return out
 
 
+def _kept(request, papers: list[str], key: str) -> list[dict]:
+    """The papers that arrived with a refused submission (the address needs a choice, a field is missing) and passed
+    the checks, kept as finished uploads under the form's key so the citizen does not send them again — with or
+    without JavaScript."""
+    kept = []
+    for i, paper in enumerate(papers):
+        for f in request.FILES.getlist(f"paper-{i}"):
+            f.seek(0)
+            upload = online.Upload(paper, f.name, f.read())
+            try:
+                online.check_file(upload)
+                session = uploads.keep(request.user, key=key, upload=upload)
+            except (online.Refused, uploads.UploadError, RuntimeError):
+                continue
+            kept.append({"index": i, "id": session.pk, "name": session.name})
+        for upload_id in request.POST.getlist(f"upload-{i}"):
+            try:
+                session = uploads.get(request.user, upload_id)
+            except uploads.UploadError:
+                continue
+            if session.key == key and session.complete:
+                kept.append({"index": i, "id": session.pk, "name": session.name})
+    return kept
+
+
 def _procedure(code) -> Procedure:
     procedure = (Procedure.objects.filter(active=True, code=code).first()
                  or Procedure.objects.filter(active=True, national_code=code).order_by("pk").first())
@@ -50,7 +75,7 @@ def submit_view(request, code):
     key = (request.POST.get("key") or "")[:64] or uuid.uuid4().hex
     form = eform.build_form(procedure, request.POST if request.method == "POST" else None)
     context = {"p": procedure, "papers": papers, "key": key, "values": request.POST, "choices": [], "error": "",
-               "eform": form}
+               "eform": form, "paper_rows": [{"index": i, "name": paper, "kept": []} for i, paper in enumerate(papers)]}
     if request.method == "POST":
         try:
             # Sent again after it went through (a double click, a retry after a cut): the dossier it made, before
@@ -71,6 +96,9 @@ def submit_view(request, code):
             return redirect("dossiers:my-dossier-done", pk=dossier.pk)
         except online.Refused as exc:
             context["error"] = str(exc)
+            kept = _kept(request, papers, key)
+            context["paper_rows"] = [{**row, "kept": [k for k in kept if k["index"] == row["index"]]}
+                                     for row in context["paper_rows"]]
             place = request.POST.get("place", "")
             destinations = online.resolve_place(place) if place else []
             context["choices"] = destinations if len(destinations) > 1 else []

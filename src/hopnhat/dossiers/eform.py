@@ -109,10 +109,12 @@ def label_of(field: dict) -> str:
 
 
 class _VnDateInput(forms.DateInput):
-    input_type = "date"
+    """A text box for dd/mm/yyyy, as Vietnamese people write dates (a browser's date picker follows the phone's
+    locale, often mm/dd/yyyy, and is awkward with the keyboard alone)."""
 
-    def format_value(self, value):
-        return value.isoformat() if isinstance(value, datetime.date) else value
+    def __init__(self):
+        super().__init__(format="%d/%m/%Y", attrs={"inputmode": "numeric", "placeholder": "dd/mm/yyyy",
+                                                   "autocomplete": "off"})
 
 
 def build_form(procedure, data=None) -> forms.Form:
@@ -126,7 +128,7 @@ def build_form(procedure, data=None) -> forms.Form:
         kind = spec.get("type", "text")
         if kind == "date":
             field = forms.DateField(label=label, required=required, widget=_VnDateInput(),
-                                    input_formats=["%Y-%m-%d", "%d/%m/%Y"], error_messages={
+                                    input_formats=["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"], error_messages={
                                         **missing, "invalid": (f"“{label}”: a date such as 12/06/2025" if english
                                                                else f"“{label}”: ngày dạng 12/06/2025")})
         elif kind == "number":

@@ -135,6 +135,19 @@ def append(user, upload_id, offset: int, stream, content_length: int | None = No
     return offset + written
 
 
+def keep(user, *, key: str, upload: online.Upload) -> UploadSession:
+    """A paper that came whole in a multipart body, kept as a finished upload (a refused form shows it as received)."""
+    session = create(user, key=key, paper=upload.paper, name=upload.name, length=len(upload.data))
+    path = part_path(session.id)
+    with open(path, "wb") as handle:
+        handle.write(upload.data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    UploadSession.objects.filter(pk=session.pk).update(offset=session.length)
+    session.offset = session.length
+    return session
+
+
 def terminate(user, upload_id) -> None:
     session = get(user, upload_id)
     with contextlib.suppress(FileNotFoundError):

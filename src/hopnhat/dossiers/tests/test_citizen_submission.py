@@ -274,3 +274,22 @@ def test_only_a_unit_admin_over_the_agency_may_decide(ready, client):
     conflict.refresh_from_db()
     assert not conflict.decided and not AuditEntry.objects.filter(action="dossiers.catalogue_decide").exists()
     assert reverse("dossiers:staff-catalogue-conflicts") == "/ho-so/can-bo/danh-muc/khac-biet/"
+
+
+def test_a_split_commune_asks_and_the_papers_sent_are_kept_without_javascript(ready, client):
+    import re
+
+    hanoi, user = ready
+    client.force_login(user)
+    asked = _post(client, "k-split", place="Phường Đội Cấn, Quận Ba Đình")
+    body = asked.content.decode()
+    assert asked.status_code == 400 and not Dossier.objects.exists()
+    assert 'name="ward"' in body and "Phường Ngọc Hà" in body and "Phường Ba Đình" in body
+    assert "Đã nhận" in body and "to-khai.pdf" in body          # no need to choose the paper again
+    kept = re.search(r'name="upload-0" value="([0-9a-f-]+)"', body).group(1)
+    done = _post(client, "k-split", files=False, place="Phường Đội Cấn, Quận Ba Đình",
+                 ward=hanoi.units.ngoc_ha.code, **{"upload-0": kept})
+    assert done.status_code == 302
+    dossier = Dossier.objects.get()
+    assert dossier.agency == hanoi.ngoc_ha and dossier.files.get().file.read() == PDF
+    assert not UploadSession.objects.exists()
