@@ -10,6 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from hopnhat.core.lang import is_english
+
 from . import citizen, eform, online, slip, uploads
 from .models import Procedure
 
@@ -30,6 +32,13 @@ def _uploads(request, papers: list[str], key: str) -> list[online.Upload]:
     except uploads.UploadError as exc:
         raise online.Refused(str(exc)) from exc
     return out
+
+
+def one_language(message: str) -> str:
+    """The citizen's messages are written "Vietnamese / English" (online.Refused): the half of the page's language,
+    even when the English half names Vietnamese places (which core.lang.pick would take for Vietnamese)."""
+    vi, sep, en = message.partition(" / ")
+    return (en if is_english() else vi) if sep else message
 
 
 def _kept(request, papers: list[str], key: str) -> list[dict]:
@@ -95,7 +104,7 @@ def submit_view(request, code):
             uploads.discard(key)   # committed: the papers are the dossier's files now
             return redirect("dossiers:my-dossier-done", pk=dossier.pk)
         except online.Refused as exc:
-            context["error"] = str(exc)
+            context["error"] = one_language(str(exc))
             kept = _kept(request, papers, key)
             context["paper_rows"] = [{**row, "kept": [k for k in kept if k["index"] == row["index"]]}
                                      for row in context["paper_rows"]]
@@ -140,7 +149,7 @@ def supply_view(request, pk):
         citizen.supply(request.user, dossier, files)
     except online.Refused as exc:
         return render(request, "dossiers/my_dossiers.html",
-                      {"dossiers": citizen.my_dossiers(request.user), "error": str(exc)}, status=400)
+                      {"dossiers": citizen.my_dossiers(request.user), "error": one_language(str(exc))}, status=400)
     return redirect("dossiers:my-dossiers")
 
 

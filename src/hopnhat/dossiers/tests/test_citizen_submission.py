@@ -293,3 +293,14 @@ def test_a_split_commune_asks_and_the_papers_sent_are_kept_without_javascript(re
     dossier = Dossier.objects.get()
     assert dossier.agency == hanoi.ngoc_ha and dossier.files.get().file.read() == PDF
     assert not UploadSession.objects.exists()
+
+
+def test_the_refusal_speaks_one_language(ready, client):
+    _, user = ready
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    body = _post(client, "k-en", place="Phường Đội Cấn, Quận Ba Đình").content.decode()
+    assert "now lies in several wards" in body and "nay thuộc nhiều phường" not in body
+    client.cookies["django_language"] = "vi"
+    body = _post(client, "k-vi", place="Phường Đội Cấn, Quận Ba Đình").content.decode()
+    assert "nay thuộc nhiều phường" in body and "now lies in several wards" not in body
