@@ -98,7 +98,7 @@ def test_the_whole_path_with_the_keyboard_alone(phone_page, assert_accessible, t
     tab_to(page, "#id_password")
     kb.type("mat-khau-cong-dan-1")
     kb.press("Enter")
-    page.wait_for_url(re.compile(r"/ho-so/thu-tuc/1\.001193/nop/$"))
+    page.wait_for_url(re.compile(r"^https?://[^/]+/ho-so/thu-tuc/1\.001193/nop/$"))
     page.wait_for_selector("form.submit-form")
     assert_accessible(page)
 
@@ -212,3 +212,52 @@ def test_the_whole_path_with_the_keyboard_alone(phone_page, assert_accessible, t
         assert_accessible(page)
         fits_phone(page)
         shot(page, name)
+
+
+def test_the_unit_admin_decides_a_catalogue_difference_with_the_keyboard(phone_page, assert_accessible, tmp_path):
+    from hopnhat.core.models import AuditEntry
+    from hopnhat.dossiers.models import CatalogueConflict
+    from hopnhat.org.models import Role, RoleAssignment
+
+    hanoi = build_hanoi()
+    close_old_agencies(hanoi)
+    for m in catalogue_samples.mappings(tmp_path):
+        run_mapping(Mapping.from_dict(m), actor="system:test-catalogue")
+    admin = get_user_model().objects.create(username="quantri.badinh.test", first_name="Hà")
+    admin.set_password("mat-khau-quan-tri-1")
+    admin.save()
+    RoleAssignment.objects.create(user=admin, role=Role.UNIT_ADMIN, agency=hanoi.ba_dinh)
+    page, kb = phone_page, phone_page.keyboard
+    page.goto("/ho-so/can-bo/danh-muc/khac-biet/")
+    page.wait_for_url("**/dang-nhap/**")
+    tab_to(page, "#id_username")
+    kb.type(admin.username)
+    tab_to(page, "#id_password")
+    kb.type("mat-khau-quan-tri-1")
+    kb.press("Enter")
+    page.wait_for_url(re.compile(r"^https?://[^/]+/ho-so/can-bo/danh-muc/khac-biet/$"))
+    page.wait_for_selector("section.conflict")
+    assert "3 ngày làm việc" in page.content() and "5 ngày làm việc" in page.content()
+    assert_accessible(page)
+    fits_phone(page)
+    shot(page, "7-catalogue-differences-vi")
+    tab_to(page, f"input[name=choice][value={catalogue_samples.WARD}]")
+    kb.press("Space")
+    tab_to(page, "textarea[name=note]")
+    kb.type("Luật Hộ tịch: 5 ngày làm việc khi cần xác minh")
+    tab_to(page, "section.conflict button[type=submit]")
+    kb.press("Enter")
+    page.wait_for_url("**xong=**")
+    conflict = CatalogueConflict.objects.get()
+    assert conflict.decided and conflict.decided_by == admin.username and conflict.decided_value == 5
+    assert AuditEntry.objects.filter(action="dossiers.catalogue_decide", actor=admin.username).exists()
+    assert "Đã quyết định" in page.content()
+    assert_accessible(page)
+    tab_to(page, ".lang-switch button", back=True)
+    kb.press("Enter")
+    page.wait_for_load_state()
+    body = page.locator("main").inner_text()
+    assert "time limit" in body and "Decided:" in body and "Thời hạn giải quyết" not in body
+    assert_accessible(page)
+    fits_phone(page)
+    shot(page, "7-catalogue-differences-en")
