@@ -176,3 +176,19 @@ def discard(key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             part_path(session.id).unlink()
         session.delete()
+
+
+def sweep(older_than_s: float = 24 * 3600) -> int:
+    """Remove uploads begun more than `older_than_s` ago that no submission took (the citizen gave up)."""
+    import datetime
+
+    from django.utils import timezone
+
+    removed = 0
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_s)
+    for session in UploadSession.objects.filter(created_at__lt=cutoff):
+        with contextlib.suppress(FileNotFoundError):
+            part_path(session.id).unlink()
+        session.delete()
+        removed += 1
+    return removed

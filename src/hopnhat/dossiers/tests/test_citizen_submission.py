@@ -304,3 +304,21 @@ def test_the_refusal_speaks_one_language(ready, client):
     client.cookies["django_language"] = "vi"
     body = _post(client, "k-vi", place="Phường Đội Cấn, Quận Ba Đình").content.decode()
     assert "nay thuộc nhiều phường" in body and "now lies in several wards" not in body
+
+
+def test_the_sweep_removes_abandoned_uploads_and_unreferenced_files(ready, client):
+    import json
+
+    from django.core.management import call_command
+
+    _, user = ready
+    kept = uploads.keep(user, key="k-gone", upload=online.Upload("Tờ khai", "bo-do.pdf", PDF))
+    online.write_blobs([online.Upload("Tờ khai", "mo-coi.pdf", PDF + b"orphan")])
+    out = io.StringIO()
+    call_command("dossiers", "sweep-uploads", "--older-than-hours", "1", "--json", stdout=out)
+    assert json.loads(out.getvalue())["uploads_removed"] == 0       # still young
+    out = io.StringIO()
+    call_command("dossiers", "sweep-uploads", "--older-than-hours", "0", "--json", stdout=out)
+    answer = json.loads(out.getvalue())
+    assert answer["uploads_removed"] == 1 and len(answer["files_removed"]) == 1
+    assert not UploadSession.objects.exists() and not uploads.part_path(kept.id).exists()
