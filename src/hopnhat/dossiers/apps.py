@@ -30,3 +30,17 @@ class DossiersConfig(AppConfig):
         register(NavItem("dossiers:staff-dashboard", "Thống kê hồ sơ", "Dossier statistics", staff_only=True,
                          order=31, description_vi="Đúng hạn, quá hạn theo từng cơ quan",
                          description_en="On time and overdue, agency by agency"))
+        from hopnhat.org.access import is_unit_admin
+
+        # A signed-in citizen's dossiers (online, at the counter, imported), one click from every page.
+        register(NavItem("dossiers:my-dossiers", "Hồ sơ của tôi", "My dossiers", order=31,
+                         permission=lambda user: bool(getattr(user, "is_authenticated", False)),
+                         description_vi="Hồ sơ đã nộp trực tuyến, tại quầy hoặc ở hệ thống cũ; bổ sung, kết quả",
+                         description_en="Dossiers submitted online, at the counter or in the old systems"))
+
+        register(NavItem("dossiers:staff-catalogue-conflicts", "Khác biệt danh mục thủ tục",
+                         "Catalogue differences", staff_only=True, order=32, permission=is_unit_admin,
+                         description_vi="Nơi các đơn vị cũ công bố khác nhau: thời hạn, phí, giấy tờ, "
+                                        "cơ quan tiếp nhận",
+                         description_en="Where the old units published a procedure differently: time limit, fees, "
+                                        "papers, receiving agency"))

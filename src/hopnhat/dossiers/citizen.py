@@ -13,7 +13,7 @@ from django.db import transaction
 from hopnhat.core import audit
 
 from . import actions, lookup, online
-from .models import Action, Dossier, DossierEvent, Status
+from .models import Action, Dossier, DossierEvent, Status, SubmittedFile
 
 ACTOR = "system:dossiers-citizen"
 RESULT_PAPER = "Kết quả giải quyết / Result"
@@ -65,29 +65,21 @@ def supply(user, dossier: Dossier, files: list[online.Upload], note: str = "") -
         raise online.Refused("Chưa chọn tệp bổ sung / no file chosen")
     for upload in files:
         online.check_file(upload)
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            online.store_files(dossier, files, stored)
-            return actions.transition(ACTOR, dossier, Action.PROCESS,
-                                      note=note or "Công dân bổ sung trực tuyến / supplement uploaded online",
-                                      attachments=[{"name": u.paper, "copies": 1, "file": u.name} for u in files])
-    except BaseException:
-        from django.core.files.storage import default_storage
-
-        for name in stored:
-            default_storage.delete(name)
-        raise
+    blobs = online.write_blobs(list(files))   # bytes first, by checksum: a killed request leaves no half step
+    with transaction.atomic():
+        for upload, name, digest in blobs:
+            SubmittedFile.objects.create(dossier=dossier, paper=upload.paper, name=upload.name, file=name,
+                                         size=len(upload.data), sha256=digest)
+        return actions.transition(ACTOR, dossier, Action.PROCESS,
+                                  note=note or "Công dân bổ sung trực tuyến / supplement uploaded online",
+                                  attachments=[{"name": u.paper, "copies": 1, "file": u.name} for u in files])
 
 
 def attach_result(actor, dossier: Dossier, name: str, pdf: bytes):
     """The agency's result (a PDF, signed where the agency signs electronically) kept with the dossier for the
     citizen to download; the desk's return_result step stays in actions.py."""
-    from .models import SubmittedFile
-
-    stored: list[str] = []
     with transaction.atomic():
-        online.store_files(dossier, [online.Upload(RESULT_PAPER, name, pdf)], stored)
+        online.store_files(dossier, [online.Upload(RESULT_PAPER, name, pdf)])
         made = SubmittedFile.objects.filter(dossier=dossier, paper=RESULT_PAPER).order_by("-pk").first()
         audit.record(actor, "dossiers.result_attached", dossier, code=dossier.code, file=name, sha256=made.sha256)
         return made

@@ -64,6 +64,11 @@ class Procedure(models.Model):
     steps = models.JSONField(default=list, blank=True, help_text="trình tự thực hiện: [text, …]")
     life_events = models.JSONField(default=list, blank=True, help_text="sự kiện cuộc sống: [text, …]")
     forms = models.JSONField(default=list, blank=True, help_text='mẫu đơn, tờ khai: [{"name": …, "url": …}]')
+    # The fields of the procedure's own e-form (tờ khai điện tử) from the catalogue (dossiers.eform):
+    # [{"key", "label", "label_en", "type": text|textarea|date|number|choice, "required", "choices"}]
+    # (nullable: a column added without rebuilding the table on SQLite, so the previous release keeps running)
+    form_fields = models.JSONField(null=True, blank=True,
+                                   help_text="trường thông tin của tờ khai trực tuyến / the e-form's fields")
 
     class Meta:
         ordering = ["code"]
@@ -302,7 +307,7 @@ class CatalogueConflict(models.Model):
               "papers": ("Thành phần hồ sơ", "papers"), "agency": ("Cơ quan tiếp nhận", "receiving agency")}
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="conflicts")
-    field = models.CharField(max_length=30, choices=[(k, f"{vi} ({en})") for k, (vi, en) in FIELDS.items()])
+    field = models.CharField(max_length=30, choices=[(k, vi_en(vi, en)) for k, (vi, en) in FIELDS.items()])
     values = models.JSONField(default=list, help_text='[{"system": …, "value": …}] every old value')
     decided_value = models.JSONField(null=True, blank=True)
     decided_by = models.CharField(max_length=200, blank=True, default="")
@@ -330,6 +335,28 @@ class OnlineSubmission(models.Model):
     # Where the citizen asked to be told of each status change (dossiers.notices): what they typed in the form.
     notify_email = models.EmailField(blank=True, default="")
     notify_phone = models.CharField(max_length=20, blank=True, default="")
+    # What the citizen typed in the procedure's e-form, with the labels as they were then (dossiers.eform):
+    # [{"key", "label", "label_en", "value"}]; shown to staff on the dossier.
+    form_data = models.JSONField(null=True, blank=True)
+
+
+class UploadSession(models.Model):
+    """One paper being uploaded resumably (the tus 1.0 protocol, dossiers.uploads): the bytes go to a part file
+    under the var directory, `offset` says how many are safely there, and the submission that uses it (by the
+    form's idempotency key) reads the finished file. Nothing here is a dossier until `online.submit`."""
+
+    id = models.UUIDField(primary_key=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64, db_index=True, help_text="the submission form's idempotency key")
+    paper = models.CharField(max_length=300)
+    name = models.CharField(max_length=255)
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def complete(self) -> bool:
+        return self.offset == self.length
 
 
 class SubmittedFile(models.Model):

@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
+from hopnhat.core.pii import keyed_hash
 from hopnhat.org import lineage
 from hopnhat.org.models import Agency, AgencyStatus, Level
 
@@ -86,14 +87,57 @@ def scan(data: bytes, *, path: str | None = None) -> None:
         raise RuntimeError(f"máy quét virus trả lời lạ / unexpected scanner answer: {answer}")
 
 
-def store_files(dossier: Dossier, files: list[Upload], stored: list[str]) -> None:
+def blob_name(upload: Upload) -> str:
+    """Where a file's bytes live: named by their SHA-256, so writing them again (a retry, a resumed submission)
+    lands on the same name, and a file written by a request killed before its transaction committed is only an
+    unreferenced blob that `sweep_blobs` removes — never half of a dossier."""
+    digest = hashlib.sha256(upload.data).hexdigest()
+    return f"ho-so/{digest[:2]}/{digest}{Path(upload.name).suffix.lower()}"
+
+
+def write_blobs(files: list[Upload]) -> list[tuple[Upload, str, str]]:
+    """Write each file's bytes (outside any transaction) and return (upload, stored name, sha256)."""
+    out = []
     for upload in files:
-        digest = hashlib.sha256(upload.data).hexdigest()
-        name = default_storage.save(f"ho-so/{dossier.pk}/{digest[:16]}{Path(upload.name).suffix.lower()}",
-                                    ContentFile(upload.data))
-        stored.append(name)
+        name = blob_name(upload)
+        if not default_storage.exists(name):
+            saved = default_storage.save(name, ContentFile(upload.data))
+            if saved != name:   # a concurrent writer of the same bytes won: keep one copy
+                default_storage.delete(saved)
+        out.append((upload, name, name.rsplit("/", 1)[1].split(".")[0]))
+    return out
+
+
+def store_files(dossier: Dossier, files: list[Upload], stored: list[str] | None = None) -> None:
+    """The dossier's file rows, in the caller's transaction, over blobs written first (write_blobs)."""
+    for upload, name, digest in write_blobs(files):
+        if stored is not None:
+            stored.append(name)
         SubmittedFile.objects.create(dossier=dossier, paper=upload.paper, name=upload.name, file=name,
                                      size=len(upload.data), sha256=digest)
+
+
+def sweep_blobs(older_than_s: float = 24 * 3600) -> list[str]:
+    """Remove stored blobs no SubmittedFile names (left by a request killed mid-registration) once they are older
+    than `older_than_s` (a submission still running has written its blobs moments ago)."""
+    import time
+
+    removed = []
+    referenced = set(SubmittedFile.objects.values_list("file", flat=True))
+    try:
+        prefixes, _ = default_storage.listdir("ho-so")
+    except FileNotFoundError:
+        return removed
+    for prefix in prefixes:
+        if len(prefix) != 2:
+            continue
+        for name in default_storage.listdir(f"ho-so/{prefix}")[1]:
+            path = f"ho-so/{prefix}/{name}"
+            age = time.time() - default_storage.get_modified_time(path).timestamp()
+            if path not in referenced and age > older_than_s:
+                default_storage.delete(path)
+                removed.append(path)
+    return removed
 
 
 def check_file(upload: Upload) -> None:
@@ -131,15 +175,20 @@ def id_hash_of(user) -> str:
 
 def submit(*, key: str, applicant_name: str, procedure: Procedure, place: str, citizen_id_number: str = "",
            citizen_id_hash: str = "", ward_code: str = "", phone: str = "", address: str = "",
-           files: list[Upload] = (), email: str = "") -> Dossier:
-    """Register one online dossier. The same `key` (one per submission form) returns the dossier it made. The
-    applicant is named by the keyed hash of their ID number (`id_hash_of(user)`), or, from a test or the counter,
-    by the number itself (hashed by actions.receive)."""
+           files: list[Upload] = (), email: str = "", form_data: list[dict] = (),
+           before_commit=None) -> Dossier:
+    """Register one online dossier. The same `key` (one per submission form) returns the dossier it made, to the
+    same applicant only. The applicant is named by the keyed hash of their ID number (`id_hash_of(user)`), or,
+    from a test or the counter, by the number itself (hashed by actions.receive). The files' bytes are written
+    first under their checksum (write_blobs), then the dossier, its files' rows, the submission key and the
+    receipt notice in one transaction: a request killed anywhere leaves either all of it or none of it.
+    `form_data` is what the citizen typed in the procedure's e-form (eform.answers)."""
     if not key or len(key) > 64:
         raise Refused("thiếu mã lần nộp / missing submission key")
-    done = OnlineSubmission.objects.filter(key=key).select_related("dossier").first()
+    applicant = citizen_id_hash or (keyed_hash(citizen_id_number) if citizen_id_number else "")
+    done = done_for(key, applicant)
     if done is not None:
-        return done.dossier
+        return done
     destinations = resolve_place(place)
     if not destinations:
         raise Refused(f"Không tìm thấy xã, phường “{place}” / no commune or ward called “{place}”")
@@ -154,7 +203,7 @@ def submit(*, key: str, applicant_name: str, procedure: Procedure, place: str, c
     agency = destinations[0].agency
     for upload in files:
         check_file(upload)
-    stored: list[str] = []
+    blobs = write_blobs(list(files))
     try:
         with transaction.atomic():
             dossier = actions.receive(
@@ -166,18 +215,28 @@ def submit(*, key: str, applicant_name: str, procedure: Procedure, place: str, c
                 Dossier.objects.filter(pk=dossier.pk).update(applicant_id_hash=citizen_id_hash)
                 dossier.applicant_id_hash = citizen_id_hash
             dossier.online_submission = OnlineSubmission.objects.create(
-                key=key, dossier=dossier, notify_email=email.strip()[:254], notify_phone=phone.strip()[:20])
+                key=key, dossier=dossier, notify_email=email.strip()[:254], notify_phone=phone.strip()[:20],
+                form_data=list(form_data))
             notices.enqueue(dossier, dossier.events.get())   # the receipt notice: the contact exists only now
-            store_files(dossier, files, stored)
+            for upload, name, digest in blobs:
+                SubmittedFile.objects.create(dossier=dossier, paper=upload.paper, name=upload.name, file=name,
+                                             size=len(upload.data), sha256=digest)
+            if before_commit is not None:    # tests: a request killed here must leave nothing behind
+                before_commit(dossier)
     except IntegrityError:
-        for name in stored:
-            default_storage.delete(name)
-        done = OnlineSubmission.objects.filter(key=key).select_related("dossier").first()
+        done = done_for(key, applicant)
         if done is None:
             raise
-        return done.dossier        # a concurrent retry of the same submission won the race
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
+        return done        # a concurrent retry of the same submission won the race
     return dossier
+
+
+def done_for(key: str, applicant: str) -> Dossier | None:
+    """The dossier a submission key already made (None if none); refused when it is another applicant's."""
+    done = OnlineSubmission.objects.filter(key=key).select_related("dossier").first()
+    if done is None:
+        return None
+    if applicant and done.dossier.applicant_id_hash != applicant:
+        raise Refused("Mã lần nộp này đã dùng cho hồ sơ khác; hãy mở lại trang nộp / this submission key belongs to "
+                      "another dossier; open the form again")
+    return done.dossier

@@ -6,7 +6,8 @@ national TTHC database's (source kind `tthc_json`). The mapping's `fields:` name
 these target fields:
 
     code (required: 1.001193 or 1.001193.000.00.00.H26), name, field_code, field_name, levels, processing_days,
-    fees, papers, agency (receiving agency's mã định danh), legal_basis, steps, life_events, forms
+    fees, papers, agency (receiving agency's mã định danh), legal_basis, steps, life_events, forms,
+    form_fields (the e-form's fields, dossiers.eform)
 
 Merge rules:
 * the same national procedure code (the first two parts) is ONE procedure; each old unit's version stays a
@@ -43,7 +44,7 @@ from hopnhat.consolidation.api import (
 from hopnhat.core import audit
 from hopnhat.core.text import nfc
 
-from . import public_catalogue
+from . import eform, public_catalogue
 from .catalogue import PROCEDURE_CODE
 from .models import CatalogueConflict, Procedure, ProcedureListing
 
@@ -185,13 +186,21 @@ def parse_listing(mapped: dict[str, Any]) -> dict[str, Any]:
         "fees": parse_fees(mapped.get("fees")), "papers": parse_papers(mapped.get("papers")),
         "legal_basis": "\n".join(_texts(mapped.get("legal_basis"), sep="\n")),
         "steps": _texts(mapped.get("steps"), sep="\n"), "life_events": _texts(mapped.get("life_events")),
-        "forms": _forms(mapped.get("forms")),
+        "forms": _forms(mapped.get("forms")), "form_fields": _form_fields(mapped.get("form_fields")),
     }
+
+
+def _form_fields(value: Any) -> list[dict]:
+    try:
+        return eform.parse_fields(value)
+    except eform.EformError as exc:
+        raise MappingError("form_fields", str(exc)) from exc
 
 
 # ---- the importer ---------------------------------------------------------------------------------------------
 
-_DESCRIPTIVE = ("name", "field_code", "field_name", "levels", "legal_basis", "steps", "life_events", "forms")
+_DESCRIPTIVE = ("name", "field_code", "field_name", "levels", "legal_basis", "steps", "life_events", "forms",
+                "form_fields")
 
 
 @register_importer
@@ -208,6 +217,9 @@ class ProcedureImporter(DomainImporter):
     reconcile_exclude = dict.fromkeys((
         "code", "field_code", "field_name", "levels", "processing_days", "fees", "papers", "agency", "legal_basis",
         "life_events", "steps"), _LISTED)
+    reconcile_exclude["form_fields"] = ("đọc thành danh sách trường của tờ khai (dossiers.eform), đơn vị cũ đầu "
+                                        "tiên có thì giữ / parsed into the e-form's field list; the first old "
+                                        "unit that has one keeps it")
 
     def import_record(self, record, mapped, ctx):
         data = parse_listing(mapped)
@@ -342,3 +354,55 @@ def decide(conflict: CatalogueConflict, *, actor: Any, system: str | None = None
 
 def open_conflicts():
     return CatalogueConflict.objects.filter(decided_at__isnull=True).select_related("procedure")
+
+
+# ---- the unit administrator's decisions over the web (staff page /ho-so/can-bo/danh-muc/khac-biet/) -----------
+
+def conflicts_for(user, *, decided: bool | None = None):
+    """The catalogue differences a user may decide: those of procedures whose receiving agency lies in a subtree
+    where the user is unit administrator (org.access; a platform administrator sees all, including procedures
+    without an agency yet)."""
+    from hopnhat.org.access import filter_visible
+    from hopnhat.org.models import Role
+
+    rows = CatalogueConflict.objects.select_related("procedure", "procedure__agency").order_by(
+        "decided_at", "procedure__national_code", "field")
+    if decided is not None:
+        rows = rows.filter(decided_at__isnull=not decided)
+    return filter_visible(rows, user, agency_field="procedure__agency", roles={Role.UNIT_ADMIN})
+
+
+def may_decide(user, conflict: CatalogueConflict) -> bool:
+    return conflicts_for(user).filter(pk=conflict.pk).exists()
+
+
+def decide_as(user, conflict: CatalogueConflict, *, system: str | None = None, value: Any = None,
+              note: str = "") -> CatalogueConflict:
+    """decide() for a signed-in person: only a unit administrator over the procedure's receiving agency (or a
+    platform administrator) may; anyone else gets PermissionError naming the procedure."""
+    if not may_decide(user, conflict):
+        raise PermissionError(f"Chỉ quản trị đơn vị của cơ quan tiếp nhận thủ tục {conflict.procedure.national_code} "
+                              f"được quyết định / only a unit administrator over the procedure's receiving agency "
+                              f"may decide")
+    return decide(conflict, actor=user, system=system, value=value, note=note)
+
+
+def describe_value(field: str, value: Any) -> str:
+    """One old value as a person reads it: "3 ngày làm việc", "Lệ phí: 50.000 ₫", papers one per line, an agency's
+    code with its name."""
+    from hopnhat.core import lang
+
+    if value is None:
+        return "—"
+    if field == "processing_days":
+        return f"{value} {'working days' if lang.is_english() else 'ngày làm việc'}"
+    if field == "fees":
+        return "; ".join(f"{f['name']}: {lang.money(f['amount'])}" for f in value) or "0"
+    if field == "papers":
+        return "; ".join(f"{p['name']} ({p.get('copies', 1)})" for p in value)
+    if field == "agency":
+        from hopnhat.org.models import Agency
+
+        agency = Agency.objects.filter(code=value).first()
+        return f"{agency.name} ({value})" if agency else str(value)
+    return str(value)

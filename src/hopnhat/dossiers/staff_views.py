@@ -16,13 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hopnhat.consolidation.api import MappingError
 from hopnhat.core import lang as vn_lang
 from hopnhat.core.lang import OneLanguageForm, localise_form
 from hopnhat.core.pii import normalise_id_number
-from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
+from hopnhat.org.access import filter_visible, is_staff_member, is_unit_admin, visible_agencies
+from hopnhat.org.access import staff_required as org_staff_required
 from hopnhat.org.models import AgencyStatus, Role
 
-from . import actions, dashboard, lookup, outbox, people, slip
+from . import actions, dashboard, eform, lookup, outbox, people, slip
 from .models import Action, Channel, OutboxMessage, OutboxState, Procedure, Status
 from .worklist import REQUIRED_TEXT, SCOPES, STAFF_ACTIONS, action_label, allowed_actions, visible_dossiers, worklist
 
@@ -113,6 +115,9 @@ def _dossier_page(request, dossier, error: str = "", status: int = 200):
         "assignee": actions.display_name(dossier.assignee) if dossier.assignee_id else "",
         "done": action_label(done, dossier) if done in STAFF_ACTIONS else None,
         "new": request.GET.get("moi") == "1",
+        "eform": [{"label": eform.label_of(a), "value": a["value"]}
+                  for a in getattr(getattr(dossier, "online_submission", None), "form_data", None) or []],
+        "files": list(dossier.files.all()),
         "forms": [(f, *slip.FORM_LABELS[f]) for f in slip.forms_for(dossier)]}, status=status)
 
 
@@ -301,3 +306,52 @@ def outbox_view(request):
         "problems": problems.select_related("dossier").order_by("state", "pk")[:PER_PAGE],
         "may_requeue": may_requeue, "requeued": request.GET.get("gui_lai", ""),
         "max_attempts": outbox.attempts_allowed()})
+
+
+# ---- the merged catalogue's differences, decided by a unit administrator (issue 17) ----------------------------
+
+@org_staff_required(allowed=is_unit_admin)
+def catalogue_conflicts_view(request):
+    """Where the old units published the same procedure differently (time limit, fees, papers, receiving agency):
+    every old value side by side, and the unit administrator's decision, audited (procedure_catalogue.decide_as)."""
+    from . import procedure_catalogue as pc
+
+    error, status = "", 200
+    if request.method == "POST":
+        conflict = get_object_or_404(pc.conflicts_for(request.user), pk=request.POST.get("conflict") or 0)
+        choice, other = request.POST.get("choice", ""), request.POST.get("value", "").strip()
+        note = request.POST.get("note", "").strip()[:1000]
+        try:
+            if choice == "__other__" or (not choice and other):
+                if not other:
+                    raise pc.CatalogueDecisionError("Nhập giá trị khác hoặc chọn một đơn vị cũ / type the other "
+                                                    "value or pick an old unit's")
+                pc.decide_as(request.user, conflict, value=other, note=note)
+            else:
+                pc.decide_as(request.user, conflict, system=choice or None, note=note)
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except (pc.CatalogueDecisionError, MappingError, ValueError) as exc:
+            error = (f"Thủ tục {conflict.procedure.national_code} — {conflict.get_field_display()}: {exc}")
+            status = 400
+        else:
+            return redirect(f"{reverse('dossiers:staff-catalogue-conflicts')}?xong={conflict.pk}#c-{conflict.pk}")
+    rows = []
+    for conflict in pc.conflicts_for(request.user):
+        rows.append({"c": conflict, "field_label": conflict.get_field_display(),
+                     "values": [{"system": v["system"], "text": pc.describe_value(conflict.field, v["value"])}
+                                for v in conflict.values],
+                     "decided_text": pc.describe_value(conflict.field, conflict.decided_value)
+                     if conflict.decided else ""})
+    done = request.GET.get("xong", "")
+    return render(request, "dossiers/staff/catalogue_conflicts.html", {
+        "rows": rows, "error": error, "done": int(done) if done.isdigit() else None,
+        "open": sum(not r["c"].decided for r in rows)}, status=status)
+
+
+@staff_required
+def staff_file_view(request, pk, file_pk):
+    """A paper the citizen uploaded (or the result), for the officials who may see the dossier."""
+    dossier = _dossier(request, pk)
+    stored = get_object_or_404(dossier.files, pk=file_pk)
+    return FileResponse(stored.file.open("rb"), as_attachment=True, filename=stored.name)

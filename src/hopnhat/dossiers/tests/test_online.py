@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 
 from hopnhat.core.pii import keyed_hash
 from hopnhat.dossiers import online
-from hopnhat.dossiers.models import Channel, Dossier, Status, SubmittedFile
+from hopnhat.dossiers.models import Channel, Dossier, OnlineSubmission, Status, SubmittedFile
 
 pytestmark = pytest.mark.django_db
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -69,7 +69,8 @@ def test_a_refused_file_registers_nothing(ready, name, data, message):
     assert not Dossier.objects.exists() and not SubmittedFile.objects.exists()
 
 
-def test_a_failure_inside_the_unit_of_work_leaves_no_dossier_and_no_file(ready, monkeypatch, tmp_path):
+def test_a_failure_inside_the_unit_of_work_leaves_no_dossier_and_only_a_blob_the_sweep_removes(
+        ready, monkeypatch, tmp_path):
     _, procedures = ready
 
     def broken(**kwargs):
@@ -78,7 +79,22 @@ def test_a_failure_inside_the_unit_of_work_leaves_no_dossier_and_no_file(ready, 
     monkeypatch.setattr(SubmittedFile.objects, "create", broken)
     with pytest.raises(RuntimeError):
         _submit(procedures)
-    assert not Dossier.objects.exists()
+    assert not Dossier.objects.exists() and not OnlineSubmission.objects.exists()
+    # the bytes were written first, under their checksum: no row names them, the sweep takes them
+    assert len(list((tmp_path / "media").rglob("*.pdf"))) == 1
+    assert online.sweep_blobs(older_than_s=3600) == []          # too young: a submission may still be running
+    assert len(online.sweep_blobs(older_than_s=0)) == 1
     assert not list((tmp_path / "media").rglob("*.pdf"))
     monkeypatch.undo()
-    assert _submit(procedures).pk    # the retry with the same key goes through
+    dossier = _submit(procedures)    # the retry with the same key goes through
+    assert default_storage.open(dossier.files.get().file.name).read() == PDF
+    assert online.sweep_blobs(older_than_s=0) == []              # a referenced blob stays
+
+
+def test_the_same_key_from_another_applicant_is_refused(ready):
+    _, procedures = ready
+    first = _submit(procedures)
+    with pytest.raises(online.Refused, match="lần nộp"):
+        online.submit(key="k-1", citizen_id_number="001090099999", applicant_name="Kẻ Khác",
+                      procedure=procedures.birth, place="Phường Trúc Bạch, Quận Ba Đình")
+    assert Dossier.objects.get() == first

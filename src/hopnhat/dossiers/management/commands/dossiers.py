@@ -1,6 +1,7 @@
 """hopnhat dossiers handover [--dry-run] | lookup CODE | procedures FILE |
 outbox send [--loop --interval S --rounds N] | outbox status | outbox requeue [--dossier CODE] |
-catalogue-conflicts [--all] | catalogue-decide ID (--from SYSTEM | --value V) --actor NAME [--note T]"""
+catalogue-conflicts [--all] | catalogue-decide ID (--from SYSTEM | --value V) --actor NAME [--note T] |
+sweep-uploads [--older-than-hours H]"""
 
 import signal
 import threading
@@ -51,6 +52,9 @@ class Command(HopnhatCommand):
         decide.add_argument("--value", default=None, help="hoặc giá trị khác (JSON) / or another value (JSON)")
         decide.add_argument("--actor", required=True, help="quản trị viên đơn vị / the unit administrator")
         decide.add_argument("--note", default="")
+        sweep = sub.add_parser("sweep-uploads", help="xoá tệp tải lên bỏ dở và tệp không hồ sơ nào dùng / remove "
+                                                     "abandoned uploads and stored files no dossier names")
+        sweep.add_argument("--older-than-hours", type=float, default=24.0)
 
     def handle(self, *args, **options):
         getattr(self, f"handle_{options['action'].replace('-', '_')}")(**options)
@@ -191,3 +195,13 @@ class Command(HopnhatCommand):
             raise CommandError(f"Khác biệt #{id} ({conflict.procedure.national_code}): {exc}") from None
         data = self._conflict_dict(conflict)
         self.emit({"ok": True, **data}, f"#{id} {data['procedure']} {data['field']} → {data['decided_value']}")
+
+    def handle_sweep_uploads(self, older_than_hours=24.0, **options):
+        from hopnhat.dossiers import online, uploads
+
+        seconds = older_than_hours * 3600
+        sessions = uploads.sweep(seconds)
+        blobs = online.sweep_blobs(seconds)
+        self.emit({"ok": True, "uploads_removed": sessions, "files_removed": blobs},
+                  f"Đã xoá {sessions} tệp tải lên bỏ dở, {len(blobs)} tệp không hồ sơ nào dùng / removed {sessions} "
+                  f"abandoned uploads, {len(blobs)} unreferenced files")
