@@ -45,6 +45,7 @@ MARIADB_DB = "hn_continuity_old"
 WRITER_USER = "hn_continuity_writer"
 STAFF = ("thuly.minhxuan", "hopnhat-demo-2025")   # the demo's processor (dossiers/demo.py TEAM)
 RUN_TAG = time.strftime("%H%M%S")      # in the old system's codes: a reused database gets new dossiers each run
+RELEASE_DIR = ROOT / "bench" / "continuity_release"   # the throw-away app whose release 2 adds a column
 
 
 def free_port() -> int:
@@ -112,6 +113,40 @@ def hopnhat(env: dict, *args: str, check: bool = True) -> dict | None:
     return {"exit": proc.returncode, "stderr": proc.stderr[-500:]}
 
 
+# ---------------------------------------------------------------------------------------------------- the release probe
+def probe_env(env: dict, release: int) -> dict:
+    """The environment of a gunicorn instance (or a migrate) on release 1 or 2 of the probe app."""
+    paths = [str(RELEASE_DIR), str(RELEASE_DIR / f"v{release}"), *filter(None, [env.get("PYTHONPATH")])]
+    return dict(env, DJANGO_SETTINGS_MODULE="release_settings", PYTHONPATH=os.pathsep.join(paths))
+
+
+def probe_migrate(env: dict, release: int) -> list[str]:
+    """`hopnhat migrate release_probe` as release `release` ships it, at low CPU priority and with a lock timeout:
+    a schema change that cannot get its lock in 5 s gives up (and is run again) instead of queueing every request
+    behind it."""
+    proc = subprocess.run(["nice", "-n", "19", str(VENV_BIN / "hopnhat"), "migrate", "release_probe", "--no-input"],
+                          env=dict(probe_env(env, release), PGOPTIONS="-c lock_timeout=5000"), cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise RuntimeError(f"migrate release_probe (release {release}) exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return [line.strip() for line in proc.stdout.splitlines() if line.strip().startswith("Applying")]
+
+
+def probe_reset(db_url: str, rows: int = 0) -> None:
+    """No probe table (a run starts on release 1; the end of a run leaves the database as it found it), or, with
+    `rows`, that many notices of release 1 for release 2's backfill to reach."""
+    import psycopg
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        if rows:
+            conn.execute("INSERT INTO release_probe_notice (title, created_at) SELECT 'Thông báo ' || g, now() "
+                         "FROM generate_series(1, %s) g", (rows,))
+            return
+        conn.execute("DROP TABLE IF EXISTS release_probe_notice")
+        with contextlib.suppress(psycopg.errors.UndefinedTable):
+            conn.execute("DELETE FROM django_migrations WHERE app = 'release_probe'")
+
+
 # ---------------------------------------------------------------------------------------------------- nginx
 def nginx_conf(prefix: Path, listen: int, app_ports: list[int], bouncer_port: int, map_file: Path,
                old_hosts: list[str], down: frozenset = frozenset()) -> str:
@@ -177,6 +212,131 @@ PROXY_COMMON = """    proxy_http_version 1.1;
     proxy_read_timeout 60s;"""
 
 
+# ------------------------------------------------------------------------------------------ where the time goes
+EVENTS: list[tuple[float, float, str]] = []     # (start, end, name) of every operator event, monotonic clock
+
+
+@contextlib.contextmanager
+def event(name: str):
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        EVENTS.append((started, time.monotonic(), name))
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) a live process has used."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*") if Path(f"/proc/{p}/task").exists() else []:
+            with contextlib.suppress(OSError):
+                children = [int(c) for c in (task / "children").read_text().split()]
+                found += children
+                todo += children
+    return found
+
+
+class CpuMeter:
+    """CPU seconds per group of processes, sampled twice a second: the web instances, the edge (nginx and the
+    bouncer), the task worker, the operators' commands (cutover steps, migrate), the old system's writer, the
+    harness with its load generator, PostgreSQL's backends for this database, and the whole machine from
+    /proc/stat (user, nice, system, steal): what is left is other people's work on the shared machine."""
+
+    def __init__(self, db_name: str | None = None):
+        self.db_name = db_name
+        self.seen: dict[int, tuple[str, float]] = {}
+        self.totals: dict[str, float] = {}
+        self.marks: dict[str, tuple[float, dict, list[int]]] = {}
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def machine() -> list[int]:
+        return [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+    def group_of(self, pid: int) -> str:
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            return ""
+        if pid == os.getpid():
+            return "harness and load generator"
+        for needle, group in (("gunicorn", "web instances"), ("nginx", "edge (nginx, bouncer)"),
+                              ("bouncer", "edge (nginx, bouncer)"), ("db_worker", "task worker"),
+                              ("consolidate", "operators' commands"), (" migrate", "operators' commands"),
+                              ("continuity", "old system's writer")):
+            if needle in cmd:
+                return group
+        return "other children"
+
+    def backends(self) -> list[int]:
+        if not self.db_name:
+            return []
+        import psycopg
+
+        with contextlib.suppress(Exception), psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s",
+                                               (self.db_name,))]
+        return []
+
+    def sample(self) -> None:
+        pids = [(p, None) for p in [os.getpid(), *_descendants(os.getpid())]]
+        pids += [(p, "PostgreSQL backends (this database)") for p in self.backends()]
+        with self.lock:
+            for pid, group in pids:
+                cpu = _proc_cpu(pid)
+                if cpu is None:
+                    continue
+                if pid not in self.seen:
+                    # a process first seen now: count what it used since it started (a command lives seconds)
+                    self.seen[pid] = (group or self.group_of(pid), 0.0)
+                name, last = self.seen[pid]
+                if name:
+                    self.totals[name] = self.totals.get(name, 0.0) + max(0.0, cpu - last)
+                self.seen[pid] = (name, cpu)
+
+    def loop(self) -> None:
+        while not self.stop.wait(0.5):
+            with contextlib.suppress(Exception):
+                self.sample()
+
+    def start(self) -> None:
+        threading.Thread(target=self.loop, daemon=True).start()
+
+    def mark(self, name: str) -> None:
+        self.sample()
+        with self.lock:
+            self.marks[name] = (time.monotonic(), dict(self.totals), self.machine())
+
+    def between(self, start: str, end: str) -> dict:
+        (t0, g0, m0), (t1, g1, m1) = self.marks[start], self.marks[end]
+        seconds = t1 - t0
+        delta = [b - a for a, b in zip(m0, m1, strict=True)]
+        user, nice, system, idle, iowait, irq, softirq, steal = (d / TICK / seconds for d in delta)
+        busy = user + nice + system + irq + softirq + steal
+        groups = {g: round((g1.get(g, 0) - g0.get(g, 0)) / seconds, 2) for g in sorted(g1)}
+        ours = sum(groups.values())
+        return {"cores": os.cpu_count(), "machine_busy_cores": round(busy, 2),
+                "idle_cores": round(idle + iowait, 2), "steal_cores": round(steal, 2),
+                "niced_cores": round(nice, 2), "this_run_cores": round(ours, 2),
+                "other_work_cores": round(max(0.0, busy - ours), 2),
+                "load_average_1m_at_end": os.getloadavg()[0],
+                "this_run_by_group_cores": {g: v for g, v in groups.items() if v >= 0.01}}
+
+
 # ---------------------------------------------------------------------------------------------------- load
 @dataclass
 class Kind:
@@ -221,6 +381,7 @@ class Load:
         self.lock = threading.Lock()
         self.next_slot = time.monotonic()
         self.addr = 0
+        self.releases: list[tuple[float, int]] = []    # (sent at, release) of every release-probe answer
 
     def one(self, kind: Kind) -> tuple[str, float]:
         headers = {"Host": kind.host, **kind.headers}
@@ -243,6 +404,9 @@ class Load:
             body = response.read()
             conn.close()
             answer = answer_of(response.status, response.headers, body)
+            if kind.name.startswith("release-probe") and response.status == 200:
+                with contextlib.suppress(ValueError):
+                    self.releases.append((started, json.loads(body).get("release")))
             if answer in kind.same:
                 answer = "steady: " + " | ".join(kind.same)
         except (OSError, http.client.HTTPException) as exc:
@@ -298,11 +462,36 @@ class Load:
                 failures[key] = failures.get(key, 0) + 1
         first = min((r[5] for r in rows), default=0)
         failed_at = [round(r[5] - first, 1) for r in rows if not r[2]][:20]
-        by_kind: dict[str, int] = {}
-        for r in rows:
-            by_kind[r[1]] = by_kind.get(r[1], 0) + 1
+        by_kind: dict[str, dict] = {}
+        for name in sorted({r[1] for r in rows}):
+            kind_latencies = sorted(r[3] for r in rows if r[1] == name)
+            by_kind[name] = {"requests": len(kind_latencies), "p50_ms": percentile(kind_latencies, 0.5),
+                             "p99_ms": percentile(kind_latencies, 0.99),
+                             "max_ms": round(1000 * kind_latencies[-1], 1)}
         return {"requests": len(rows), "failed": sum(failures.values()), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
                 "failures": failures, "failed_at_s": failed_at, "by_kind": by_kind}
+
+    def slow(self, phase: str, threshold_s: float, events: list[tuple[float, float, str]]) -> dict:
+        """Where a phase's slow requests (above `threshold_s`, twice the steady p99) sat: inside which operator
+        event's window (a cutover step, an instance's roll, a kill and its recovery; `events` hold
+        (start, end, name) on the monotonic clock) or outside every one."""
+        rows = [r for r in self.records if r[0] == phase and r[3] > threshold_s]
+        where: dict[str, int] = {}
+        for r in rows:
+            sent, done = r[5], r[5] + r[3]
+            hit = [name for start, end, name in events if sent <= end and done >= start]
+            key = hit[0] if hit else "outside every event"
+            where[key] = where.get(key, 0) + 1
+        kinds: dict[str, int] = {}
+        for r in rows:
+            kinds[r[1]] = kinds.get(r[1], 0) + 1
+        return {"above_ms": round(1000 * threshold_s, 1), "requests": len(rows),
+                "during": dict(sorted(where.items(), key=lambda kv: -kv[1])),
+                "kinds": dict(sorted(kinds.items(), key=lambda kv: -kv[1]))}
+
+
+def percentile(latencies: list[float], p: float) -> float:
+    return round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else 0
 
 
 def sign_in(port: int, username: str, password: str) -> dict:
@@ -348,7 +537,11 @@ def request_kinds(old_urls: list[tuple[str, str]], bounced: list[tuple[str, str]
               # taken (409: issue 19 "no duplicate steps") are both the platform's steady answer
               Kind("staff-act", "POST", f"/ho-so/can-bo/{staff_dossier}/process/", staff=True,
                    body=b"note=Ti%E1%BA%BFp+t%E1%BB%A5c+th%E1%BB%A5+l%C3%BD",
-                   same=(f"302 /ho-so/can-bo/{staff_dossier}/?xong=*", "409"))]
+                   same=(f"302 /ho-so/can-bo/{staff_dossier}/?xong=*", "409")),
+              # the throw-away app whose table gains a column in the release phase (bench/continuity_release)
+              Kind("release-probe-read", "GET", "/release-probe/"),
+              Kind("release-probe-write", "POST", "/release-probe/", body=b"",
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})]
     return kinds
 
 
@@ -362,13 +555,15 @@ class Platform:
         self.bouncer_port, self.nginx_port = free_port(), free_port()
         self.procs: dict[str, subprocess.Popen] = {}
         self.task_worker_restarts = 0
+        self.release = 1       # the probe's release the instances started from now on run
 
     def gunicorn(self, name: str, port: int) -> None:
         conf = ROOT / "deploy" / "gunicorn.conf.py"
         self.procs[name] = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "hopnhat.wsgi:application", "-c", str(conf), "-w", str(self.workers),
              "-b", f"127.0.0.1:{port}", "--pid", str(self.out / f"{name}.pid")],
-            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=(self.out / f"{name}.log").open("a"))
+            env=probe_env(self.env, self.release), cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=(self.out / f"{name}.log").open("a"))
 
     def task_worker(self) -> None:
         self.procs["db_worker"] = subprocess.Popen(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), "db_worker"],
@@ -589,12 +784,18 @@ def fixtures(map_file: Path) -> dict:
 def run_phase(load: Load, name: str, action, min_s: float) -> dict:
     """Load goes on while `action()` runs, and for at least `min_s` seconds in all."""
     load.phase = name
+    METER.mark(f"{name}:start")
     started = time.monotonic()
     detail = action() if action else None
     rest = min_s - (time.monotonic() - started)
     if rest > 0:
         time.sleep(rest)
-    return {"seconds": round(time.monotonic() - started, 1), **({"detail": detail} if detail is not None else {})}
+    METER.mark(f"{name}:end")
+    return {"seconds": round(time.monotonic() - started, 1), **({"detail": detail} if detail is not None else {}),
+            "cpu": METER.between(f"{name}:start", f"{name}:end")}
+
+
+METER = CpuMeter()
 
 
 def cutover_walk(env: dict, load: Load, platform: Platform, fx: dict, args) -> dict:
@@ -611,7 +812,8 @@ def cutover_walk(env: dict, load: Load, platform: Platform, fx: dict, args) -> d
 
     def step(name: str) -> None:
         started = time.monotonic()
-        result = hopnhat(env, "consolidate", "cutover", OLD_SYSTEM, name)
+        with event(f"cutover {name}"):
+            result = hopnhat(env, "consolidate", "cutover", OLD_SYSTEM, name)
         steps.append({"step": name, "state": result.get("state"), "s": round(time.monotonic() - started, 1),
                       **({"runs": [{k: r[k] for k in ("stream", "balanced", "totals")} for r in result["runs"]]}
                          if result.get("runs") else {})})
@@ -695,7 +897,7 @@ def reconcile(log: Path, frozen_at: float) -> dict:
             "ok": created == present and not twice}
 
 
-def release(env: dict, platform: Platform) -> dict:
+def release(env: dict, platform: Platform, load: Load) -> dict:
     """A release: the migrations first (written to roll: the old code keeps working on the new schema), then
     each gunicorn instance reloaded in turn while the other serves — old and new code side by side."""
     started = time.monotonic()
@@ -711,11 +913,25 @@ def release(env: dict, platform: Platform) -> dict:
         stdout = subprocess.run(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), "migrate", "--no-input"], env=env,
                                 cwd=ROOT, capture_output=True, text=True, check=True).stdout
     applied = [line.strip() for line in stdout.splitlines() if line.strip().startswith("Applying")]
-    migrate_s = round(time.monotonic() - started, 1)
-    reloads = [platform.roll(name, port)
-               for name, port in zip(("gunicorn-a", "gunicorn-b"), platform.app_ports, strict=True)]
-    return {"migrate_s": migrate_s,
-            "migrations_applied": applied, "reloads": reloads}
+    # the release's own schema change: release 2 of the probe adds a column and backfills it while release 1
+    # serves on the new schema
+    applied += probe_migrate(env, 2)
+    migrated_at = time.monotonic()
+    migrate_s = round(migrated_at - started, 1)
+    EVENTS.append((started, migrated_at, "release migrate"))
+    platform.release = 2
+    reloads = []
+    for name, port in zip(("gunicorn-a", "gunicorn-b"), platform.app_ports, strict=True):
+        with event(f"release roll {name}"):
+            reloads.append(platform.roll(name, port))
+    after = [(at, r) for at, r in list(load.releases) if at >= migrated_at]
+    first_back = min((at for at, r in after if r == 2), default=None)
+    return {"migrate_s": migrate_s, "migrations_applied": applied, "reloads": reloads,
+            "probe_answers_after_migrate": {
+                "release_1_on_new_schema": sum(r == 1 for _, r in after),
+                "release_2": sum(r == 2 for _, r in after),
+                "release_1_while_release_2_served": sum(r == 1 for at, r in after
+                                                        if first_back is not None and at >= first_back)}}
 
 
 def kill_workers(platform: Platform, settle_s: float) -> dict:
@@ -728,7 +944,8 @@ def kill_workers(platform: Platform, settle_s: float) -> dict:
         else:
             pid = platform.workers_of(name)[0]
         os.kill(pid, signal.SIGKILL)
-        killed.append({"process": name, "pid": pid, "at_s": time.monotonic()})
+        killed_at = time.monotonic()
+        killed.append({"process": name, "pid": pid, "at_s": killed_at})
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             back = (platform.procs["db_worker"].pid != pid and platform.procs["db_worker"].poll() is None
@@ -738,6 +955,7 @@ def kill_workers(platform: Platform, settle_s: float) -> dict:
                 break
             time.sleep(0.1)
         time.sleep(settle_s)
+        EVENTS.append((killed_at, time.monotonic(), f"kill -9 {name} and its return"))
     return {"killed": killed, "task_worker_restarts": platform.task_worker_restarts}
 
 
@@ -759,6 +977,8 @@ def parser() -> argparse.ArgumentParser:
                         help="keep the staff steps (the one non-idempotent POST of the mix) in the mix while workers "
                              "are killed: one cut by kill -9 answers 502 (nginx does not send a step twice)")
     parser.add_argument("--old-rows", type=int, default=50, help="dossiers in the old system before the first sync")
+    parser.add_argument("--probe-rows", type=int, default=20000,
+                        help="rows of the release probe's table before release 2 adds and backfills its column")
     return parser
 
 
@@ -817,6 +1037,9 @@ def run(args, env: dict) -> dict:
     platform = Platform(env, args.workers, OUT)
     load = None
     try:
+        probe_reset(env["DATABASE_URL"])
+        figures["release_probe"] = {"release_1_migrations": probe_migrate(env, 1), "rows": args.probe_rows}
+        probe_reset(env["DATABASE_URL"], rows=args.probe_rows)
         platform.start(OUT / "hopnhat-redirects.map", fx["old_hosts"])
         session = sign_in(platform.nginx_port, *STAFF)
         kinds = request_kinds(fx["old_urls"], fx["bounced"], fx["lookups"], fx["staff_dossier"], "khai sinh")
@@ -825,6 +1048,8 @@ def run(args, env: dict) -> dict:
                               headers={"Content-Type": "application/json"},
                               body=json.dumps({"code": held.code, "phone": held_phone[-4:]}).encode()))
         load = Load(platform.nginx_port, kinds, session, args.clients)
+        METER.db_name = connection.settings_dict["NAME"]
+        METER.start()
         figures["steady_answers"] = load.record_steady_answers()
         stop_supervisor = threading.Event()
         threading.Thread(target=platform.supervise_task_worker, args=(stop_supervisor,), daemon=True).start()
@@ -850,7 +1075,7 @@ def run(args, env: dict) -> dict:
         phases["steady"] = run_phase(load, "steady", None, args.steady_s)
         phases["cutover"] = run_phase(load, "cutover", lambda: cutover_walk(env, load, platform, fx, args),
                                       args.steady_s)
-        phases["release"] = run_phase(load, "release", lambda: release(env, platform), args.steady_s)
+        phases["release"] = run_phase(load, "release", lambda: release(env, platform, load), args.steady_s)
         if not args.steps_during_kill:
             load.weighted = [k for k in load.all_weighted if k.name != "staff-act"]
             while load.in_flight.get("staff-act"):      # the steps already sent are answered before any kill
@@ -863,9 +1088,12 @@ def run(args, env: dict) -> dict:
             client.join(timeout=60)
     finally:
         platform.stop()
+        probe_reset(env["DATABASE_URL"])
     steady_p99 = load.summary("steady")["p99_ms"]
     for name, phase in phases.items():
         phase.update(load.summary(name))
+        phase["p99_ratio_to_steady"] = round(phase["p99_ms"] / steady_p99, 2) if steady_p99 else None
+        phase["slow_requests"] = load.slow(name, 2 * steady_p99 / 1000, EVENTS)
         phase["targets_met"] = {"0 failed": phase["failed"] == 0,
                                 "p99 <= 2x steady": phase["p99_ms"] <= 2 * steady_p99}
     figures["phases"] = phases

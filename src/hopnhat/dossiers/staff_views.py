@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from hopnhat.core import lang as vn_lang
+from hopnhat.core.idempotency import once_per_form
 from hopnhat.core.lang import OneLanguageForm, localise_form
 from hopnhat.core.pii import normalise_id_number
 from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
@@ -123,6 +124,7 @@ def dossier_view(request, pk):
 
 @staff_required
 @require_POST
+@once_per_form
 def act_view(request, pk, action):
     dossier = _dossier(request, pk)
     if action not in STAFF_ACTIONS:
@@ -203,6 +205,7 @@ class ReceiveForm(forms.Form):
 
 
 @staff_required
+@once_per_form
 def receive_view(request):
     if not visible_agencies(request.user, RECEIVE_ROLES).exists():
         raise PermissionDenied("Chỉ cán bộ tiếp nhận (một cửa) được tiếp nhận hồ sơ / only a dossier receiver may "
@@ -282,6 +285,7 @@ def dashboard_json(request):
 
 
 @staff_required
+@once_per_form
 def outbox_view(request):
     """What went to DVCQG for the dossiers in scope: counts by state, and every dead or retrying message with
     its last error; a unit administrator may send dead ones again."""
