@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def base_env(db_url: str, var_dir: Path) -> dict:
 
 
 IN_PROCESS = {"on": False}    # the test suite's short run: the same CLI commands, called in this process
+BATCH_NICE = {"n": "19"}      # the CPU priority of batch work: operators' commands, migrate, the task worker
 
 
 def hopnhat(env: dict, *args: str, check: bool = True) -> dict | None:
@@ -104,7 +106,8 @@ def hopnhat(env: dict, *args: str, check: bool = True) -> dict | None:
         return json.loads(out.getvalue())
     # Operators' batch commands run at a lower CPU priority than the web workers (as the task worker does under
     # systemd, Nice=10 in deploy/): on a small machine a sync's CPU must not become the people's latency.
-    proc = subprocess.run(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), *args, "--json"], env=env, cwd=ROOT,
+    proc = subprocess.run(["nice", "-n", BATCH_NICE["n"], str(VENV_BIN / "hopnhat"), *args, "--json"], env=env,
+                          cwd=ROOT,
                           capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         raise RuntimeError(f"hopnhat {' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}")
@@ -124,7 +127,8 @@ def probe_migrate(env: dict, release: int) -> list[str]:
     """`hopnhat migrate release_probe` as release `release` ships it, at low CPU priority and with a lock timeout:
     a schema change that cannot get its lock in 5 s gives up (and is run again) instead of queueing every request
     behind it."""
-    proc = subprocess.run(["nice", "-n", "19", str(VENV_BIN / "hopnhat"), "migrate", "release_probe", "--no-input"],
+    proc = subprocess.run(["nice", "-n", BATCH_NICE["n"], str(VENV_BIN / "hopnhat"), "migrate", "release_probe",
+                           "--no-input"],
                           env=dict(probe_env(env, release), PGOPTIONS="-c lock_timeout=5000"), cwd=ROOT,
                           capture_output=True, text=True, check=False)
     if proc.returncode:
@@ -181,6 +185,16 @@ http {{
         location / {{ proxy_pass http://hopnhat; }}
         # the public look-up: a read sent as POST, passed on like a GET (deploy/nginx-hopnhat.conf)
         location = /ho-so/api/tra-cuu/ {{
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_pass http://hopnhat;
+        }}
+        # staff forms carry a one-time token (core.idempotency): one cut by a killed worker is passed on, and
+        # is applied once however many times it arrives (deploy/nginx-hopnhat.conf)
+        location ^~ /ho-so/can-bo/ {{
+            proxy_next_upstream error timeout http_502 http_503 non_idempotent;
+            proxy_pass http://hopnhat;
+        }}
+        location ^~ /van-ban/ {{
             proxy_next_upstream error timeout http_502 http_503 non_idempotent;
             proxy_pass http://hopnhat;
         }}
@@ -351,6 +365,7 @@ class Kind:
     weight: int = 1
     # answers that are the same steady state written two ways (a step taken, or refused as already taken)
     same: tuple[str, ...] = ()
+    form_once: bool = False         # a staff form: a fresh one-time token each time, as each rendered page has
 
 
 def answer_of(status: int, headers, body: bytes) -> str:
@@ -396,10 +411,13 @@ class Load:
                 self.addr = (self.addr + 1) % 60000
                 n = self.addr + 256
             source = (f"127.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255 or 1}", 0)
+        body = kind.body
+        if kind.form_once:
+            body += f"&form_once={uuid.uuid4().hex}".encode()
         started = time.monotonic()
         try:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, source_address=source)
-            conn.request(kind.method, kind.path, body=kind.body, headers=headers)
+            conn.request(kind.method, kind.path, body=body, headers=headers)
             response = conn.getresponse()
             body = response.read()
             conn.close()
@@ -537,7 +555,7 @@ def request_kinds(old_urls: list[tuple[str, str]], bounced: list[tuple[str, str]
               # taken (409: issue 19 "no duplicate steps") are both the platform's steady answer
               Kind("staff-act", "POST", f"/ho-so/can-bo/{staff_dossier}/process/", staff=True,
                    body=b"note=Ti%E1%BA%BFp+t%E1%BB%A5c+th%E1%BB%A5+l%C3%BD",
-                   same=(f"302 /ho-so/can-bo/{staff_dossier}/?xong=*", "409")),
+                   same=(f"302 /ho-so/can-bo/{staff_dossier}/?xong=*", "409"), form_once=True),
               # the throw-away app whose table gains a column in the release phase (bench/continuity_release)
               Kind("release-probe-read", "GET", "/release-probe/"),
               Kind("release-probe-write", "POST", "/release-probe/", body=b"",
@@ -549,9 +567,10 @@ def request_kinds(old_urls: list[tuple[str, str]], bounced: list[tuple[str, str]
 class Platform:
     """The processes of the production set-up, started and stopped by the harness (a service manager's job)."""
 
-    def __init__(self, env: dict, workers: int, out: Path):
-        self.env, self.workers, self.out = env, workers, out
+    def __init__(self, env: dict, workers: int, out: Path, roll: str = "surge"):
+        self.env, self.workers, self.out, self.roll_kind = env, workers, out, roll
         self.app_ports = [free_port(), free_port()]
+        self.port_of: dict[str, int] = {}
         self.bouncer_port, self.nginx_port = free_port(), free_port()
         self.procs: dict[str, subprocess.Popen] = {}
         self.task_worker_restarts = 0
@@ -559,6 +578,7 @@ class Platform:
 
     def gunicorn(self, name: str, port: int) -> None:
         conf = ROOT / "deploy" / "gunicorn.conf.py"
+        self.port_of[name] = port
         self.procs[name] = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "hopnhat.wsgi:application", "-c", str(conf), "-w", str(self.workers),
              "-b", f"127.0.0.1:{port}", "--pid", str(self.out / f"{name}.pid")],
@@ -566,7 +586,8 @@ class Platform:
             stderr=(self.out / f"{name}.log").open("a"))
 
     def task_worker(self) -> None:
-        self.procs["db_worker"] = subprocess.Popen(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), "db_worker"],
+        self.procs["db_worker"] = subprocess.Popen(["nice", "-n", BATCH_NICE["n"], str(VENV_BIN / "hopnhat"),
+                                                    "db_worker"],
                                                    env=self.env, cwd=ROOT,
                                                    stdout=subprocess.DEVNULL,
                                                    stderr=(self.out / "db_worker.log").open("a"))
@@ -607,11 +628,40 @@ class Platform:
         self.procs["nginx"].send_signal(signal.SIGHUP)
         time.sleep(1.5)
 
-    def roll(self, name: str, port: int, timeout: float = 180) -> dict:
+    def roll(self, name: str, timeout: float = 180) -> dict:
+        return self.roll_surge(name, timeout) if self.roll_kind == "surge" else self.roll_drain(name, timeout)
+
+    def roll_surge(self, name: str, timeout: float = 180) -> dict:
+        """One instance onto the new release without ever serving with fewer workers: the new release starts
+        beside the old one on a port of its own (its master imports and warms Django at low priority before it
+        forks, deploy/gunicorn.conf.py), is checked on that port (/healthz), joins nginx's upstream while the old
+        instance leaves it (one reload), and only then is the old one stopped gracefully (TERM: each worker
+        finishes the request it holds)."""
+        started = time.monotonic()
+        old, old_port, new_port = self.procs[name], self.port_of[name], free_port()
+        self.gunicorn(name, new_port)
+        with event(f"release start {name} beside the old"):
+            wait_healthy(new_port, timeout=timeout)
+        self.app_ports.append(new_port)
+        with event(f"release switch nginx to the new {name}"):
+            self.write_nginx(down=frozenset({old_port}))
+            self.reload_nginx()
+        with event(f"release stop the old {name}"):
+            old.terminate()
+            old.wait(timeout=timeout)
+            self.app_ports.remove(old_port)
+            self.write_nginx()
+            self.reload_nginx()
+        return {"instance": name, "kind": "surge", "old_master": old.pid, "new_master": self.procs[name].pid,
+                "old_port": old_port, "new_port": new_port, "new_workers": self.workers_of(name),
+                "roll_s": round(time.monotonic() - started, 1)}
+
+    def roll_drain(self, name: str, timeout: float = 180) -> dict:
         """One instance onto the new release while the other serves: out of nginx's upstream (reload: nothing
         new is sent to it), stopped gracefully (TERM: each worker finishes the request it holds), started on the
         new code, checked on its own port (/healthz), and back into the upstream."""
         started = time.monotonic()
+        port = self.port_of[name]
         old_pid = self.procs[name].pid
         self.write_nginx(down=frozenset({port}))
         self.reload_nginx()
@@ -621,7 +671,7 @@ class Platform:
         wait_healthy(port, timeout=timeout)
         self.write_nginx()
         self.reload_nginx()
-        return {"instance": name, "old_master": old_pid, "new_master": self.procs[name].pid,
+        return {"instance": name, "kind": "drain", "old_master": old_pid, "new_master": self.procs[name].pid,
                 "new_workers": self.workers_of(name), "roll_s": round(time.monotonic() - started, 1)}
 
     def supervise_task_worker(self, stop: threading.Event) -> None:
@@ -777,8 +827,22 @@ def fixtures(map_file: Path) -> dict:
     staff_dossier = (Dossier.objects.filter(assignee=official, status__in=[Status.RECEIVED, Status.PROCESSING])
                      .order_by("pk").first())
     procedure = Procedure.objects.get(code=dossiers_demo.FRESH[0][3])
+    register_old_system(staff_dossier.agency)
     return {"edge": edge, "old_urls": old_urls, "old_hosts": old_hosts, "bounced": bounced, "lookups": lookups,
             "staff_dossier": staff_dossier.pk, "agency": staff_dossier.agency.code, "procedure": procedure.code}
+
+
+def register_old_system(agency) -> None:
+    """The old one-door system in the register of old systems (a run of a system the register does not hold is
+    refused; an empty register, as in the test database, holds no one to it)."""
+    from hopnhat.consolidation.inventory.models import OldSystem, SystemType
+    from hopnhat.org.models import AdminUnit
+
+    if not OldSystem.objects.exists() or OldSystem.objects.filter(code=OLD_SYSTEM).exists():
+        return
+    unit = agency.unit or AdminUnit.objects.order_by("pk").first()
+    OldSystem.objects.create(code=OLD_SYSTEM, name="Một cửa điện tử (hệ thống cũ của bài đo liên tục)",
+                             system_type=SystemType.TTHC, agency=agency, new_unit=unit)
 
 
 def run_phase(load: Load, name: str, action, min_s: float) -> dict:
@@ -910,7 +974,8 @@ def release(env: dict, platform: Platform, load: Load) -> dict:
         call_command("migrate", "--no-input", stdout=out)
         stdout = out.getvalue()
     else:
-        stdout = subprocess.run(["nice", "-n", "10", str(VENV_BIN / "hopnhat"), "migrate", "--no-input"], env=env,
+        stdout = subprocess.run(["nice", "-n", BATCH_NICE["n"], str(VENV_BIN / "hopnhat"), "migrate", "--no-input"],
+                                env=dict(env, PGOPTIONS="-c lock_timeout=5000"),
                                 cwd=ROOT, capture_output=True, text=True, check=True).stdout
     applied = [line.strip() for line in stdout.splitlines() if line.strip().startswith("Applying")]
     # the release's own schema change: release 2 of the probe adds a column and backfills it while release 1
@@ -920,18 +985,41 @@ def release(env: dict, platform: Platform, load: Load) -> dict:
     migrate_s = round(migrated_at - started, 1)
     EVENTS.append((started, migrated_at, "release migrate"))
     platform.release = 2
+    side_by_side = [{"after": "migrate", **probe_each_instance(platform)}]
     reloads = []
-    for name, port in zip(("gunicorn-a", "gunicorn-b"), platform.app_ports, strict=True):
+    for name in ("gunicorn-a", "gunicorn-b"):
         with event(f"release roll {name}"):
-            reloads.append(platform.roll(name, port))
+            reloads.append(platform.roll(name))
+        side_by_side.append({"after": f"roll {name}", **probe_each_instance(platform)})
     after = [(at, r) for at, r in list(load.releases) if at >= migrated_at]
     first_back = min((at for at, r in after if r == 2), default=None)
     return {"migrate_s": migrate_s, "migrations_applied": applied, "reloads": reloads,
+            "probe_on_each_instance": side_by_side,
             "probe_answers_after_migrate": {
                 "release_1_on_new_schema": sum(r == 1 for _, r in after),
                 "release_2": sum(r == 2 for _, r in after),
                 "release_1_while_release_2_served": sum(r == 1 for at, r in after
                                                         if first_back is not None and at >= first_back)}}
+
+
+def probe_each_instance(platform: Platform) -> dict:
+    """Each serving instance asked directly (its own port): which release it runs, and whether it reads and
+    writes the probe's table on the schema as it now is."""
+    answers = {}
+    for name, port in sorted(platform.port_of.items()):
+        got = []
+        for method in ("GET", "POST"):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request(method, "/release-probe/", body=b"" if method == "POST" else None,
+                         headers={"Host": HOST, "X-Forwarded-Proto": "https",
+                                  "Content-Type": "application/x-www-form-urlencoded"})
+            response = conn.getresponse()
+            body = response.read()
+            conn.close()
+            ok = response.status == 200 and json.loads(body).get("ok") is True
+            got.append((ok, json.loads(body).get("release") if ok else response.status))
+        answers[name] = {"release": got[0][1], "reads": got[0][0], "writes": got[1][0]}
+    return answers
 
 
 def kill_workers(platform: Platform, settle_s: float) -> dict:
@@ -977,6 +1065,11 @@ def parser() -> argparse.ArgumentParser:
                         help="keep the staff steps (the one non-idempotent POST of the mix) in the mix while workers "
                              "are killed: one cut by kill -9 answers 502 (nginx does not send a step twice)")
     parser.add_argument("--old-rows", type=int, default=50, help="dossiers in the old system before the first sync")
+    parser.add_argument("--batch-nice", default="19", help="nice level of operators' commands, migrate and the task "
+                                                           "worker (the web instances run at 0)")
+    parser.add_argument("--roll", choices=("surge", "drain"), default="surge",
+                        help="surge: the new instance starts beside the old one and takes over (never fewer workers); "
+                             "drain: the old one leaves the upstream, restarts, comes back (half the workers then)")
     parser.add_argument("--probe-rows", type=int, default=20000,
                         help="rows of the release probe's table before release 2 adds and backfills its column")
     return parser
@@ -1016,7 +1109,8 @@ def run(args, env: dict) -> dict:
 
     from hopnhat.consolidation.models import Cutover
 
-    figures: dict = {}
+    BATCH_NICE["n"] = str(args.batch_nice)
+    figures: dict = {"batch_nice": int(args.batch_nice), "roll": args.roll}
     OUT.mkdir(parents=True, exist_ok=True)
 
     Cutover.objects.filter(system=OLD_SYSTEM).delete()    # a reused database: this run walks the cutover anew
@@ -1034,7 +1128,7 @@ def run(args, env: dict) -> dict:
                        if held and e["code"] == held.code), "")
     connection.close()
     figures["edge"] = {k: fx["edge"][k] for k in ("entries", "mappings", "left_to_app")}
-    platform = Platform(env, args.workers, OUT)
+    platform = Platform(env, args.workers, OUT, roll=args.roll)
     load = None
     try:
         probe_reset(env["DATABASE_URL"])

@@ -121,17 +121,17 @@ def test_tokens_are_per_person_per_address_and_well_formed(ward, hanoi):
 
 
 @pytest.mark.django_db
-def test_a_document_opinion_sent_twice_is_one_opinion(tq_documents):
+def test_a_document_direction_sent_twice_is_one_direction(tq_documents):
     from django.urls import reverse
 
     tq, staff, entry = tq_documents
-    c = client_for(staff.officer)
-    url = reverse("documents:act", args=[entry.pk, "opinion"])
+    c = client_for(staff.leader)
+    url = reverse("documents:act", args=[entry.pk, "direction"])
     token = _form_token(c.get(reverse("documents:entry", args=[entry.pk])).content.decode(), url)
     for _ in range(2):
-        answer = c.post(url, {"note": "Đề nghị Sở Nội vụ tham mưu", FIELD: token})
+        answer = c.post(url, {"note": "Đề nghị Văn phòng tham mưu trước ngày 15/3", FIELD: token})
         assert answer.status_code == 302
-    assert DocumentEvent.objects.filter(entry=entry, action="opinion").count() == 1
+    assert DocumentEvent.objects.filter(entry=entry, action="direction").count() == 1
 
 
 @pytest.fixture
