@@ -489,6 +489,14 @@ class Load:
         return {"requests": len(rows), "failed": sum(failures.values()), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
                 "failures": failures, "failed_at_s": failed_at, "by_kind": by_kind}
 
+    def pooled(self, phases: list[str], exclude: list[tuple[float, float, str]] = ()) -> dict:
+        """Requests, p50 and p99 of several phases together; with `exclude`, leaving out every request that
+        overlapped one of those events."""
+        rows = [r for r in self.records if r[0] in phases
+                and not any(r[5] <= end and r[5] + r[3] >= start for start, end, _ in exclude)]
+        latencies = sorted(r[3] for r in rows)
+        return {"requests": len(rows), "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99)}
+
     def slow(self, phase: str, threshold_s: float, events: list[tuple[float, float, str]]) -> dict:
         """Where a phase's slow requests (above `threshold_s`, twice the steady p99) sat: inside which operator
         event's window (a cutover step, an instance's roll, a kill and its recovery; `events` hold
@@ -1065,6 +1073,9 @@ def parser() -> argparse.ArgumentParser:
                         help="keep the staff steps (the one non-idempotent POST of the mix) in the mix while workers "
                              "are killed: one cut by kill -9 answers 502 (nginx does not send a step twice)")
     parser.add_argument("--old-rows", type=int, default=50, help="dossiers in the old system before the first sync")
+    parser.add_argument("--control-windows", action=argparse.BooleanOptionalAction, default=True,
+                        help="a steady window after each phase: each phase's p99 beside the steady state of the same "
+                             "minutes (the machine's other work drifts)")
     parser.add_argument("--batch-nice", default="19", help="nice level of operators' commands, migrate and the task "
                                                            "worker (the web instances run at 0)")
     parser.add_argument("--roll", choices=("surge", "drain"), default="surge",
@@ -1164,17 +1175,23 @@ def run(args, env: dict) -> dict:
         figures["driven_requests_per_s"] = load.rate
         load.next_slot = time.monotonic()
         clients = load.start()
-        phases = {}
+        phases, controls = {}, {}
         time.sleep(2)   # paced clients settle before counting starts
         phases["steady"] = run_phase(load, "steady", None, args.steady_s)
         phases["cutover"] = run_phase(load, "cutover", lambda: cutover_walk(env, load, platform, fx, args),
                                       args.steady_s)
+        if args.control_windows:
+            controls["steady after cutover"] = run_phase(load, "steady after cutover", None, args.steady_s)
         phases["release"] = run_phase(load, "release", lambda: release(env, platform, load), args.steady_s)
+        if args.control_windows:
+            controls["steady after release"] = run_phase(load, "steady after release", None, args.steady_s)
         if not args.steps_during_kill:
             load.weighted = [k for k in load.all_weighted if k.name != "staff-act"]
             while load.in_flight.get("staff-act"):      # the steps already sent are answered before any kill
                 time.sleep(0.02)
         phases["kill"] = run_phase(load, "kill", lambda: kill_workers(platform, 2), args.steady_s)
+        if args.control_windows:
+            controls["steady after kill"] = run_phase(load, "steady after kill", None, args.steady_s)
         load.phase = "after"
         load.stop.set()
         stop_supervisor.set()
@@ -1190,7 +1207,21 @@ def run(args, env: dict) -> dict:
         phase["slow_requests"] = load.slow(name, 2 * steady_p99 / 1000, EVENTS)
         phase["targets_met"] = {"0 failed": phase["failed"] == 0,
                                 "p99 <= 2x steady": phase["p99_ms"] <= 2 * steady_p99}
+        # the other people's work on a shared machine drifts over minutes: the same request mix in quiet
+        # windows right before and after the phase, under the same background load, is the fairer steady state
+        before = {"cutover": "steady", "release": "steady after cutover", "kill": "steady after release"}.get(name)
+        after = f"steady after {name}"
+        if controls and before:
+            adjacent = load.pooled([before, after])
+            phase["adjacent_steady"] = {"windows": [before, after], **adjacent,
+                                        "p99_ratio": round(phase["p99_ms"] / adjacent["p99_ms"], 2)
+                                        if adjacent["p99_ms"] else None}
+        # the same phase without its operator events: what the background alone gives in those minutes
+        phase["outside_events"] = load.pooled([name], exclude=EVENTS)
+    for name, control in controls.items():
+        control.update(load.summary(name))
     figures["phases"] = phases
+    figures["control_windows"] = controls
     checks = phases["cutover"]["detail"]["checks"]
     figures["targets_met"] = {
         "0 failed in every phase": all(p["failed"] == 0 for p in phases.values()),
