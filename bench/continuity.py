@@ -613,7 +613,7 @@ class Platform:
         self.port_of[name] = port
         self.procs[name] = service(
             [str(VENV_BIN / "gunicorn"), "hopnhat.wsgi:application", "-c", str(conf), "-w", str(self.workers),
-             "-b", f"127.0.0.1:{port}", "--pid", str(self.out / f"{name}.pid")],
+             "-b", f"127.0.0.1:{port}", "--pid", str(self.out / f"{name}-{port}.pid")],
             env=probe_env(self.env, self.release), cwd=ROOT, stdout=subprocess.DEVNULL,
             stderr=(self.out / f"{name}.log").open("a"))
 
