@@ -1148,6 +1148,11 @@ def run(args, env: dict) -> dict:
     from hopnhat.consolidation.models import Cutover
 
     BATCH_NICE.update(n=str(args.batch_nice), group=str(args.batch_group_nice))
+    # the old system's MariaDB database and writer account belong to this run's database: two runs at once (the
+    # benchmark and the test suite's short run) must not freeze or grant each other's writer
+    global MARIADB_DB, WRITER_USER
+    suffix = re.sub(r"\W", "_", connection.settings_dict["NAME"])[-24:]
+    MARIADB_DB, WRITER_USER = f"hn_old_{suffix}", f"hn_writer_{suffix}"
     figures: dict = {"batch_nice": int(args.batch_nice), "batch_group_nice": int(args.batch_group_nice),
                      "roll": args.roll}
     OUT.mkdir(parents=True, exist_ok=True)
