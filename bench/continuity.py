@@ -927,6 +927,9 @@ def cutover_walk(env: dict, load: Load, platform: Platform, fx: dict, args) -> d
             frozen_at = time.time()
             step("freeze")
             time.sleep(max(args.step_pause, 3 * args.writer_interval))
+            deadline = time.monotonic() + 120      # the old system's desk tries at least once while frozen (a busy
+            while len(writes(frozen_at)) < 2 and time.monotonic() < deadline:    # machine may delay its writer)
+                time.sleep(0.2)
             checks[f"freeze_{round_no}"] = freeze_checks(load, platform, fx, writes(frozen_at))
             step("final-sync")
             step("verify")
