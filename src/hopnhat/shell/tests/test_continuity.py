@@ -74,7 +74,7 @@ def test_no_request_fails_through_cutover_release_and_killed_workers(tmp_path, m
         "pre-sync", "freeze", "final-sync", "verify", "switch", "monitor"]
     for round_no in (1, 2):
         freeze = cutover["checks"][f"freeze_{round_no}"]
-        assert freeze["old_system_refuses_all"] and "denied" in freeze["old_system_message"]
+        assert freeze["old_system_refuses_all"] and "denied" in freeze["old_system_message"], freeze
         assert freeze["platform_refuses_with_message"] and "tthc-continuity" in \
             freeze["platform_step_on_held_dossier"]["message"]
         assert freeze["reads_answering"]
