@@ -3,10 +3,11 @@
     gunicorn hopnhat.wsgi:application -c deploy/gunicorn.conf.py -b 127.0.0.1:8001
     gunicorn hopnhat.wsgi:application -c deploy/gunicorn.conf.py -b 127.0.0.1:8011    # the second instance
 
-Two instances behind one nginx upstream (deploy/nginx-hopnhat.conf): a release restarts them one at a time,
-each first taken out of the upstream (`down`, nginx -s reload), stopped with TERM (every worker finishes the
-request it holds), started on the new code and put back once /healthz answers on its own port; old and new code
-serve side by side meanwhile.
+Two instances behind one nginx upstream (deploy/nginx-hopnhat.conf): a release replaces them one at a time,
+each by a new instance on the new code started beside it on a port of its own (8021, 8031), put into the upstream
+once /healthz answers there while the old one is marked `down` (nginx -s reload), and only then is the old one
+stopped with TERM (every worker finishes the request it holds); old and new code serve side by side meanwhile,
+and never with fewer workers.
 """
 
 import multiprocessing
