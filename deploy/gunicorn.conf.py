@@ -23,7 +23,7 @@ timeout = 60
 graceful_timeout = 60
 # The master imports the code once and forks its workers: a worker that dies (kill -9, out of memory) is
 # replaced by a fork in milliseconds instead of a new Django import (seconds of CPU that show in everyone's p99
-# on a small machine). A release therefore restarts the instance (it does not HUP it): see the roll above.
+# on a small machine). A release starts a new instance beside it (it does not HUP it): see the roll above.
 preload_app = True
 # A master starting up (a release, a restart) imports Django and warms it (below) at a lower CPU priority than the
 # instances serving people: HOPNHAT_START_NICE (10) above the priority it was started with. Each worker it forks
