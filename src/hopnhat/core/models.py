@@ -1,5 +1,6 @@
 """What every app shares: where a record came from (provenance) and who changed what (the audit chain)."""
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -109,3 +110,23 @@ class RateCounter(models.Model):
     name = models.CharField(max_length=200, primary_key=True)
     bucket = models.BigIntegerField(help_text="time // window: the window this count belongs to")
     hits = models.PositiveIntegerField(default=0)
+
+
+class FormSubmission(models.Model):
+    """A staff form sent once (core.idempotency): the form's one-time token and the first answer it got, so that
+    the same form sent again (a retry after a killed worker, a double click, the browser's resend) is answered
+    with that answer instead of being applied twice."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    path = models.CharField(max_length=500)
+    status = models.PositiveSmallIntegerField(null=True)
+    location = models.TextField(blank=True, default="")
+    content_type = models.CharField(max_length=200, blank=True, default="")
+    body = models.BinaryField(blank=True, default=b"")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "token"], name="form_submission_once")]
+        verbose_name = vi_en("biểu mẫu đã gửi", "form sent")
+        verbose_name_plural = vi_en("biểu mẫu đã gửi", "forms sent")

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hopnhat.core.idempotency import once_per_form
 from hopnhat.core.templatetags.hopnhat import is_english
 from hopnhat.core.text import fold
 from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
@@ -174,6 +175,7 @@ class RegisterForm(forms.Form):
 
 
 @staff_required
+@once_per_form
 def new_view(request, kind):
     if kind not in (Kind.INCOMING, Kind.OUTGOING):
         raise Http404
@@ -269,6 +271,7 @@ def entry_view(request, pk):
 
 @staff_required
 @require_POST
+@once_per_form
 def act_view(request, pk, action):
     entry = _entry(request, pk)
     note = request.POST.get("note", "").strip()
@@ -425,6 +428,7 @@ class WorkflowForm(forms.Form):
 
 
 @staff_required
+@once_per_form
 def rules_view(request):
     """Routing rules and workflows of the agencies the user administers; rules naming closed agencies listed."""
     scope = visible_agencies(request.user, ADMIN_ROLES)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from hopnhat.consolidation.api import MappingError
 from hopnhat.core import lang as vn_lang
+from hopnhat.core.idempotency import once_per_form
 from hopnhat.core.lang import OneLanguageForm, localise_form
 from hopnhat.core.pii import normalise_id_number
 from hopnhat.org.access import filter_visible, is_staff_member, is_unit_admin, visible_agencies
@@ -128,6 +129,7 @@ def dossier_view(request, pk):
 
 @staff_required
 @require_POST
+@once_per_form
 def act_view(request, pk, action):
     dossier = _dossier(request, pk)
     if action not in STAFF_ACTIONS:
@@ -208,6 +210,7 @@ class ReceiveForm(forms.Form):
 
 
 @staff_required
+@once_per_form
 def receive_view(request):
     if not visible_agencies(request.user, RECEIVE_ROLES).exists():
         raise PermissionDenied("Chỉ cán bộ tiếp nhận (một cửa) được tiếp nhận hồ sơ / only a dossier receiver may "
@@ -287,6 +290,7 @@ def dashboard_json(request):
 
 
 @staff_required
+@once_per_form
 def outbox_view(request):
     """What went to DVCQG for the dossiers in scope: counts by state, and every dead or retrying message with
     its last error; a unit administrator may send dead ones again."""

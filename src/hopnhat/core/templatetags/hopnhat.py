@@ -74,3 +74,11 @@ def in_language(obj, field):
     if _lang.is_english() and (value := getattr(obj, f"{field}_en", "")):
         return value
     return getattr(obj, field, "")
+
+
+@register.simple_tag
+def form_once() -> str:
+    """A staff form's one-time token (core.idempotency): put it beside {% csrf_token %} in every staff POST form."""
+    from hopnhat.core.idempotency import hidden_field
+
+    return hidden_field()

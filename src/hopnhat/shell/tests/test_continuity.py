@@ -1,8 +1,10 @@
 """Continuity, the short run (issue 18): the production set-up of bench/continuity.py — nginx in front of two
 gunicorn instances and the bouncer, a task worker, an old one-door system in MariaDB with its writer — on the
 test database, a paced mix of requests through a whole cutover (with a route-back and a second switch), a
-release rolled one instance at a time and killed workers, and not one request may fail. The figures and the
-full-length run are the benchmark's (`bench/continuity.py`); here only the zero-failure and correctness targets."""
+release rolled one instance at a time (with a real schema change: bench/continuity_release) and killed workers —
+staff steps included, each with its one-time form token, so that nginx may pass on a step a killed worker cut — and
+not one request may fail. The figures and the full-length run are the benchmark's (`bench/continuity.py`); here
+only the zero-failure and correctness targets."""
 
 import io
 import shutil
@@ -58,7 +60,7 @@ def test_no_request_fails_through_cutover_release_and_killed_workers(tmp_path, m
                PYTHONPATH=str(ROOT / "src"))
     args = continuity.parser().parse_args(["--steady-s", "3", "--capacity-s", "2", "--clients", "3", "--workers", "1",
                                            "--pre-syncs", "1", "--step-pause", "0.3", "--old-rows", "5",
-                                           "--writer-interval", "0.2", "--no-steps-during-kill"])
+                                           "--writer-interval", "0.2", "--probe-rows", "300"])
     figures = continuity.run(args, env)
 
     phases = figures["phases"]
@@ -72,13 +74,23 @@ def test_no_request_fails_through_cutover_release_and_killed_workers(tmp_path, m
         "pre-sync", "freeze", "final-sync", "verify", "switch", "monitor"]
     for round_no in (1, 2):
         freeze = cutover["checks"][f"freeze_{round_no}"]
-        assert freeze["old_system_refuses_all"] and "denied" in freeze["old_system_message"]
+        assert freeze["old_system_refuses_all"] and "denied" in freeze["old_system_message"], freeze
         assert freeze["platform_refuses_with_message"] and "tthc-continuity" in \
             freeze["platform_step_on_held_dossier"]["message"]
         assert freeze["reads_answering"]
         reconciliation = cutover["checks"][f"reconciliation_{round_no}"]
         assert reconciliation["ok"] and reconciliation["created_before_freeze"] >= 5
-    assert [r["instance"] for r in phases["release"]["detail"]["reloads"]] == ["gunicorn-a", "gunicorn-b"]
+    release = phases["release"]["detail"]
+    assert [r["instance"] for r in release["reloads"]] == ["gunicorn-a", "gunicorn-b"]
+    # a real schema change: release 2 of the probe adds a column and backfills it ...
+    assert any("0002_notice_note" in m for m in release["migrations_applied"])
+    assert any("0003_backfill_note" in m for m in release["migrations_applied"])
+    # ... while release 1 serves on the new schema, then both side by side, then release 2 alone
+    side = {step["after"]: {name: (i["release"], i["reads"], i["writes"]) for name, i in step.items()
+                            if name != "after"} for step in release["probe_on_each_instance"]}
+    assert side["migrate"] == {"gunicorn-a": (1, True, True), "gunicorn-b": (1, True, True)}
+    assert side["roll gunicorn-a"] == {"gunicorn-a": (2, True, True), "gunicorn-b": (1, True, True)}
+    assert side["roll gunicorn-b"] == {"gunicorn-a": (2, True, True), "gunicorn-b": (2, True, True)}
     kill = phases["kill"]["detail"]
     assert [k["process"] for k in kill["killed"]] == ["gunicorn-a", "db_worker", "gunicorn-b"]
     assert all("back_after_s" in k for k in kill["killed"]) and kill["task_worker_restarts"] >= 1
