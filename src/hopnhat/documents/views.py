@@ -245,6 +245,27 @@ def _done_label(key: str) -> str:
     return labels.get(key, "")
 
 
+def signatures(entry: Entry) -> list[dict]:
+    """Each digitally signed file of the document, verified now against the configured trusted roots (a root
+    added or removed since signing counts): status in words, signer, signing time. A file that cannot be read
+    keeps the report made when it was signed."""
+    from . import signing
+
+    rows = []
+    for attachment in entry.document.attachments.filter(signed=True).select_related("blob"):
+        try:
+            reports = [r.as_dict() for r in signing.verify_pdf(storage.read(attachment.blob))]
+        except (OSError, signing.SigningError):
+            reports = attachment.signature_report.get("signatures", [])
+        for report in reports:
+            vi, en = signing.STATUS_TEXT.get(report["status"], (report["status"], report["status"]))
+            when = report.get("signing_time")
+            rows.append({"attachment": attachment, "status": report["status"], "text": t(vi, en),
+                         "signer": report.get("signer") or "—",
+                         "time": datetime.datetime.fromisoformat(when) if when else None})
+    return rows
+
+
 def _entry_page(request, entry: Entry, error: str = "", status: int = 200):
     info = lookup.describe(entry.document)
     for row in info.get("timeline", []):
@@ -258,13 +279,51 @@ def _entry_page(request, entry: Entry, error: str = "", status: int = 200):
         "exchanges": entry.document.exchanges.select_related("sender_entry__agency", "receiver_entry__agency",
                                                              "receiver_agency"),
         "overdue": entry.is_overdue(), "new": request.GET.get("moi") == "1",
+        "signatures": signatures(entry) if not entry.document.is_secret else [],
+        "files": entry.document.attachments.select_related("blob") if not entry.document.is_secret else [],
+        "sign_key": _sign_key(request.user, entry),
         "done": _done_label(request.GET.get("xong", "")),
         "state_label": choice(entry.state_label)}, status=status)
+
+
+def _sign_key(user, entry: Entry) -> dict | None:
+    """What the sign button will do for this user: sign with their configured key (named), or record approval to
+    sign on paper."""
+    from . import signing
+
+    if entry.kind != Kind.OUTGOING or actions.next_step(entry) != "sign":
+        return None
+    try:
+        configured = signing.key_for(user)
+    except signing.SigningError as exc:
+        return {"error": str(exc)}
+    has_pdf = entry.document.attachments.filter(main=True, blob__content_type="application/pdf").exists()
+    return {"subject": configured.subject if configured else "", "has_pdf": has_pdf}
 
 
 @staff_required
 def entry_view(request, pk):
     return _entry_page(request, _entry(request, pk))
+
+
+@staff_required
+def attachment_view(request, pk, attachment_id):
+    """A file of a document the user may see (the signed PDF after signing)."""
+    entry = _entry(request, pk)
+    if entry.document.is_secret:
+        raise Http404
+    attachment = get_object_or_404(entry.document.attachments.select_related("blob"), pk=attachment_id)
+    try:
+        data = storage.read(attachment.blob)
+    except OSError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(data, content_type=attachment.blob.content_type or "application/octet-stream")
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(
+        attachment.blob.content_type != "application/pdf", attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @staff_required
