@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hopnhat.core.lang import pick
 from hopnhat.core.templatetags.hopnhat import is_english
 from hopnhat.core.text import fold
 from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
@@ -48,9 +49,8 @@ def t(vi: str, en: str) -> str:
 
 
 def choice(label: str) -> str:
-    """“Đã vào sổ (registered)” in the current language."""
-    vi, _, en = label.partition(" (")
-    return en.rstrip(")") if is_english() and en else vi
+    """A model choice label (core.lang.vi_en) in the current language."""
+    return pick(label)
 
 
 def staff_required(view):
