@@ -122,16 +122,18 @@ def _outgoing(tq: Agency, users: dict) -> dict:
     keys = demo_signing.ensure_keys()
     drafter, leader, clerk = users["chuyenvien.vp"], users["lanhdao.tuyenquang"], users["vanthu.tuyenquang"]
     made = {}
-    for meta, steps in ((SIGNED, [("review", leader), ("approve", leader), ("sign", leader), ("number", clerk),
-                                  ("issue", clerk)]),
-                        (TO_SIGN, [("review", leader), ("approve", leader)])):
+    review = ("review", leader, "Nội dung phù hợp, đề nghị trình ký")
+    approve = ("approve", leader, "Đồng ý ban hành")
+    for meta, steps in ((SIGNED, [review, approve, ("sign", leader, "Ký số"), ("number", clerk, ""),
+                                  ("issue", clerk, "Phát hành điện tử, kèm bản ký số")]),
+                        (TO_SIGN, [review, approve])):
         existing = Document.objects.filter(subject=meta["subject"], issuer=tq).first()
         if existing is None:
             with transaction.atomic():
                 entry = actions.draft(drafter, tq, dict(meta), attachments=[
                     (f"cong-van-{meta['code_notation'].lower()}.pdf", _cong_van(meta))])
-                for name, actor in steps:
-                    entry = actions.step(actor, entry, name, note="Demo")
+                for name, actor, note in steps:
+                    entry = actions.step(actor, entry, name, note=note)
             existing = entry.document
         made[meta["subject"]] = existing.entries.get(agency=tq).pk
     return {"signing": keys, "signed_entry": made[SIGNED["subject"]], "to_sign_entry": made[TO_SIGN["subject"]]}

@@ -391,9 +391,13 @@ def overdue_by_department(user, today=None) -> list[dict]:
 def dashboard_view(request):
     today = timezone.localdate()
     late = filter_visible(Entry.objects.filter(kind=Kind.INCOMING, state__in=OPEN_INCOMING, due_date__lt=today),
-                          request.user).select_related("document", "agency").order_by("due_date")[:100]
+                          request.user).select_related("document", "agency", "routed_to").order_by("due_date")[:100]
+    leads = {a.entry_id: a.department.name for a in Assignment.objects.filter(
+        entry__in=[e.pk for e in late], role=Role.LEAD).select_related("department")}
+    rows = [(e, leads.get(e.pk) or (e.routed_to.name if e.routed_to else ""), (today - e.due_date).days)
+            for e in late]
     return render(request, "documents/dashboard.html", {"rows": overdue_by_department(request.user, today),
-                                                        "late": late, "today": today})
+                                                        "late": rows, "today": today})
 
 
 @staff_required
@@ -408,9 +412,21 @@ def lookup_view(request):
             hits = search(visible_entries(request.user), query).order_by("-registered_at")[:50]
             if not hits:
                 error = t(f"Không tìm thấy văn bản nào với “{query}”", f"No document matches “{query}”")
+    answers = []
+    for d in found[:10]:
+        now = None
+        if d.issuer_id and not d.issuer.is_active:
+            from hopnhat.org.agencies import default_current_agency
+
+            now = default_current_agency(d.issuer)
+        timeline = [] if d.is_secret else lookup.timeline(d)
+        for row in timeline:
+            row["when"] = datetime.datetime.fromisoformat(row["at"]).strftime("%d/%m/%Y %H:%M")
+        answers.append({"doc": d, "acts_now": now, "timeline": timeline,
+                        "entries": d.entries.filter(pk__in=visible_entries(request.user)).select_related(
+                            "agency", "register")})
     return render(request, "documents/lookup.html", {
-        "query": query, "issuer": issuer, "found": [(d, d.entries.filter(pk__in=visible_entries(request.user))
-                                                     .select_related("agency")) for d in found],
+        "query": query, "issuer": issuer, "found": answers,
         "hits": hits, "error": error, "searched": bool(query)})
 
 
