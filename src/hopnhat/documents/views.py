@@ -155,6 +155,8 @@ class RegisterForm(forms.Form):
         roles = actions.CLERK if kind == Kind.INCOMING else actions.STAFF
         f = self.fields
         f["agency"].queryset = visible_agencies(user, roles).filter(status=AgencyStatus.ACTIVE)
+        if len(agencies := list(f["agency"].queryset[:2])) == 1:
+            f["agency"].initial = agencies[0].pk
         f["agency"].label = t("Cơ quan vào sổ", "Registering agency") if kind == Kind.INCOMING else t(
             "Cơ quan ban hành", "Issuing agency")
         f["number"].label = t("Số, ký hiệu (15/QĐ-UBND)", "Number and notation (15/QĐ-UBND)") if \
@@ -204,7 +206,8 @@ def new_view(request, kind):
             return redirect(reverse("documents:entry", args=[entry.pk]) + "?moi=1")
     elif request.method == "POST":
         status = 400
-    return render(request, "documents/new.html", {"form": form, "kind": kind, "error": error}, status=status)
+    return render(request, "documents/new.html", {"form": form, "kind": kind, "error": error,
+                                                  "allowed": form.fields["agency"].queryset.exists()}, status=status)
 
 
 def _entry(request, pk) -> Entry:
