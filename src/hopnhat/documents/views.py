@@ -17,16 +17,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from hopnhat.core.lang import pick
 from hopnhat.core.templatetags.hopnhat import is_english
 from hopnhat.core.text import fold
 from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
+from hopnhat.org.agencies import default_current_agency
 from hopnhat.org.models import Agency, AgencyStatus
 from hopnhat.org.models import Role as OrgRole
 
-from . import actions, lookup, printing, routing, storage
+from . import actions, lookup, printing, routing, signing, storage
 from .models import (
     OPEN_INCOMING,
     Assignment,
@@ -252,8 +254,6 @@ def signatures(entry: Entry) -> list[dict]:
     """Each digitally signed file of the document, verified now against the configured trusted roots (a root
     added or removed since signing counts): status in words, signer, signing time. A file that cannot be read
     keeps the report made when it was signed."""
-    from . import signing
-
     rows = []
     for attachment in entry.document.attachments.filter(signed=True).select_related("blob"):
         try:
@@ -292,8 +292,6 @@ def _entry_page(request, entry: Entry, error: str = "", status: int = 200):
 def _sign_key(user, entry: Entry) -> dict | None:
     """What the sign button will do for this user: sign with their configured key (named), or record approval to
     sign on paper."""
-    from . import signing
-
     if entry.kind != Kind.OUTGOING or actions.next_step(entry) != "sign":
         return None
     try:
@@ -321,8 +319,6 @@ def attachment_view(request, pk, attachment_id):
     except OSError as exc:
         raise Http404(str(exc)) from exc
     response = HttpResponse(data, content_type=attachment.blob.content_type or "application/octet-stream")
-    from django.utils.http import content_disposition_header
-
     response["Content-Disposition"] = content_disposition_header(
         attachment.blob.content_type != "application/pdf", attachment.name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -419,8 +415,6 @@ def lookup_view(request):
     for d in found[:10]:
         now = None
         if d.issuer_id and not d.issuer.is_active:
-            from hopnhat.org.agencies import default_current_agency
-
             now = default_current_agency(d.issuer)
         timeline = [] if d.is_secret else lookup.timeline(d)
         for row in timeline:
