@@ -73,7 +73,9 @@ def test_leader_assigns_a_routed_document(browser_page, assert_accessible):
     _shot(page, "entry")
 
     page.goto("/van-ban/qua-han/")
-    assert "Sở Nội vụ tỉnh Tuyên Quang" in page.get_by_role("table").inner_text()
+    assert "Sở Nội vụ tỉnh Tuyên Quang" in page.get_by_role("table", name="Số văn bản quá hạn theo đơn vị").inner_text()
+    listed = page.get_by_role("table", name="Văn bản đến quá hạn, hạn sớm nhất trước").inner_text()
+    assert "230/UBND-VP" in listed and "Sở Nội vụ tỉnh Tuyên Quang" in listed, listed
     assert _fits(page)
     assert_accessible(page)
     _shot(page, "dashboard")
