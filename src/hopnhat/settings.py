@@ -220,6 +220,10 @@ LOGGING = {
 HOPNHAT_SIGNING = {
     "tsa_url": os.environ.get("HOPNHAT_SIGNING_TSA_URL", ""),
     "trust_roots": [p for p in os.environ.get("HOPNHAT_SIGNING_TRUST_ROOTS", "").split(",") if p],
+    # who signs with which key on the sign step (documents.signing.key_for): keys.json {username: {"key":
+    # "path.p12" | "pkcs11:MODULE?token=…", "secret_env": "VAR"}}, and trust/ (more roots), in this directory
+    # (empty: $HOPNHAT_VAR_DIR/signing)
+    "dir": os.environ.get("HOPNHAT_SIGNING_DIR", ""),
 }
 # Issue 13 (B2): bounds on uploads and imports (core.archives; zip bombs), and the staging retention of a system
 # whose cutover is done (consolidation.staging; `hopnhat consolidate purge-staging`).

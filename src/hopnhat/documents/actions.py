@@ -531,17 +531,21 @@ def step(actor: Any, entry: Entry, name: str, *, note: str = "", recipients: Ite
 
 
 def _sign(actor, entry: Entry, **options) -> dict:
-    """The sign step: with a key (`key=` a PKCS#12 file or a `pkcs11:` token, `secret=` its passphrase or PIN),
+    """The sign step: with a key (`key=` a PKCS#12 file or a `pkcs11:` token, `secret=` its passphrase or PIN;
+    by default the one `documents.signing.key_for(actor)` finds configured for the official),
     `documents.signing.sign_attachment(actor=…, entry=…, attachment=…, **options)` signs each main PDF (it sets
     Attachment.signed and signature_report); without a key the step records the approval to sign on paper."""
     module = _signing_module()
+    if module is not None and not options.get("key") and hasattr(module, "key_for"):
+        if configured := module.key_for(actor):   # the key the platform keeps for this official (keys.json)
+            options = {**options, "key": configured.spec}
     if module is None or not hasattr(module, "sign_attachment") or not options.get("key"):
         return {"signed_files": [], "paper": True}
     signed = []
     for attachment in entry.document.attachments.filter(main=True).select_related("blob"):
         module.sign_attachment(actor=actor, entry=entry, attachment=attachment, **options)
         signed.append(attachment.name)
-    return {"signed_files": signed, "paper": False}
+    return {"signed_files": signed, "paper": not signed}
 
 
 def _number(entry: Entry) -> dict:

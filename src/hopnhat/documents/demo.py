@@ -20,7 +20,7 @@ from hopnhat.consolidation.mapping import Mapping
 from hopnhat.org.demo import DEMO_PASSWORD
 from hopnhat.org.models import Agency, Membership, Person, Role, RoleAssignment
 
-from . import actions, samples
+from . import actions, demo_signing, samples
 from .models import Document, RoutingRule
 
 ACTOR = "system:demo"
@@ -84,6 +84,61 @@ def _fresh(tq: Agency, users: dict) -> int:
     return 3
 
 
+SIGNED = {"code_notation": "UBND-VP", "type_name": "Công văn", "place": "Tuyên Quang",
+          "subject": "V/v thống nhất sử dụng một hệ thống quản lý văn bản và điều hành sau hợp nhất",
+          "signer_name": demo_signing.DEMO_SIGNER_NAME, "signer_position": "Phó Chủ tịch", "field": "Chuyển đổi số"}
+TO_SIGN = {"code_notation": "UBND-NC", "type_name": "Công văn", "place": "Tuyên Quang",
+           "subject": "V/v rà soát quy tắc phân luồng văn bản đến của các sở sau khi sáp nhập",
+           "signer_name": demo_signing.DEMO_SIGNER_NAME, "signer_position": "Phó Chủ tịch", "field": "Văn thư"}
+BODIES = {
+    SIGNED["subject"]: [
+        "Thực hiện chủ trương sắp xếp đơn vị hành chính, từ ngày 01/7/2025 tỉnh Tuyên Quang và tỉnh Hà Giang hợp "
+        "nhất thành tỉnh Tuyên Quang. Hai hệ thống quản lý văn bản và điều hành cũ đã được hợp nhất vào một hệ "
+        "thống, giữ nguyên số, ký hiệu và toàn bộ quá trình xử lý của văn bản cũ.",
+        "Ủy ban nhân dân tỉnh đề nghị các sở, ban, ngành và Ủy ban nhân dân các xã, phường từ nay chỉ tiếp nhận, "
+        "xử lý và phát hành văn bản trên hệ thống chung; tra cứu văn bản cũ theo số, ký hiệu và cơ quan ban hành "
+        "cũ tại mục Tra cứu văn bản.",
+    ],
+    TO_SIGN["subject"]: [
+        "Sau khi Sở Thông tin và Truyền thông sáp nhập vào Sở Khoa học và Công nghệ, một số quy tắc phân luồng văn "
+        "bản đến vẫn trỏ tới cơ quan đã dừng hoạt động. Đề nghị quản trị đơn vị rà soát và chuyển các quy tắc này "
+        "sang cơ quan kế thừa trước ngày 15 của tháng.",
+    ],
+}
+
+
+def _cong_van(meta: dict) -> bytes:
+    return demo_signing.cong_van_pdf(
+        agency="Ủy ban nhân dân\ntỉnh Tuyên Quang", notation=meta["code_notation"], place=meta["place"],
+        day=timezone.localdate(), subject=meta["subject"], paragraphs=BODIES[meta["subject"]],
+        recipients=["Các sở, ban, ngành tỉnh", "UBND các xã, phường"], authority="KT. CHỦ TỊCH",
+        position=meta["signer_position"], signer=meta["signer_name"])
+
+
+def _outgoing(tq: Agency, users: dict) -> dict:
+    """Two outgoing công văn of UBND tỉnh with the leader's demo key configured: one walked draft → review →
+    approve → sign (digitally, with the key keys.json names for lanhdao.tuyenquang) → number → issue, the other
+    approved and waiting for the leader to sign it on its page."""
+    keys = demo_signing.ensure_keys()
+    drafter, leader, clerk = users["chuyenvien.vp"], users["lanhdao.tuyenquang"], users["vanthu.tuyenquang"]
+    made = {}
+    review = ("review", leader, "Nội dung phù hợp, đề nghị trình ký")
+    approve = ("approve", leader, "Đồng ý ban hành")
+    for meta, steps in ((SIGNED, [review, approve, ("sign", leader, "Ký số"), ("number", clerk, ""),
+                                  ("issue", clerk, "Phát hành điện tử, kèm bản ký số")]),
+                        (TO_SIGN, [review, approve])):
+        existing = Document.objects.filter(subject=meta["subject"], issuer=tq).first()
+        if existing is None:
+            with transaction.atomic():
+                entry = actions.draft(drafter, tq, dict(meta), attachments=[
+                    (f"cong-van-{meta['code_notation'].lower()}.pdf", _cong_van(meta))])
+                for name, actor, note in steps:
+                    entry = actions.step(actor, entry, name, note=note)
+            existing = entry.document
+        made[meta["subject"]] = existing.entries.get(agency=tq).pk
+    return {"signing": keys, "signed_entry": made[SIGNED["subject"]], "to_sign_entry": made[TO_SIGN["subject"]]}
+
+
 def load_demo(stdout) -> dict:
     folder = settings.VAR_DIR / "demo" / "documents"
     folder.mkdir(parents=True, exist_ok=True)
@@ -102,8 +157,10 @@ def load_demo(stdout) -> dict:
     users = _team()
     rule = _rules(tq)
     fresh = _fresh(tq, users)
+    outgoing = _outgoing(tq, users)
     result = {
         "runs": runs, "documents": Document.objects.count(), "registered_now": fresh, "rule": rule.name,
+        "outgoing": outgoing,
         "try": {"url": "/van-ban/tra-cuu/?q=125/UBND-VP&issuer=UBND%20huy%E1%BB%87n%20Y%C3%AAn%20S%C6%A1n",
                 "cli": 'hopnhat documents lookup "Số 45 /UBND-NC" --issuer "UBND tỉnh Hà Giang"'},
         "team": [{"username": u, "password": DEMO_PASSWORD, "name": n, "role": r, "pages": "/van-ban/"}
@@ -112,6 +169,8 @@ def load_demo(stdout) -> dict:
     stdout.write(f"    Văn bản / documents: {result['documents']} từ 2 hệ thống cũ / from 2 old systems, "
                  f"{fresh} vừa vào sổ / registered now\n"
                  f"    Tra cứu thử / try: /van-ban/tra-cuu/ 125/UBND-VP của UBND huyện Yên Sơn (đã giải thể)\n"
+                 f"    Văn bản đã ký số / digitally signed: /van-ban/{outgoing['signed_entry']}/; chờ ký / waiting "
+                 f"for the signature of {demo_signing.DEMO_SIGNER}: /van-ban/{outgoing['to_sign_entry']}/\n"
                  f"    Văn thư, lãnh đạo / clerk, leader: {', '.join(u for u, *_ in TEAM)}, "
                  f"mật khẩu / password {DEMO_PASSWORD}\n")
     return result

@@ -17,32 +17,33 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from hopnhat.core.lang import vi_en
 from hopnhat.core.text import fold, nfc
 from hopnhat.org.models import Agency, Person
 
 
 class Kind(models.TextChoices):
-    INCOMING = "incoming", "Văn bản đến (incoming)"
-    OUTGOING = "outgoing", "Văn bản đi (outgoing)"
-    INTERNAL = "internal", "Văn bản nội bộ (internal)"
+    INCOMING = "incoming", vi_en("Văn bản đến", "Incoming")
+    OUTGOING = "outgoing", vi_en("Văn bản đi", "Outgoing")
+    INTERNAL = "internal", vi_en("Văn bản nội bộ", "Internal")
 
 
 class Urgency(models.IntegerChoices):
     """Độ khẩn (Điều 4.2.c, Phụ lục I ô 10b); the value is edXML's Priority where it has one."""
 
-    NORMAL = 0, "Thường (normal)"
-    URGENT = 1, "Khẩn (urgent)"
-    VERY_URGENT = 2, "Thượng khẩn (very urgent)"
-    FLASH = 3, "Hỏa tốc (flash)"
+    NORMAL = 0, vi_en("Thường", "Normal")
+    URGENT = 1, vi_en("Khẩn", "Urgent")
+    VERY_URGENT = 2, vi_en("Thượng khẩn", "Very urgent")
+    FLASH = 3, vi_en("Hỏa tốc", "Flash")
 
 
 class Confidentiality(models.IntegerChoices):
     """Độ mật (Luật Bảo vệ bí mật nhà nước): any level above NONE keeps the content out of this system."""
 
-    NONE = 0, "Thường (not secret)"
-    SECRET = 1, "Mật (secret)"
-    TOP_SECRET = 2, "Tối mật (top secret)"
-    ABSOLUTE = 3, "Tuyệt mật (absolutely secret)"
+    NONE = 0, vi_en("Thường", "Not secret")
+    SECRET = 1, vi_en("Mật", "Secret")
+    TOP_SECRET = 2, vi_en("Tối mật", "Top secret")
+    ABSOLUTE = 3, vi_en("Tuyệt mật", "Absolutely secret")
 
 
 class Register(models.Model):
@@ -60,8 +61,8 @@ class Register(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agency", "kind", "year", "secret"], name="register_once")]
         ordering = ["agency__path", "-year", "kind"]
-        verbose_name = "sổ văn bản (register)"
-        verbose_name_plural = "sổ văn bản (registers)"
+        verbose_name = vi_en("sổ văn bản", "Register")
+        verbose_name_plural = vi_en("sổ văn bản", "Registers")
 
     def __str__(self) -> str:
         return self.name or f"{self.get_kind_display()} {self.year} — {self.agency.name}"
@@ -104,8 +105,8 @@ class Document(models.Model):
     class Meta:
         ordering = ["-issued_date", "-id"]
         indexes = [models.Index(fields=["number_key", "issuer"], name="document_number_issuer")]
-        verbose_name = "văn bản (document)"
-        verbose_name_plural = "văn bản (documents)"
+        verbose_name = vi_en("văn bản", "Document")
+        verbose_name_plural = vi_en("văn bản", "Documents")
 
     def __str__(self) -> str:
         return self.number or self.subject[:60] or f"#{self.pk}"
@@ -135,23 +136,24 @@ class Document(models.Model):
 
 
 class IncomingState(models.TextChoices):
-    REGISTERED = "registered", "Đã vào sổ (registered)"
-    ASSIGNED = "assigned", "Đã phân công (assigned)"
-    PROCESSING = "processing", "Đang xử lý (processing)"
-    DONE = "done", "Đã giải quyết (done)"
+    REGISTERED = "registered", vi_en("Đã vào sổ", "Registered")
+    ASSIGNED = "assigned", vi_en("Đã phân công", "Assigned")
+    PROCESSING = "processing", vi_en("Đang xử lý", "Processing")
+    DONE = "done", vi_en("Đã giải quyết", "Done")
 
 
 class OutgoingState(models.TextChoices):
-    DRAFT = "draft", "Dự thảo (draft)"
-    REVIEWED = "reviewed", "Đã thẩm định (reviewed)"
-    APPROVED = "approved", "Đã duyệt (approved)"
-    SIGNED = "signed", "Đã ký (signed)"
-    NUMBERED = "numbered", "Đã cấp số (numbered)"
-    ISSUED = "issued", "Đã ban hành (issued)"
-    SENT = "sent", "Đã gửi (sent)"
+    DRAFT = "draft", vi_en("Dự thảo", "Draft")
+    REVIEWED = "reviewed", vi_en("Đã thẩm định", "Reviewed")
+    APPROVED = "approved", vi_en("Đã duyệt", "Approved")
+    SIGNED = "signed", vi_en("Đã ký", "Signed")
+    NUMBERED = "numbered", vi_en("Đã cấp số", "Numbered")
+    ISSUED = "issued", vi_en("Đã ban hành", "Issued")
+    SENT = "sent", vi_en("Đã gửi", "Sent")
 
 
-STATE_LABELS = dict(IncomingState.choices) | dict(OutgoingState.choices) | {"recorded": "Đã ghi sổ (recorded)"}
+STATE_LABELS = dict(IncomingState.choices) | dict(OutgoingState.choices) | {
+    "recorded": vi_en("Đã ghi sổ", "Recorded")}
 OPEN_INCOMING = (IncomingState.REGISTERED, IncomingState.ASSIGNED, IncomingState.PROCESSING)
 
 
@@ -189,8 +191,8 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["agency", "kind", "state"]),
                    models.Index(fields=["state", "due_date"])]
         ordering = ["-registered_at", "-id"]
-        verbose_name = "văn bản trong sổ (register entry)"
-        verbose_name_plural = "văn bản trong sổ (register entries)"
+        verbose_name = vi_en("văn bản trong sổ", "Register entry")
+        verbose_name_plural = vi_en("văn bản trong sổ", "Register entries")
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number or '—'} {self.document}"
@@ -213,9 +215,9 @@ class DocumentNumber(models.Model):
     closed or not; look-ups widen it through the agency crosswalk."""
 
     class Scheme(models.TextChoices):
-        NOTATION = "notation", "Số, ký hiệu (number and notation)"
-        REGISTER = "register", "Số đến / số đi (register number)"
-        DOC_ID = "doc_id", "Mã định danh văn bản (document ID)"
+        NOTATION = "notation", vi_en("Số, ký hiệu", "Number and notation")
+        REGISTER = "register", vi_en("Số đến / số đi", "Register number")
+        DOC_ID = "doc_id", vi_en("Mã định danh văn bản", "Document ID")
 
     key = models.CharField(max_length=100)
     scheme = models.CharField(max_length=10, choices=Scheme.choices)
@@ -230,30 +232,30 @@ class DocumentNumber(models.Model):
         constraints = [models.UniqueConstraint(fields=["key", "scheme", "document", "entry", "source_system"],
                                                name="document_number_once")]
         indexes = [models.Index(fields=["key", "document"], name="document_number_lookup")]
-        verbose_name = "số của văn bản (document number)"
+        verbose_name = vi_en("số của văn bản", "Document number")
 
     def __str__(self) -> str:
         return f"{self.scheme}:{self.key} → {self.document_id}"
 
 
 class Action(models.TextChoices):
-    REGISTER = "register", "Vào sổ văn bản đến (registered)"
-    ROUTE = "route", "Tự động phân luồng (routed by a rule)"
-    ASSIGN = "assign", "Phân công xử lý (assigned)"
-    OPINION = "opinion", "Ý kiến (opinion)"
-    DIRECTION = "direction", "Ý kiến chỉ đạo (direction)"
-    DONE = "done", "Hoàn thành xử lý (done)"
-    DRAFT = "draft", "Tạo dự thảo (drafted)"
-    REVIEW = "review", "Thẩm định (reviewed)"
-    APPROVE = "approve", "Phê duyệt (approved)"
-    SIGN = "sign", "Ký (signed)"
-    NUMBER = "number", "Cấp số (numbered)"
-    ISSUE = "issue", "Ban hành (issued)"
-    SEND = "send", "Gửi đi (sent)"
-    RECEIVE = "receive", "Nhận văn bản (received)"
-    ATTACH = "attach", "Đính kèm tệp (file attached)"
-    SECRET_LINE = "secret_line", "Ghi sổ văn bản mật (secret register line)"
-    IMPORTED = "imported", "Bước xử lý từ hệ thống cũ (imported step)"
+    REGISTER = "register", vi_en("Vào sổ văn bản đến", "Registered")
+    ROUTE = "route", vi_en("Tự động phân luồng", "Routed by a rule")
+    ASSIGN = "assign", vi_en("Phân công xử lý", "Assigned")
+    OPINION = "opinion", vi_en("Ý kiến", "Opinion")
+    DIRECTION = "direction", vi_en("Ý kiến chỉ đạo", "Direction")
+    DONE = "done", vi_en("Hoàn thành xử lý", "Done")
+    DRAFT = "draft", vi_en("Tạo dự thảo", "Drafted")
+    REVIEW = "review", vi_en("Thẩm định", "Reviewed")
+    APPROVE = "approve", vi_en("Phê duyệt", "Approved")
+    SIGN = "sign", vi_en("Ký", "Signed")
+    NUMBER = "number", vi_en("Cấp số", "Numbered")
+    ISSUE = "issue", vi_en("Ban hành", "Issued")
+    SEND = "send", vi_en("Gửi đi", "Sent")
+    RECEIVE = "receive", vi_en("Nhận văn bản", "Received")
+    ATTACH = "attach", vi_en("Đính kèm tệp", "File attached")
+    SECRET_LINE = "secret_line", vi_en("Ghi sổ văn bản mật", "Secret register line")
+    IMPORTED = "imported", vi_en("Bước xử lý từ hệ thống cũ", "Imported step")
 
 
 class Event(models.Model):
@@ -281,7 +283,7 @@ class Event(models.Model):
         indexes = [models.Index(fields=["document", "at"])]
         constraints = [models.UniqueConstraint(fields=["source_system", "source_key"], name="document_event_once",
                                                condition=~models.Q(source_key=""))]
-        verbose_name = "bước xử lý văn bản (document event)"
+        verbose_name = vi_en("bước xử lý văn bản", "Document event")
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -294,9 +296,9 @@ class Event(models.Model):
 
 
 class Role(models.TextChoices):
-    LEAD = "lead", "Chủ trì (lead)"
-    SUPPORT = "support", "Phối hợp (support)"
-    INFO = "info", "Để biết (for information)"
+    LEAD = "lead", vi_en("Chủ trì", "Lead")
+    SUPPORT = "support", vi_en("Phối hợp", "Support")
+    INFO = "info", vi_en("Để biết", "For information")
 
 
 class Assignment(models.Model):
@@ -347,11 +349,11 @@ class Attachment(models.Model):
 
 
 class Channel(models.TextChoices):
-    AXIS = "axis", "Trục liên thông văn bản quốc gia (national axis)"
-    MAIL = "mail", "Bưu chính (post)"
-    PAPER = "paper", "Bản giấy (paper)"
-    INTERNAL = "internal", "Nội bộ trên hệ thống (on this platform)"
-    LEGACY = "legacy", "Hệ thống cũ (old systems)"
+    AXIS = "axis", vi_en("Trục liên thông văn bản quốc gia", "National axis")
+    MAIL = "mail", vi_en("Bưu chính", "Post")
+    PAPER = "paper", vi_en("Bản giấy", "Paper")
+    INTERNAL = "internal", vi_en("Nội bộ trên hệ thống", "On this platform")
+    LEGACY = "legacy", vi_en("Hệ thống cũ", "Old systems")
 
 
 class Exchange(models.Model):
@@ -371,7 +373,7 @@ class Exchange(models.Model):
     received_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "trao đổi văn bản (exchange)"
+        verbose_name = vi_en("trao đổi văn bản", "Exchange")
 
 
 class RoutingRule(models.Model):
@@ -396,7 +398,7 @@ class RoutingRule(models.Model):
 
     class Meta:
         ordering = ["agency", "priority", "id"]
-        verbose_name = "quy tắc phân luồng (routing rule)"
+        verbose_name = vi_en("quy tắc phân luồng", "Routing rule")
 
     def __str__(self) -> str:
         return self.name

@@ -13,6 +13,7 @@ import io
 
 from django.utils import timezone
 
+from hopnhat.core.text import fold
 from hopnhat.org.models import Agency
 
 from .models import Entry, Kind
@@ -27,6 +28,12 @@ COLUMNS = {
 TITLES = {Kind.INCOMING: "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", Kind.OUTGOING: "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
 WIDTHS = {Kind.INCOMING: [18, 12, 30, 20, 14, 60, 28, 14, 14, 22],
           Kind.OUTGOING: [22, 14, 60, 24, 34, 26, 10, 14, 14, 22]}
+# the PDF's columns in millimetres (A4 landscape less the margins: 267 mm): a date (dd/mm/yyyy) fits on one line,
+# "Số lượng bản" breaks between words, the trích yếu gets the room
+PDF_WIDTHS_MM = {Kind.INCOMING: [22, 13, 32, 27, 20, 62, 33, 20, 16, 22],
+                 Kind.OUTGOING: [27, 20, 66, 30, 36, 24, 15, 20, 14, 15]}
+SERIF = {"Register": "/usr/share/fonts/truetype/freefont/FreeSerif.ttf",
+         "Register-Bold": "/usr/share/fonts/truetype/freefont/FreeSerifBold.ttf"}
 
 
 def entries(agency: Agency, year: int, kind: str):
@@ -57,11 +64,23 @@ def _receivers(entry: Entry) -> str:
     return "; ".join(names) or entry.handover_note
 
 
+def kept_copy(entry: Entry) -> str:
+    """Đơn vị, người nhận bản lưu (Phụ lục IV, column 6): the văn thư's copy, and the drafting unit's, which a công
+    văn's ký hiệu names after the issuer (UBND-VP → VP; Phụ lục I II.3); the drafter as a name otherwise — never
+    an old system's name or an account."""
+    groups = [g for g in (entry.document.code_notation or "").split("-") if g]
+    if not entry.document.type_abbr and len(groups) >= 2:
+        return f"VT, {groups[-1]}"
+    return "VT"
+
+
 def rows(agency: Agency, year: int, kind: str) -> list[list[str]]:
     out = []
     for e in entries(agency, year, kind):
         d = e.document
-        what = f"{d.type_name}: {d.subject}" if d.type_name else d.subject
+        # "Tên loại và trích yếu": the type once, even when the old system wrote it into the trích yếu too
+        what = f"{d.type_name}: {d.subject}" if d.type_name and not fold(d.subject).startswith(
+            fold(d.type_name)) else d.subject
         note = ("Quá hạn" if e.is_overdue() else "") + (f" Số cũ {e.old_number}" if e.old_number and
                                                         str(e.number) != e.old_number else "")
         if kind == Kind.INCOMING:
@@ -71,7 +90,7 @@ def rows(agency: Agency, year: int, kind: str) -> list[list[str]]:
         else:
             recipients = "; ".join(r.get("name", "") for r in d.recipients if isinstance(r, dict))
             out.append([d.number, _date(d.issued_date), what, f"{d.signer_position} {d.signer_name}".strip(),
-                        recipients, f"VT, {e.created_by}" if e.created_by else "VT",
+                        recipients, kept_copy(e),
                         str(d.issued_amount or ""), _date(e.registered_at), "", note.strip()])
     return out
 
@@ -124,27 +143,55 @@ def to_pdf(agency: Agency, year: int, kind: str) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+    regular, bold_face = _fonts()
+    cell = ParagraphStyle("cell", fontName=regular, fontSize=9, leading=11)
+    centre = ParagraphStyle("centre", parent=cell, alignment=1)
+    bold = ParagraphStyle("head", parent=cell, fontName=bold_face, alignment=1)
+    title = ParagraphStyle("title", fontName=bold_face, fontSize=13, leading=17, alignment=1)
+    small = ParagraphStyle("small", fontName=regular, fontSize=9, leading=11, alignment=1)
+    widths = [w * mm for w in PDF_WIDTHS_MM[kind]]
+    head = _header(agency, year, kind)
+    centred = {0, 1, 4, 7} if kind == Kind.INCOMING else {1, 6, 7}   # dates and numbers, centred
+    data = [[Paragraph(t, bold) for t in COLUMNS[kind]], [Paragraph(str(i), small) for i in range(1, 11)]]
+    data += [[Paragraph(_escape(v), centre if i in centred else cell) for i, v in enumerate(row)]
+             for row in rows(agency, year, kind)]
+    table = Table(data, colWidths=widths, repeatRows=2)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)]))
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=20 * mm, rightMargin=10 * mm,
+                            topMargin=15 * mm, bottomMargin=15 * mm, title=f"{TITLES[kind]} {year} — {agency.name}",
+                            author=agency.name)
+
+    def page_number(canvas, document):   # a register closed on paper has numbered pages (Điều 16, 22)
+        canvas.saveState()
+        canvas.setFont(regular, 9)
+        canvas.drawCentredString(landscape(A4)[0] / 2, 8 * mm, f"Trang {document.page}")
+        canvas.restoreState()
+
+    doc.build([Paragraph(_escape(head[0]), title), Paragraph(_escape(head[1]), title), Paragraph(head[2], small),
+               Spacer(1, 6 * mm), table], onFirstPage=page_number, onLaterPages=page_number)
+    return out.getvalue()
+
+
+def _fonts() -> tuple[str, str]:
+    """The Decree's Times New Roman as GNU FreeSerif (every Vietnamese glyph); DejaVu, as the dossier slip, when
+    FreeSerif is not installed."""
+    from pathlib import Path
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if all(Path(p).exists() for p in SERIF.values()):
+        for name, path in SERIF.items():
+            if name not in pdfmetrics.getRegisteredFontNames():
+                pdfmetrics.registerFont(TTFont(name, path))
+        return "Register", "Register-Bold"
     from hopnhat.dossiers.slip import _register_fonts
 
     _register_fonts()
-    cell = ParagraphStyle("cell", fontName="Slip", fontSize=7.5, leading=9)
-    bold = ParagraphStyle("head", parent=cell, fontName="Slip-Bold", alignment=1)
-    title = ParagraphStyle("title", fontName="Slip-Bold", fontSize=12, leading=15, alignment=1)
-    small = ParagraphStyle("small", fontName="Slip", fontSize=8, leading=10, alignment=1)
-    page_w = landscape(A4)[0] - 30 * mm
-    total = sum(WIDTHS[kind])
-    widths = [page_w * w / total for w in WIDTHS[kind]]
-    head = _header(agency, year, kind)
-    data = [[Paragraph(t, bold) for t in COLUMNS[kind]], [Paragraph(str(i), small) for i in range(1, 11)]]
-    data += [[Paragraph(_escape(v), cell) for v in row] for row in rows(agency, year, kind)]
-    table = Table(data, colWidths=widths, repeatRows=2)
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=20 * mm, rightMargin=10 * mm,
-                            topMargin=15 * mm, bottomMargin=15 * mm, title=f"{TITLES[kind]} {year} — {agency.name}")
-    doc.build([Paragraph(_escape(head[0]), title), Paragraph(_escape(head[1]), title), Paragraph(head[2], small),
-               Spacer(1, 6 * mm), table])
-    return out.getvalue()
+    return "Slip", "Slip-Bold"
 
 
 def _escape(text: str) -> str:

@@ -126,6 +126,67 @@ def open_signer(key: KeySpec):
     yield signer
 
 
+def signing_dir() -> Path:
+    """`HOPNHAT_SIGNING["dir"]` (HOPNHAT_SIGNING_DIR, default $HOPNHAT_VAR_DIR/signing): keys.json says which key
+    each account signs with, trust/ holds more trusted roots (the demo writes its CA there)."""
+    return Path(_config().get("dir") or settings.VAR_DIR / "signing")
+
+
+@dataclass(frozen=True)
+class ConfiguredKey:
+    spec: KeySpec
+    subject: str        # the certificate's common name, or the token's label, for the sign button
+
+
+def key_for(user) -> ConfiguredKey | None:
+    """The key `user` signs with on the outgoing sign step, from `signing_dir()/keys.json`:
+
+        {"lanhdao.tuyenquang": {"key": "lanhdao.p12", "secret_env": "HOPNHAT_SIGNING_SECRET_LANHDAO"},
+         "chutich.tuyenquang": {"key": "pkcs11:/usr/lib/softhsm/libsofthsm2.so?token=CT&key=ky", "secret_env": …}}
+
+    A relative path is read from the same directory; `secret` may stand in the file itself (the demo's keys) but
+    production keeps passphrases and PINs in the environment. None when the account has no key: the step then
+    records approval to sign on paper."""
+    import json
+
+    username = getattr(user, "get_username", lambda: str(user))()
+    path = signing_dir() / "keys.json"
+    if not username or not path.is_file():
+        return None
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SigningError(f"không đọc được {path} / cannot read {path}: {exc}") from exc
+    row = table.get(username) if isinstance(table, dict) else None
+    if not row:
+        return None
+    if not isinstance(row, dict) or not row.get("key"):
+        raise SigningError(f"{path}: mục “{username}” thiếu “key” / the entry for {username} has no \"key\"")
+    import os
+
+    secret = os.environ.get(row["secret_env"], "") if row.get("secret_env") else str(row.get("secret", ""))
+    text = row["key"]
+    if not text.startswith("pkcs11:") and not Path(text).is_absolute():
+        text = str(path.parent / text)
+    spec = KeySpec.parse(text, secret)
+    return ConfiguredKey(spec, row.get("subject") or _key_subject(spec))
+
+
+def _key_subject(spec: KeySpec) -> str:
+    if spec.module:
+        return f"token {spec.token_label}"
+    try:
+        from cryptography.hazmat.primitives.serialization import pkcs12
+        from cryptography.x509.oid import NameOID
+
+        _key, cert, _extra = pkcs12.load_key_and_certificates(Path(spec.pkcs12).read_bytes(),
+                                                              spec.passphrase.encode() or None)
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME) if cert else []
+        return str(names[0].value) if names else Path(spec.pkcs12).name
+    except Exception:   # noqa: BLE001 — the sign step itself names a bad key; here only a label is wanted
+        return Path(spec.pkcs12).name
+
+
 def _page_count(reader) -> int:
     return int(reader.root["/Pages"]["/Count"])
 
@@ -136,6 +197,47 @@ def _page_size(reader, page: int) -> tuple[float, float]:
         return float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
     except Exception:   # noqa: BLE001 — an inherited or odd MediaBox: assume A4, the Decree's page size
         return A4_WIDTH, A4_HEIGHT
+
+
+def signature_block(pdf: bytes, page: int, position: str, signer_name: str) -> tuple[int, int, int, int] | None:
+    """Phụ lục I II.7.d: the signer's visible signature stands between the chức vụ line (ô 7b) and the họ tên line
+    (ô 7c) of the document's own signature block. Find those two lines on `page` (the họ tên line lowest on the
+    page, the nearest chức vụ line above it) and return the box between them, centred on the block; None when
+    the page does not print them (the caller then uses the default place)."""
+    from pypdf import PdfReader
+
+    from hopnhat.core.text import fold
+
+    if not (position and signer_name):
+        return None
+    lines: list[tuple[str, float, float, float]] = []
+
+    def visit(text, cm, tm, _font, size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            lines.append((fold(text), x, y, (size or 12) * (abs(tm[0] * cm[0]) or 1)))
+
+    try:
+        PdfReader(io.BytesIO(pdf)).pages[page].extract_text(visitor_text=visit)
+    except Exception:   # noqa: BLE001 — an odd page only loses the precise placement
+        return None
+    name, post = fold(signer_name), fold(position)
+    names = sorted((line for line in lines if line[0] == name), key=lambda line: line[2])
+    if not names:
+        return None
+    _, x_name, y_name, size = names[0]
+    above = [line for line in lines if line[2] > y_name and post and post in line[0]]
+    if not above:
+        return None
+    _, x_post, y_post, post_size = min(above, key=lambda line: line[2])
+    low, high = y_name + size + 2, y_post - 3
+    if high - low < 24:
+        return None
+    # the lines are centred in the block: its centre is the middle of the họ tên line (≈ 0.5 em a letter)
+    centre = x_name + len(signer_name) * size * 0.25
+    width = 200
+    return int(centre - width / 2), int(low), int(centre + width / 2), int(high)
 
 
 def _placement(role: str, reader, page: int | None, box) -> tuple[int, tuple[int, int, int, int]]:
@@ -160,12 +262,15 @@ def sign_pdf(pdf: bytes, key: KeySpec, *, role: str = "signer", signer_name: str
              box: tuple[int, int, int, int] | None = None, image: str = "", tsa_url: str | None = None,
              now: datetime.datetime | None = None) -> bytes:
     """Sign `pdf` (bytes) and return the signed bytes (an incremental update: earlier signatures stay valid)."""
+    import logging
+
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.sign import fields, signers, timestamps
     from pyhanko.stamp import TextStampStyle
 
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)   # "FFTM NOT subset" on every signature
     if role not in {"signer", "organisation"}:
         raise SigningError(f"vai trò ký “{role}” không có / unknown signing role “{role}”")
     try:
@@ -174,6 +279,11 @@ def sign_pdf(pdf: bytes, key: KeySpec, *, role: str = "signer", signer_name: str
         raise SigningError(f"tệp không phải PDF đọc được / not a readable PDF: {exc}") from exc
     if writer.prev.encrypted:
         raise SigningError("tệp PDF được mã hóa, không ký được / the PDF is encrypted and cannot be signed")
+    in_block = None
+    if role == "signer" and box is None:
+        last = _page_count(writer.prev) - 1 if page is None else page
+        in_block = signature_block(pdf, last, position, signer_name)
+        box = in_block
     page, box = _placement(role, writer.prev, page, box)
     signed_at = (now or datetime.datetime.now(tz=VN_TZ)).astimezone(VN_TZ)
     existing = {name for name, _, _ in fields.enumerate_sig_fields(writer.prev)}
@@ -182,6 +292,8 @@ def sign_pdf(pdf: bytes, key: KeySpec, *, role: str = "signer", signer_name: str
     stamp_time = signed_at.isoformat(timespec="seconds")
     if role == "organisation":
         lines = [number, stamp_time]
+    elif in_block:   # the document prints chức vụ and họ tên around the box: say who signed and when
+        lines = [f"Ký số: {signer_name}", stamp_time]
     else:
         lines = [position, signer_name, f"Ký số: {stamp_time}"]
     style = TextStampStyle(
@@ -217,9 +329,10 @@ def sign_attachment(*, actor, entry, attachment, key, secret: str = "", role: st
     from hopnhat.documents import storage
 
     spec = key if isinstance(key, KeySpec) else KeySpec.parse(str(key), secret)
-    name = f"{actor.last_name} {actor.first_name}".strip() if hasattr(actor, "last_name") else str(actor)
+    name, post = signer_of(actor, entry)
+    options.setdefault("position", post)
     data = storage.read(attachment.blob)
-    signed = sign_pdf(data, spec, role=role, signer_name=name or str(actor), number=entry.document.number or "",
+    signed = sign_pdf(data, spec, role=role, signer_name=name, number=entry.document.number or "",
                       location=getattr(entry.agency, "name", ""), **options)
     blob, _ = storage.store(attachment.name, signed)
     reports = verify_pdf(signed)
@@ -227,6 +340,19 @@ def sign_attachment(*, actor, entry, attachment, key, secret: str = "", role: st
     attachment.signature_report = {"signatures": [r.as_dict() for r in reports],
                                    "status": reports[-1].status if reports else ""}
     attachment.save(update_fields=["blob", "signed", "signature_report"])
+
+
+def signer_of(actor, entry) -> tuple[str, str]:
+    """The signing official's name and post as the platform knows them (org.Person, their membership's title);
+    the document's own "chức vụ" line when it names one."""
+    person = getattr(actor, "person", None) if hasattr(actor, "pk") else None
+    name = getattr(person, "full_name", "") or (f"{getattr(actor, 'last_name', '')} "
+                                                f"{getattr(actor, 'first_name', '')}".strip()) or str(actor)
+    post = entry.document.signer_position
+    if not post and person is not None:
+        membership = person.memberships.order_by("id").first() if hasattr(person, "memberships") else None
+        post = getattr(membership, "title", "") or ""
+    return name, post
 
 
 def _image(path: str):
@@ -249,7 +375,11 @@ def _load_cert(path: Path):
 def trusted_roots(paths=None) -> list:
     """Certificates from the configured files or directories (`HOPNHAT_SIGNING["trust_roots"]`)."""
     roots = []
-    for entry in paths if paths is not None else _config().get("trust_roots", []):
+    if paths is None:
+        paths = list(_config().get("trust_roots", []))
+        if (signing_dir() / "trust").is_dir():
+            paths.append(signing_dir() / "trust")
+    for entry in paths:
         path = Path(entry)
         files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
         for file in files:

@@ -11,5 +11,6 @@ urlpatterns = [
     path("quy-tac/", views.rules_view, name="rules"),
     path("so/<int:pk>/in.<str:fmt>", views.register_export_view, name="register-export"),
     path("<int:pk>/", views.entry_view, name="entry"),
+    path("<int:pk>/tep/<int:attachment_id>/", views.attachment_view, name="attachment"),
     path("<int:pk>/<slug:action>/", views.act_view, name="act"),
 ]

@@ -17,16 +17,19 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from hopnhat.core.idempotency import once_per_form
+from hopnhat.core.lang import pick
 from hopnhat.core.templatetags.hopnhat import is_english
 from hopnhat.core.text import fold
 from hopnhat.org.access import filter_visible, is_staff_member, visible_agencies
+from hopnhat.org.agencies import default_current_agency
 from hopnhat.org.models import Agency, AgencyStatus
 from hopnhat.org.models import Role as OrgRole
 
-from . import actions, lookup, printing, routing, storage
+from . import actions, lookup, printing, routing, signing, storage
 from .models import (
     OPEN_INCOMING,
     Assignment,
@@ -49,9 +52,8 @@ def t(vi: str, en: str) -> str:
 
 
 def choice(label: str) -> str:
-    """“Đã vào sổ (registered)” in the current language."""
-    vi, _, en = label.partition(" (")
-    return en.rstrip(")") if is_english() and en else vi
+    """A model choice label (core.lang.vi_en) in the current language."""
+    return pick(label)
 
 
 def staff_required(view):
@@ -156,6 +158,8 @@ class RegisterForm(forms.Form):
         roles = actions.CLERK if kind == Kind.INCOMING else actions.STAFF
         f = self.fields
         f["agency"].queryset = visible_agencies(user, roles).filter(status=AgencyStatus.ACTIVE)
+        if len(agencies := list(f["agency"].queryset[:2])) == 1:
+            f["agency"].initial = agencies[0].pk
         f["agency"].label = t("Cơ quan vào sổ", "Registering agency") if kind == Kind.INCOMING else t(
             "Cơ quan ban hành", "Issuing agency")
         f["number"].label = t("Số, ký hiệu (15/QĐ-UBND)", "Number and notation (15/QĐ-UBND)") if \
@@ -206,7 +210,8 @@ def new_view(request, kind):
             return redirect(reverse("documents:entry", args=[entry.pk]) + "?moi=1")
     elif request.method == "POST":
         status = 400
-    return render(request, "documents/new.html", {"form": form, "kind": kind, "error": error}, status=status)
+    return render(request, "documents/new.html", {"form": form, "kind": kind, "error": error,
+                                                  "allowed": form.fields["agency"].queryset.exists()}, status=status)
 
 
 def _entry(request, pk) -> Entry:
@@ -247,6 +252,25 @@ def _done_label(key: str) -> str:
     return labels.get(key, "")
 
 
+def signatures(entry: Entry) -> list[dict]:
+    """Each digitally signed file of the document, verified now against the configured trusted roots (a root
+    added or removed since signing counts): status in words, signer, signing time. A file that cannot be read
+    keeps the report made when it was signed."""
+    rows = []
+    for attachment in entry.document.attachments.filter(signed=True).select_related("blob"):
+        try:
+            reports = [r.as_dict() for r in signing.verify_pdf(storage.read(attachment.blob))]
+        except (OSError, signing.SigningError):
+            reports = attachment.signature_report.get("signatures", [])
+        for report in reports:
+            vi, en = signing.STATUS_TEXT.get(report["status"], (report["status"], report["status"]))
+            when = report.get("signing_time")
+            rows.append({"attachment": attachment, "status": report["status"], "text": t(vi, en),
+                         "signer": report.get("signer") or "—",
+                         "time": datetime.datetime.fromisoformat(when) if when else None})
+    return rows
+
+
 def _entry_page(request, entry: Entry, error: str = "", status: int = 200):
     info = lookup.describe(entry.document)
     for row in info.get("timeline", []):
@@ -260,13 +284,47 @@ def _entry_page(request, entry: Entry, error: str = "", status: int = 200):
         "exchanges": entry.document.exchanges.select_related("sender_entry__agency", "receiver_entry__agency",
                                                              "receiver_agency"),
         "overdue": entry.is_overdue(), "new": request.GET.get("moi") == "1",
+        "signatures": signatures(entry) if not entry.document.is_secret else [],
+        "files": entry.document.attachments.select_related("blob") if not entry.document.is_secret else [],
+        "sign_key": _sign_key(request.user, entry),
         "done": _done_label(request.GET.get("xong", "")),
         "state_label": choice(entry.state_label)}, status=status)
+
+
+def _sign_key(user, entry: Entry) -> dict | None:
+    """What the sign button will do for this user: sign with their configured key (named), or record approval to
+    sign on paper."""
+    if entry.kind != Kind.OUTGOING or actions.next_step(entry) != "sign":
+        return None
+    try:
+        configured = signing.key_for(user)
+    except signing.SigningError as exc:
+        return {"error": str(exc)}
+    has_pdf = entry.document.attachments.filter(main=True, blob__content_type="application/pdf").exists()
+    return {"subject": configured.subject if configured else "", "has_pdf": has_pdf}
 
 
 @staff_required
 def entry_view(request, pk):
     return _entry_page(request, _entry(request, pk))
+
+
+@staff_required
+def attachment_view(request, pk, attachment_id):
+    """A file of a document the user may see (the signed PDF after signing)."""
+    entry = _entry(request, pk)
+    if entry.document.is_secret:
+        raise Http404
+    attachment = get_object_or_404(entry.document.attachments.select_related("blob"), pk=attachment_id)
+    try:
+        data = storage.read(attachment.blob)
+    except OSError as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(data, content_type=attachment.blob.content_type or "application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(
+        attachment.blob.content_type != "application/pdf", attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @staff_required
@@ -335,9 +393,13 @@ def overdue_by_department(user, today=None) -> list[dict]:
 def dashboard_view(request):
     today = timezone.localdate()
     late = filter_visible(Entry.objects.filter(kind=Kind.INCOMING, state__in=OPEN_INCOMING, due_date__lt=today),
-                          request.user).select_related("document", "agency").order_by("due_date")[:100]
+                          request.user).select_related("document", "agency", "routed_to").order_by("due_date")[:100]
+    leads = {a.entry_id: a.department.name for a in Assignment.objects.filter(
+        entry__in=[e.pk for e in late], role=Role.LEAD).select_related("department")}
+    rows = [(e, leads.get(e.pk) or (e.routed_to.name if e.routed_to else ""), (today - e.due_date).days)
+            for e in late]
     return render(request, "documents/dashboard.html", {"rows": overdue_by_department(request.user, today),
-                                                        "late": late, "today": today})
+                                                        "late": rows, "today": today})
 
 
 @staff_required
@@ -352,9 +414,19 @@ def lookup_view(request):
             hits = search(visible_entries(request.user), query).order_by("-registered_at")[:50]
             if not hits:
                 error = t(f"Không tìm thấy văn bản nào với “{query}”", f"No document matches “{query}”")
+    answers = []
+    for d in found[:10]:
+        now = None
+        if d.issuer_id and not d.issuer.is_active:
+            now = default_current_agency(d.issuer)
+        timeline = [] if d.is_secret else lookup.timeline(d)
+        for row in timeline:
+            row["when"] = datetime.datetime.fromisoformat(row["at"]).strftime("%d/%m/%Y %H:%M")
+        answers.append({"doc": d, "acts_now": now, "timeline": timeline,
+                        "entries": d.entries.filter(pk__in=visible_entries(request.user)).select_related(
+                            "agency", "register")})
     return render(request, "documents/lookup.html", {
-        "query": query, "issuer": issuer, "found": [(d, d.entries.filter(pk__in=visible_entries(request.user))
-                                                     .select_related("agency")) for d in found],
+        "query": query, "issuer": issuer, "found": answers,
         "hits": hits, "error": error, "searched": bool(query)})
 
 

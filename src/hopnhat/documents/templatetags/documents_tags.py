@@ -1,4 +1,4 @@
-"""`{{ label|choice }}`: a model choice label “Đã vào sổ (registered)” in the current language."""
+"""`{{ label|choice }}`: a model choice label (core.lang.vi_en) in the current language."""
 
 from django import template
 

@@ -73,7 +73,9 @@ def test_leader_assigns_a_routed_document(browser_page, assert_accessible):
     _shot(page, "entry")
 
     page.goto("/van-ban/qua-han/")
-    assert "Sở Nội vụ tỉnh Tuyên Quang" in page.get_by_role("table").inner_text()
+    assert "Sở Nội vụ tỉnh Tuyên Quang" in page.get_by_role("table", name="Số văn bản quá hạn theo đơn vị").inner_text()
+    listed = page.get_by_role("table", name="Văn bản đến quá hạn, hạn sớm nhất trước").inner_text()
+    assert "230/UBND-VP" in listed and "Sở Nội vụ tỉnh Tuyên Quang" in listed, listed
     assert _fits(page)
     assert_accessible(page)
     _shot(page, "dashboard")
@@ -86,3 +88,60 @@ def test_leader_assigns_a_routed_document(browser_page, assert_accessible):
     assert _fits(page)
     assert_accessible(page)
     _shot(page, "lookup")
+
+
+def test_leader_signs_through_the_page_and_sees_it_valid(browser_page, assert_accessible, settings, tmp_path):
+    """The leader signs an approved công văn with the key the platform keeps for them (keys.json, a CA under
+    trust/): the page names the key before, and after signing says the signature is valid, by whom and when,
+    in Vietnamese and then in English; pdfsig agrees on the file the page serves."""
+    import datetime as dt
+
+    from hopnhat.documents import demo_signing
+    from hopnhat.dossiers.tests.staffing import official
+    from hopnhat.org.models import Role
+
+    from .test_signing import pdfsig
+
+    settings.HOPNHAT_SIGNING = {"tsa_url": "", "trust_roots": [], "dir": str(tmp_path / "signing")}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    tq = build_tq(close=False)
+    leader = official("lanhdao.tq", "Nguyễn Văn Hải", tq.tq, roles=(Role.DOC_LEADER,), title="Phó Chủ tịch")
+    drafter = official("chuyenvien.vp", "Trần Minh Đức", tq.vp, title="Chuyên viên")
+    demo_signing.ensure_keys(username="lanhdao.tq", full_name="Nguyễn Văn Hải")
+    meta = {"code_notation": "UBND-VP", "type_name": "Công văn", "signer_name": "Nguyễn Văn Hải",
+            "signer_position": "Phó Chủ tịch", "subject": "V/v thống nhất một hệ thống văn bản sau hợp nhất"}
+    pdf = demo_signing.cong_van_pdf(agency="Ủy ban nhân dân\ntỉnh Tuyên Quang", notation="UBND-VP",
+                                    place="Tuyên Quang", day=dt.date(2025, 12, 1), subject=meta["subject"],
+                                    paragraphs=["Đề nghị các sở dùng chung một hệ thống văn bản."],
+                                    recipients=["Các sở, ban, ngành tỉnh"], authority="KT. CHỦ TỊCH",
+                                    position="Phó Chủ tịch", signer="Nguyễn Văn Hải")
+    entry = actions.draft(drafter, tq.tq, meta, attachments=[("cong-van.pdf", pdf)])
+    for name in ("review", "approve"):
+        entry = actions.step(leader, entry, name)
+
+    page = browser_page
+    _sign_in(page, "lanhdao.tq", f"/van-ban/{entry.pk}/")
+    assert "Ký số tệp văn bản bằng khóa của Nguyễn Văn Hải" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Ký", exact=True).click()
+    page.wait_for_url(re.compile(rf"/van-ban/{entry.pk}/\?xong=sign$"))
+    signatures = page.locator(".signatures").inner_text()
+    assert "Chữ ký hợp lệ" in signatures and "Người ký: Nguyễn Văn Hải" in signatures, signatures
+    assert re.search(r"Thời gian ký: \d\d/\d\d/\d{4} \d\d:\d\d", signatures), signatures
+    assert "Đã ký" in page.locator("dl").inner_text()
+    assert _fits(page)
+    assert_accessible(page)
+    _shot(page, "signed")
+
+    href = page.get_by_role("link", name="cong-van.pdf").get_attribute("href")
+    served = page.request.get(href)
+    assert served.ok and served.headers["content-type"] == "application/pdf"
+    out = pdfsig(served.body(), tmp_path)
+    assert "Signature is Valid" in out and "Nguyễn Văn Hải" in out, out
+
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    signatures = page.locator(".signatures").inner_text()
+    assert "Valid signature" in signatures and "Signer: Nguyễn Văn Hải" in signatures, signatures
+    assert "hợp lệ" not in signatures and "Signed" in page.locator("dl").inner_text()
+    assert_accessible(page)
+    _shot(page, "signed-en")

@@ -55,3 +55,26 @@ def test_export_refuses_unknown_agency_with_exit_2(register):
     with pytest.raises(SystemExit) as caught:
         call_command("documents", "register", "export", "UBND không có", "2025", "--json", stdout=out)
     assert caught.value.code == 2 and "không tìm thấy" in json.loads(out.getvalue())["error"]
+
+
+def test_pdf_reads_as_a_clerk_expects(register, staff, tq):
+    """Dates on one line (a narrow column broke 04/03/2025 into 04/03/2 / 025), the type named once when the old
+    system wrote it into the trích yếu too, numbered pages, and the outgoing register's kept copy ("Lưu: VT,
+    <drafting unit>") read from the công văn's ký hiệu — never the account or old system that typed it."""
+    from pypdf import PdfReader
+
+    actions.register_incoming(staff.clerk, tq.tq, incoming_meta(
+        number="17/QĐ-UBND", subject="Quyết định về việc giao chỉ tiêu biên chế công chức năm 2025"),
+        at=at(2025, 8, 6))
+    text = PdfReader(io.BytesIO(printing.export(register, 2025, "incoming", "pdf"))).pages[0].extract_text()
+    assert "04/03/2025" in text and "04/08/2025" in text, text
+    assert "Quyết định: Quyết định" not in text and "Quyết định về việc giao chỉ tiêu" in text
+    assert "Trang 1" in text
+    draft = actions.draft(staff.officer, tq.tq, {"code_notation": "UBND-VP", "subject": "V/v đôn đốc báo cáo"})
+    for step, actor in (("review", staff.leader), ("approve", staff.leader), ("sign", staff.leader),
+                        ("number", staff.clerk), ("issue", staff.clerk)):
+        draft = actions.step(actor, draft, step)
+    year = draft.register.year
+    [line] = printing.rows(tq.tq, year, "outgoing")
+    assert line[5] == "VT, VP", line
+    assert printing.rows(tq.tq, year, "outgoing") == [line]

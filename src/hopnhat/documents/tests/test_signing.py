@@ -154,3 +154,49 @@ def test_cli_sign_and_verify(pki, tmp_path, monkeypatch):
         call_command("documents", "sign", str(tmp_path / "none.pdf"), "--key", str(pki.signer_p12), "--json",
                      stdout=io.StringIO())
     assert exit_info.value.code == 2
+
+
+def test_key_for_reads_the_signing_directory(pki, settings, tmp_path, monkeypatch):
+    """keys.json names each official's key (a PKCS#12 file beside it, or a token) and where its secret is; an
+    account without a row signs on paper; a broken keys.json is named, never guessed around."""
+    import json
+    from types import SimpleNamespace
+
+    folder = tmp_path / "signing"
+    folder.mkdir()
+    settings.HOPNHAT_SIGNING = {"tsa_url": "", "trust_roots": [], "dir": str(folder)}
+    shutil.copy(pki.signer_p12, folder / "an.p12")
+    (folder / "keys.json").write_text(json.dumps({
+        "lanhdao.an": {"key": "an.p12", "secret_env": "HOPNHAT_TEST_KEY_SECRET"},
+        "chutich": {"key": "pkcs11:/usr/lib/softhsm/libsofthsm2.so?token=CT&key=ky", "secret": "1234"},
+        "hong": {"secret": "x"}}), encoding="utf-8")
+    monkeypatch.setenv("HOPNHAT_TEST_KEY_SECRET", testpki.PASSPHRASE)
+    user = SimpleNamespace(get_username=lambda: "lanhdao.an")
+    found = signing.key_for(user)
+    assert found.spec.pkcs12 == str(folder / "an.p12") and found.spec.passphrase == testpki.PASSPHRASE
+    assert found.subject == "Nguyễn Văn An"   # read from the certificate
+    token = signing.key_for(SimpleNamespace(get_username=lambda: "chutich"))
+    assert (token.spec.token_label, token.spec.key_label, token.spec.pin) == ("CT", "ky", "1234")
+    assert signing.key_for(SimpleNamespace(get_username=lambda: "nguoi.khac")) is None
+    with pytest.raises(signing.SigningError, match="hong"):
+        signing.key_for(SimpleNamespace(get_username=lambda: "hong"))
+    (folder / "keys.json").write_text("{không phải JSON", encoding="utf-8")
+    with pytest.raises(signing.SigningError, match="keys.json"):
+        signing.key_for(user)
+    # the directory's trust/ adds roots: the signer's CA is trusted without HOPNHAT_SIGNING_TRUST_ROOTS
+    (folder / "trust").mkdir()
+    shutil.copy(pki.root_pem, folder / "trust" / "ca.pem")
+    signed = signing.sign_pdf(testpki.sample_pdf(), signing.KeySpec(pkcs12=str(pki.signer_p12),
+                                                                    passphrase=testpki.PASSPHRASE))
+    assert [r.status for r in signing.verify_pdf(signed)] == ["valid"]
+
+
+def test_the_signature_goes_between_the_printed_post_and_name(p12_key):
+    """Phụ lục I II.7.d: between the chức vụ line and the họ tên line of the document's own block, wherever the
+    drafter put them; the default place only when the page prints neither."""
+    sample = testpki.sample_pdf(pages=1)   # CHỦ TỊCH at y=220, Nguyễn Văn An at y=110
+    box = signing.signature_block(sample, 0, "Chủ tịch", "Nguyễn Văn An")
+    assert box is not None and 110 + 12 <= box[1] < box[3] <= 220, box
+    assert box[0] < 380 + 45 < box[2]   # centred on the block, not on the page's right edge
+    assert signing.signature_block(sample, 0, "Giám đốc", "Nguyễn Văn An") is None
+    assert signing.signature_block(sample, 0, "Chủ tịch", "Trần Văn B") is None

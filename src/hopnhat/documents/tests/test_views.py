@@ -118,3 +118,22 @@ def test_register_download(tq, staff):
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert client_for(staff.noivu).get(reverse("documents:register-export", args=[entry.register_id, "xlsx"])
                                        ).status_code == 404
+
+
+def test_files_served_in_scope_and_choices_in_one_language(tq, staff, settings, tmp_path):
+    """A document's file is served to staff who may see the entry (the signed PDF, for pdfsig or a reader), 404
+    to others; the page's choice labels (urgency, state, history steps) show one language at a time."""
+    settings.MEDIA_ROOT = tmp_path
+    entry = actions.register_incoming(staff.clerk, tq.tq, incoming_meta(), attachments=[("qd 15.pdf", make_pdf())])
+    attachment = entry.document.attachments.get()
+    url = reverse("documents:attachment", args=[entry.pk, attachment.pk])
+    served = client_for(staff.clerk).get(url)
+    assert served.status_code == 200 and served["Content-Type"] == "application/pdf"
+    assert served.content.startswith(b"%PDF") and "qd 15.pdf" in served["Content-Disposition"]
+    assert client_for(staff.noivu).get(url).status_code == 404
+    vi = client_for(staff.clerk).get(reverse("documents:entry", args=[entry.pk])).content.decode()
+    assert "Khẩn" in vi and "Đã vào sổ" in vi and "(urgent)" not in vi and "(registered)" not in vi
+    english = client_for(staff.clerk)
+    english.post(reverse("set_language"), {"language": "en"})
+    en = english.get(reverse("documents:entry", args=[entry.pk])).content.decode()
+    assert "Urgent" in en and "Registered" in en and "Đã vào sổ" not in en and "Khẩn" not in en
