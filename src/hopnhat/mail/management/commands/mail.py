@@ -15,6 +15,9 @@ from hopnhat.core.json_output import HopnhatCommand
 
 class Command(HopnhatCommand):
     help = "Thư điện tử công vụ / the platform's mail: addresses, forwards, maps, migration"
+    # No system checks: they import every URLconf (seconds on a busy host) before a migration or a daily publish
+    # that uses none of it; `hopnhat check` and the server's start-up still run them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         sub = self.add_subcommands(parser)
