@@ -341,6 +341,16 @@ class FolderResult:
     unchanged: bool = False
     source_ids: dict[int, tuple] = field(default_factory=dict)   # this run's view of the old folder
     from_bodies: bool = False
+    messages: list[dict] = field(default_factory=list)   # one row per message: copied / already_there / skipped
+
+    def row(self, uid: int, outcome: str, reason: str = "") -> None:
+        ident = self.source_ids.get(uid)
+        label = "" if ident is None else (ident[1] if ident[0] == "mid" else f"(không Message-ID) {ident[1][:16]}")
+        row = {"uid": uid, "id": label, "size": ident[-1] if ident else None, "outcome": outcome}
+        if reason:
+            row["reason"] = reason
+            self.skipped.append({"uid": uid, "reason": reason})
+        self.messages.append(row)
 
 
 def _state_key(plan: Plan, job: Job) -> str:
@@ -365,15 +375,18 @@ def _append(dst, target: str, batch: list[tuple[int, dict]], result: FolderResul
             pass
         else:
             result.copied += len(batch)
+            for uid, _ in batch:
+                result.row(uid, "copied")
             progress.advance_many(len(batch), sum(len(item["msg"]) for _, item in batch))
             return
     for uid, item in batch:
         try:
             dst.append(target, item["msg"], flags=item["flags"], msg_time=item["date"])
         except Exception as exc:  # noqa: BLE001 — the target refused this one (quota, size): say why
-            result.skipped.append({"uid": uid, "reason": f"máy chủ mới từ chối / target refused: {exc}"})
+            result.row(uid, "skipped", f"máy chủ mới từ chối / target refused: {exc}")
             continue
         result.copied += 1
+        result.row(uid, "copied")
         progress.advance_many(1, len(item["msg"]))
         if pause:
             time.sleep(pause)
@@ -489,6 +502,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                     if on_target[ident] > 0:
                         on_target[ident] -= 1
                         result.already_there += 1
+                        result.row(uid, "already_there")
                     else:
                         todo.append(uid)
             progress.plan(len(todo), sum(sizes.get(uid, 0) for uid in todo))
@@ -498,16 +512,16 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 for uid in chunk:
                     data = fetched.get(uid)
                     if data is None:
-                        result.skipped.append({"uid": uid, "reason": "thư đã bị xóa trên máy chủ cũ trong lúc "
-                                                                    "chuyển / expunged on the old server meanwhile"})
+                        result.row(uid, "skipped", "thư đã bị xóa trên máy chủ cũ trong lúc chuyển / expunged on "
+                                                   "the old server meanwhile")
                         continue
                     body = data[b"BODY[]"]
                     size = int(data.get(b"RFC822.SIZE") or len(body))
                     if result.from_bodies:
                         result.source_ids[uid] = identity(header_fields(body), size)
                     if plan.max_size and len(body) > plan.max_size:
-                        result.skipped.append({"uid": uid, "reason": f"quá cỡ {len(body)} > {plan.max_size} byte "
-                                                                    f"/ larger than max_size"})
+                        result.row(uid, "skipped", f"quá cỡ {len(body)} > {plan.max_size} byte / larger than "
+                                                   f"max_size")
                         continue
                     batch.append((uid, {"msg": body, "flags": _append_flags(data[b"FLAGS"]),
                                         "date": data[b"INTERNALDATE"]}))
@@ -685,7 +699,7 @@ def run_plan(plan: Plan, *, report_dir=None, progress=None) -> dict:
         "throughput": meter.as_dict(),
         "verified": all(m["verification"]["ok"] for m in mailboxes),
     }
-    out_dir = Path(report_dir) if report_dir else plan.report_dir or Path(settings.VAR_DIR) / "mail-migration"
+    out_dir = Path(report_dir) if report_dir else plan.report_dir or default_report_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
     json_path, html_path = out_dir / f"migration-{stamp}.json", out_dir / f"migration-{stamp}.html"
@@ -693,6 +707,38 @@ def run_plan(plan: Plan, *, report_dir=None, progress=None) -> dict:
     html_path.write_text(render_html(report), encoding="utf-8")
     report["report"] = {"json": str(json_path), "html": str(html_path)}
     return report
+
+
+def default_report_dir() -> Path:
+    return Path(settings.VAR_DIR) / "mail-migration"
+
+
+def report_path(name: str, ext: str = "json") -> Path | None:
+    """A saved report by its name (migration-<stamp>), never a path outside the report directory."""
+    import re
+
+    if ext not in ("json", "html") or not re.fullmatch(r"migration-\d{8}T\d{12}", name):
+        return None
+    path = default_report_dir() / f"{name}.{ext}"
+    return path if path.is_file() else None
+
+
+def load_report(name: str) -> dict | None:
+    path = report_path(name)
+    return json.loads(path.read_text(encoding="utf-8")) if path else None
+
+
+def saved_reports(limit: int = 50) -> list[dict]:
+    """The newest reports first: name, when, totals and whether every mailbox verified."""
+    out = []
+    for path in sorted(default_report_dir().glob("migration-*.json"), reverse=True)[:limit]:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        out.append({"name": path.stem, "started_at": datetime.datetime.fromisoformat(data["started_at"]),
+                    "totals": data.get("totals", {}), "verified": data.get("verified")})
+    return out
 
 
 def render_html(report: dict) -> str:

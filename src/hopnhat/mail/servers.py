@@ -30,7 +30,10 @@ from string import Template
 
 TEMPLATES = Path(__file__).resolve().parent / "server_templates"
 MASTER_USER = "migrator"
-MAP_NAMES = ["mailbox_domains", "alias_domains", "mailboxes", "aliases", "relocated"]
+MAP_NAMES = ["mailbox_domains", "alias_domains", "mailboxes", "aliases", "relocated", "notice_bcc"]
+# The platform's own mailbox where Postfix puts a blind copy of mail to an old address whose senders are told the
+# new one (hopnhat.mail.notices); its address is NOTICE_LOCAL@<hostname>.
+NOTICE_LOCAL = "moved-notices"
 
 
 @dataclass
@@ -197,12 +200,23 @@ def write_config(layout: Layout) -> Layout:
 
 
 def atomic_write(path: Path, text: str, mode: int = 0o640) -> None:
-    """Readers (Dovecot's passwd-file, Postfix's tables) see the old file or the new one, never half of one."""
+    """Readers (Dovecot's passwd-file, Postfix's tables) see the old file or the new one, never half of one.
+
+    Dovecot reloads a passwd-file when its size or its mtime *in whole seconds* differs from what it read: a new
+    file of the same size written within the same second (a password changed twice, a login closed and another
+    opened) would be ignored until the next change. The new file's mtime is therefore always at least one second
+    past the old one's. (Dovecot also looks at the file at most once per second: a change is live within one.)"""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
     tmp.chmod(mode)
     if os.geteuid() == 0:
         shutil.chown(tmp, "root", "dovecot")
+    try:
+        before = int(path.stat().st_mtime)
+    except FileNotFoundError:
+        before = None
+    if before is not None and int(tmp.stat().st_mtime) <= before:
+        os.utime(tmp, (before + 1, before + 1))
     os.replace(tmp, path)
 
 
