@@ -710,7 +710,9 @@ def run_plan(plan: Plan, *, report_dir=None, progress=None) -> dict:
 
 
 def default_report_dir() -> Path:
-    return Path(settings.VAR_DIR) / "mail-migration"
+    """Where `mail migrate` writes its reports and the staff page reads them (HOPNHAT_MAIL["migration_reports"])."""
+    configured = getattr(settings, "HOPNHAT_MAIL", {}).get("migration_reports")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "mail-migration"
 
 
 def report_path(name: str, ext: str = "json") -> Path | None:
