@@ -342,6 +342,7 @@ class FolderResult:
     source_ids: dict[int, tuple] = field(default_factory=dict)   # this run's view of the old folder
     from_bodies: bool = False
     messages: list[dict] = field(default_factory=list)   # one row per message: copied / already_there / skipped
+    by_rule: list[tuple] = field(default_factory=list)   # identities left out by the plan (max_size) on purpose
 
     def row(self, uid: int, outcome: str, reason: str = "") -> None:
         ident = self.source_ids.get(uid)
@@ -520,6 +521,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                     if result.from_bodies:
                         result.source_ids[uid] = identity(header_fields(body), size)
                     if plan.max_size and len(body) > plan.max_size:
+                        result.by_rule.append(result.source_ids.get(uid) or identity(header_fields(body), size))
                         result.row(uid, "skipped", f"quá cỡ {len(body)} > {plan.max_size} byte / larger than "
                                                    f"max_size")
                         continue
@@ -544,7 +546,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 pass
     folders = []
     for r in results:
-        row = {k: v for k, v in r.__dict__.items() if k not in ("source_ids", "from_bodies")}
+        row = {k: v for k, v in r.__dict__.items() if k not in ("source_ids", "from_bodies", "by_rule")}
         folders.append(row)
     return {"old": job.old, "new": job.new, "seconds": round(time.monotonic() - started, 3),
             "copied": sum(r.copied for r in results), "already_there": sum(r.already_there for r in results),
@@ -565,16 +567,23 @@ def _verify(src, dst, results: list[FolderResult]) -> dict:
             source = Counter(result.source_ids.values())
         dst.select_folder(result.target, readonly=True)
         target = Counter(_identities(dst).values())
-        missing = source - target
+        # Left out on purpose by the plan (larger than max_size): reported as skipped with the reason, not missing.
+        by_rule = Counter(result.by_rule) & (source - target)
+        missing = source - target - by_rule
         count = sum(missing.values())
         identified += sum(source.values())
         missing_total += count
         folders.append({"folder": result.folder, "target": result.target, "source": sum(source.values()),
                         "on_target": sum(target.values()), "missing": count,
+                        "skipped_by_plan": sum(by_rule.values()),
                         "missing_examples": [list(k)[:2] for k in list(missing)[:5]]})
+    by_plan = sum(f.get("skipped_by_plan", 0) for f in folders)
+    but = (f", trừ {by_plan} thư bỏ qua theo kế hoạch (max_size) / except {by_plan} left out by the plan (max_size)"
+           if by_plan else "")
     return {"ok": missing_total == 0, "identified": identified, "missing_count": missing_total, "folders": folders,
+            "skipped_by_plan": by_plan,
             "message": (f"Tất cả {identified} thư của hộp thư cũ đều có trên máy chủ mới / all {identified} "
-                        f"identified messages of the old mailbox are on the new server") if missing_total == 0
+                        f"identified messages of the old mailbox are on the new server{but}") if missing_total == 0
             else f"Thiếu {missing_total} thư / {missing_total} messages missing"}
 
 

@@ -103,11 +103,17 @@ class Layout:
             path = self.root / "secrets.json"
             if path.exists():
                 self.secrets = json.loads(path.read_text())
-            for key in ("master", "ldap_admin", "ldap_reader"):
-                self.secrets.setdefault(key, secrets.token_urlsafe(18))
-            self.root.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(self.secrets))
-            path.chmod(0o600)
+            missing = [key for key in ("master", "ldap_admin", "ldap_reader") if key not in self.secrets]
+            if missing:
+                # Written only when a key is new, and renamed into place: a migration's worker processes read
+                # this file at the same moment, and a rewrite in place showed one of them an empty file.
+                for key in missing:
+                    self.secrets[key] = secrets.token_urlsafe(18)
+                self.root.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".secrets.{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(self.secrets))
+                tmp.chmod(0o600)
+                os.replace(tmp, path)
         return self.secrets[name]
 
     @property
