@@ -523,7 +523,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                     if plan.max_size and len(body) > plan.max_size:
                         result.by_rule.append(result.source_ids.get(uid) or identity(header_fields(body), size))
                         result.row(uid, "skipped", f"quá cỡ {len(body)} > {plan.max_size} byte / larger than "
-                                                   f"max_size")
+                                                   f"max_size: {len(body)} > {plan.max_size} bytes")
                         continue
                     batch.append((uid, {"msg": body, "flags": _append_flags(data[b"FLAGS"]),
                                         "date": data[b"INTERNALDATE"]}))
@@ -546,6 +546,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 pass
     folders = []
     for r in results:
+        r.messages.sort(key=lambda row: row["uid"])
         row = {k: v for k, v in r.__dict__.items() if k not in ("source_ids", "from_bodies", "by_rule")}
         folders.append(row)
     return {"old": job.old, "new": job.new, "seconds": round(time.monotonic() - started, 3),
