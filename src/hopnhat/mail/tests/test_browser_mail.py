@@ -97,8 +97,10 @@ def test_staff_read_the_migration_report_addresses_and_forwards(browser_page, mi
     for path, name in (("/thu/dia-chi/", "addresses-vi"), ("/thu/chuyen-tiep/", "forwards-vi"),
                        ("/danh-ba/", "directory-vi")):
         page.goto(path)
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
         _shot(page, name)
+        wide = page.evaluate("[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+                             " > window.innerWidth + 1).slice(-3).map(e => e.tagName + '.' + e.className)")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (path, wide)
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
     page.goto("/thu/chuyen-hop-thu/")
