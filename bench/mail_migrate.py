@@ -24,14 +24,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 
+CPU = {}   # command → CPU seconds (user + system, its waited-for children included)
+
+
 def _timed(cmd: list[str], env=None) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Wall seconds, peak RSS in KB (GNU time's %M) and the result of one command."""
+    """Wall seconds, peak RSS in KB (GNU time's %M) and the result of one command; its CPU seconds go to CPU."""
     start = time.monotonic()
-    out = subprocess.run(["/usr/bin/time", "-f", "RSS_KB=%M", *cmd], capture_output=True, text=True, env=env,
-                         check=False)
+    out = subprocess.run(["/usr/bin/time", "-f", "RSS_KB=%M CPU=%U+%S", *cmd], capture_output=True, text=True,
+                         env=env, check=False)
     seconds = time.monotonic() - start
-    rss = max([int(line.split("=", 1)[1]) for line in out.stderr.splitlines() if line.startswith("RSS_KB=")] or [0])
+    lines = [line for line in out.stderr.splitlines() if line.startswith("RSS_KB=")]
+    rss = max([int(line.split()[0].split("=", 1)[1]) for line in lines] or [0])
+    CPU[id(out)] = sum(float(x) for line in lines for x in line.split("CPU=", 1)[1].split("+"))
     return seconds, rss, out
+
+
+def _server_cpu(layout) -> float:
+    """CPU seconds of one Dovecot so far: its master and every finished child (imap, auth …) it has reaped."""
+    pid = int((layout.root / "dovecot" / "run" / "master.pid").read_text().split()[0])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def _count(layout, user: str) -> int:
@@ -86,7 +98,15 @@ def main() -> None:
                   "fill_seconds": round(time.monotonic() - fill_start, 1), "tools": {}}
         for tool in tools:
             runner = {"hopnhat": _ours, "mbsync": _mbsync, "doveadm": _doveadm}[tool]
+            CPU.clear()
+            servers_before = (_server_cpu(old), _server_cpu(new))
             seconds, rss, extra = runner(args, old, new, olds, targets[tool], work)
+            time.sleep(1)   # the servers' last imap processes exit and are reaped
+            servers_cpu = (_server_cpu(old) - servers_before[0], _server_cpu(new) - servers_before[1])
+            extra["cpu_seconds"] = {"tool": round(sum(CPU.values()), 2), "old_dovecot": round(servers_cpu[0], 2),
+                                    "new_dovecot": round(servers_cpu[1], 2),
+                                    "total": round(sum(CPU.values()) + sum(servers_cpu), 2)}
+            extra["cpu_ms_per_message"] = round(extra["cpu_seconds"]["total"] * 1000 / total, 3)
             arrived = sum(_count(new, u) for u in targets[tool])
             result["tools"][tool] = {"seconds": round(seconds, 2), "messages_per_second": round(total / seconds, 1),
                                      "mb_per_second": round(source_bytes / 1e6 / seconds, 2),
@@ -113,7 +133,8 @@ def _ours(args, old, new, olds, targets, work):
     env = {**os.environ, "HOPNHAT_VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var}/bench.sqlite3",
            "PYTHONPATH": str(ROOT / "src")}
     subprocess.run([sys.executable, "-m", "hopnhat.cli", "migrate", "--verbosity", "0"], env=env, check=True)
-    profile = ["-m", "cProfile", "-o", os.environ["HOPNHAT_BENCH_PROFILE"]] if os.environ.get(
+    # HOPNHAT_BENCH_PROFILE=out.txt: pyinstrument's text report of our run (with --parallel 1: the main thread).
+    profile = ["-m", "pyinstrument", "-r", "text", "-o", os.environ["HOPNHAT_BENCH_PROFILE"]] if os.environ.get(
         "HOPNHAT_BENCH_PROFILE") else []
     seconds, rss, out = _timed([sys.executable, *profile, "-m", "hopnhat.cli", "mail", "migrate",
                                 str(work / "plan.yaml"), "--json"], env=env)

@@ -7,6 +7,7 @@ Loading twice changes nothing.
 """
 
 import datetime
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -99,18 +100,30 @@ def load_demo(stdout=None) -> dict:
                 made, _ = forwards.add_old_address(old, box, actor=ACTOR, source_system=SYSTEM)
                 old_rows.append(made)
     published = _publish()
+    if published.get("maps"):
+        try:
+            published["migration"] = _migration()
+        except Exception as exc:  # noqa: BLE001 — the rest of the demo stands without its migration report
+            published["migration"] = {"error": f"{type(exc).__name__}: {exc}"}
     result = {
         "addresses": Mailbox.objects.filter(kind=MailboxKind.PERSONAL).count(),
         "shared": Mailbox.objects.filter(kind=MailboxKind.SHARED).count(),
         "created_people": created, "provision": plan.summary(),
         "old_addresses": forwards.forward_rows(), "published": published,
-        "urls": {"directory": "/danh-ba/", "addresses": "/thu/dia-chi/", "forwards": "/thu/chuyen-tiep/"},
+        "urls": {"directory": "/danh-ba/", "addresses": "/thu/dia-chi/", "forwards": "/thu/chuyen-tiep/",
+                 "migration": "/thu/chuyen-hop-thu/"},
     }
     if stdout is not None:
         servers_said = "có / published" if published.get("maps") else "không chạy / not running"
         stdout.write(f"    thư / mail: {result['addresses']} địa chỉ cán bộ / official addresses, {result['shared']} "
                      f"dùng chung / shared, {len(result['old_addresses'])} địa chỉ cũ chuyển tiếp / old addresses "
                      f"forwarded; máy chủ / servers: {servers_said}\n")
+        moved = published.get("migration") or {}
+        if "copied" in moved:
+            stdout.write(f"    chuyển hộp thư / mailbox migration: {moved['copied']} chép / copied, "
+                         f"{moved['already_there']} đã có / already there, {moved['skipped']} bỏ qua / skipped, "
+                         f"{'khớp / verified' if moved['verified'] else 'CHƯA KHỚP / NOT verified'} — "
+                         f"/thu/chuyen-hop-thu/\n")
     return result
 
 
@@ -127,3 +140,60 @@ def _publish() -> dict:
     except Exception as exc:  # noqa: BLE001 — the demo runs without mail servers too
         out["error"] = str(exc)
     return out
+
+
+# Old Hà Giang mailboxes moved into the new ones: (old login, new address, folders → generated messages).
+OLD_MAILBOXES = [("annv@hagiang.gov.vn", "annv@tuyenquang.gov.vn"),
+                 ("maiht.snv@hagiang.gov.vn", "maiht@tuyenquang.gov.vn"),
+                 ("dunglv@hagiang.gov.vn", "dunglv@tuyenquang.gov.vn")]
+
+
+def _migration() -> dict:
+    """A real mailbox migration for the demo's report: a Dovecot of its own plays the old Hà Giang mail server
+    (generated mail: Vietnamese subjects in UTF-8 and Windows-1258, attachments, a nested Vietnamese folder,
+    messages without Message-ID, a duplicate pair, one too large for the plan's max_size), one message is put on
+    the new server beforehand (reported "already there"), then `migrate.run_plan` copies and verifies into the
+    platform's Dovecot and writes the report shown at /thu/chuyen-hop-thu/. Once: a report already there is kept."""
+    from django.conf import settings
+
+    from . import migrate, servers, testing
+
+    if migrate.saved_reports(limit=1):
+        return {"skipped": "a report exists"}
+    targets = {new for _, new in OLD_MAILBOXES}
+    if Mailbox.objects.filter(address__in=targets).count() != len(targets):
+        return {"skipped": "the demo's mailboxes are missing"}
+    old = testing.start_instance(Path(settings.VAR_DIR) / "mail-demo-old", with_postfix=False, with_ldap=False,
+                                 instance="hopnhat-demo-old", hostname="mail.hagiang.gov.vn")
+    try:
+        testing.old_server_users(old, {login: "cu-2024" for login, _ in OLD_MAILBOXES})
+        for n, (login, _) in enumerate(OLD_MAILBOXES):
+            base = 1000 * (n + 1)
+            dup = testing.generated_message(base + 999)
+            folders = {
+                "INBOX": [testing.generated_message(base + i, charset="windows-1258" if i % 2 else "utf-8",
+                                                    attachment_kb=20 if i % 4 == 0 else 0) for i in range(8)]
+                + [dup, dup],
+                "Thư đã gửi": [testing.generated_message(base + 100 + i) for i in range(3)],
+                "Công văn/Đến/Năm 2024": [testing.generated_message(base + 200 + i, with_message_id=i != 1)
+                                          for i in range(3)],
+            }
+            if n == 0:
+                folders["INBOX"].append(testing.generated_message(base + 300, attachment_kb=400))   # too large
+            testing.fill_mailbox(old, login, "cu-2024", folders)
+        # One message already on the new server (copied by hand before the migration): found, not copied again.
+        layout = servers.Layout.from_settings()
+        from imapclient import IMAPClient
+
+        with IMAPClient("127.0.0.1", port=layout.imap_port, ssl=False) as imap:
+            imap.login(f"{OLD_MAILBOXES[0][1]}*{servers.MASTER_USER}", layout.secret("master"))
+            imap.append("INBOX", testing.generated_message(1000 + 2, charset="utf-8", attachment_kb=0))
+        plan = migrate.plan_from_dict({
+            "source": {"host": "127.0.0.1", "port": old.imap_port, "master_user": servers.MASTER_USER,
+                       "master_password": old.secret("master")},
+            "parallel": 2, "max_size": 300_000,
+            "mailboxes": [{"old": login, "new": new} for login, new in OLD_MAILBOXES]})
+        report = migrate.run_plan(plan)
+    finally:
+        servers.stop(old)
+    return {"verified": report["verified"], **report["totals"], "report": report["report"]}

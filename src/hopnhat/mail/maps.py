@@ -5,6 +5,8 @@
     maps/mailboxes        Postfix virtual_mailbox_maps      every mailbox (closed logins too: the mailbox is kept)
     maps/aliases          Postfix virtual_alias_maps        old address → new address, during the forwarding period
     maps/relocated        Postfix relocated_maps            old address → new address, after it ("user has moved")
+    maps/notice_bcc       Postfix recipient_bcc_maps        old address whose senders are told the new one → the
+                                                            platform's notice mailbox (hopnhat.mail.notices)
     maps/dovecot-users    Dovecot userdb passwd-file        every mailbox
     maps/dovecot-passwd   Dovecot passdb passwd-file        open logins with a mail password
 
@@ -24,13 +26,18 @@ from . import servers
 from .models import DomainKind, Mailbox, MailDomain, OldAddress
 
 
-def tables(today=None) -> dict[str, list[tuple[str, str]]]:
+def tables(today=None, hostname: str | None = None) -> dict[str, list[tuple[str, str]]]:
     """Every table as (key, value) rows, from the database."""
     today = today or timezone.localdate()
+    hostname = hostname or servers.Layout.from_settings().hostname
     out: dict[str, list[tuple[str, str]]] = {name: [] for name in servers.MAP_NAMES}
     out["mailbox_domains"] = [(name, "OK") for name in
                               MailDomain.objects.filter(kind=DomainKind.PRIMARY).values_list("name", flat=True)]
-    users, passwd = [], []
+    # The platform's notice mailbox (hopnhat.mail.notices) lives under the servers' own host name.
+    notices = f"{servers.NOTICE_LOCAL}@{hostname}"
+    out["mailbox_domains"].append((hostname, "OK"))
+    out["mailboxes"].append((notices, f"{hostname}/{servers.NOTICE_LOCAL}/"))
+    users, passwd = [f"{notices}::::::"], []
     for address, domain, local, login_open, password in Mailbox.objects.values_list(
             "address", "domain__name", "local_part", "login_open", "password_hash").order_by("address"):
         out["mailboxes"].append((address, f"{domain}/{local}/"))
@@ -38,10 +45,13 @@ def tables(today=None) -> dict[str, list[tuple[str, str]]]:
         if login_open and password:
             passwd.append(f"{address}:{password}")
     old_domains = set()
-    for address, target, until, domain in OldAddress.objects.filter(forwarding_on=True).values_list(
-            "address", "mailbox__address", "forward_until", "domain__name").order_by("address"):
+    for address, target, until, domain, notify in OldAddress.objects.filter(forwarding_on=True).values_list(
+            "address", "mailbox__address", "forward_until", "domain__name", "notify_senders").order_by("address"):
         old_domains.add(domain)
         out["aliases" if today <= until else "relocated"].append((address, target))
+        if notify and today <= until:
+            local, _, dom = notices.partition("@")
+            out["notice_bcc"].append((address, f"{local}+{address.replace('@', '=')}@{dom}"))
     out["alias_domains"] = [(name, "OK") for name in sorted(old_domains)]
     out["dovecot-users"] = users
     out["dovecot-passwd"] = passwd
@@ -58,7 +68,7 @@ def publish(layout: servers.Layout | None = None, today=None) -> dict:
     layout = layout or servers.Layout.from_settings()
     if not (layout.maps_dir.is_dir() and (layout.postfix_dir / "main.cf").exists()):
         return {"configured": False, "dir": str(layout.root)}
-    data = tables(today)
+    data = tables(today, layout.hostname)
     for name in servers.MAP_NAMES:
         servers.install_postfix_map(layout, name, _postfix_text(data[name]))
     servers.atomic_write(layout.maps_dir / "dovecot-users", "".join(f"{line}\n" for line in data["dovecot-users"]))

@@ -33,13 +33,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
+import queue
+import signal
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +61,10 @@ SPECIAL_NAMES = {
 }
 HEADER_FIELDS = b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]"
 FETCH_IDENTITY = ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]"]
-BATCH = 500   # identities fetched per command
-CHUNK = 50    # messages fetched and appended per command
+BATCH = 1000                # identities fetched per command
+CHUNK = 100                 # messages fetched and appended per command …
+CHUNK_BYTES = 8 * 1024 * 1024   # … and at most this many bytes (a large attachment goes alone)
+FETCH_BODY = ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "BODY.PEEK[]"]
 
 
 # ---------------------------------------------------------------- plan
@@ -145,14 +147,64 @@ def _target_conf(plan: Plan) -> dict:
 # ---------------------------------------------------------------- identity
 
 
+_WANTED = frozenset((b"message-id", b"date", b"from", b"to", b"cc", b"subject"))
+
+
+def _field_values(block: bytes) -> dict[bytes, list[bytes]]:
+    """{lower-case name: [unfolded values]} of a header block (CRLF or bare LF)."""
+    values: dict[bytes, list[bytes]] = {}
+    current = None
+    for line in block.split(b"\n"):
+        line = line.rstrip(b"\r")
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t"):
+            if current is not None:
+                current[-1] += b" " + line.strip()
+            continue
+        name, colon, value = line.partition(b":")
+        if not colon:
+            current = None
+            continue
+        current = values.setdefault(name.strip().lower(), [])
+        current.append(value.strip())
+    return values
+
+
 def identity(header_bytes: bytes, size: int) -> tuple:
-    headers = BytesHeaderParser(policy=compat32).parsebytes(header_bytes)
-    message_id = (headers.get("Message-ID") or "").strip()
+    """(Message-ID, Date, size), or (hash of the header block, size) when there is no Message-ID. The block is
+    what BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)] returns, or `header_fields` of a whole message."""
+    values = _field_values(header_bytes)
+    message_id = (values.get(b"message-id") or [b""])[0]
     if message_id:
-        return ("mid", message_id, " ".join((headers.get("Date") or "").split()), size)
+        date = b" ".join((values.get(b"date") or [b""])[0].split())
+        return ("mid", message_id.decode("utf-8", "backslashreplace"), date.decode("utf-8", "backslashreplace"),
+                size)
     # No Message-ID: the header block itself (unfolded, white space collapsed) and the size.
     block = b" ".join(header_bytes.split())
     return ("hdr", hashlib.sha256(block).hexdigest(), size)
+
+
+def header_fields(raw: bytes) -> bytes:
+    """The lines BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)] gives, taken from a whole message (as
+    the server does: matching fields in their order, continuation lines kept), so a message fetched whole for
+    copying has the identity a header fetch of it gives on either server."""
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        end = raw.find(b"\n\n")
+    head = raw if end < 0 else raw[:end]
+    out, keep = [], False
+    for line in head.split(b"\n"):
+        line = line.rstrip(b"\r")
+        if line[:1] in (b" ", b"\t"):
+            if keep:
+                out.append(line)
+            continue
+        name, colon, _ = line.partition(b":")
+        keep = bool(colon) and name.strip().lower() in _WANTED
+        if keep:
+            out.append(line)
+    return b"\r\n".join(out) + b"\r\n\r\n" if out else b"\r\n"
 
 
 def _identities(client, uids: list[int] | None = None) -> dict[int, tuple]:
@@ -165,6 +217,15 @@ def _identities(client, uids: list[int] | None = None) -> dict[int, tuple]:
         for uid, data in client.fetch(chunk, FETCH_IDENTITY).items():
             header = data.get(HEADER_FIELDS) or data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]")
             out[uid] = identity(header or b"", int(data[b"RFC822.SIZE"]))
+    return out
+
+
+def _sizes(client) -> dict[int, int]:
+    """{uid: RFC822.SIZE} of the selected folder (cheap: servers keep sizes in their index)."""
+    uids, out = client.search(["ALL"]), {}
+    for start in range(0, len(uids), BATCH * 5):
+        chunk = uids[start:start + BATCH * 5]
+        out.update((uid, int(data[b"RFC822.SIZE"])) for uid, data in client.fetch(chunk, ["RFC822.SIZE"]).items())
     return out
 
 
@@ -213,17 +274,21 @@ class Progress:
         self.stream = stream
         self.lock = threading.Lock()
         self.planned = self.done = 0
-        self.bytes = 0
+        self.planned_bytes = self.bytes = 0
         self.started = time.monotonic()
         self.last = 0.0
 
-    def plan(self, count: int):
+    def plan(self, count: int, size: int = 0):
         with self.lock:
             self.planned += count
+            self.planned_bytes += size
 
     def advance(self, size: int):
+        self.advance_many(1, size)
+
+    def advance_many(self, count: int, size: int):
         with self.lock:
-            self.done += 1
+            self.done += count
             self.bytes += size
             now = time.monotonic()
             if self.stream is not None and now - self.last >= 1:
@@ -245,6 +310,22 @@ class Progress:
                 "mb_per_second": round(self.bytes / elapsed / 1e6, 3)}
 
 
+class _QueueProgress:
+    """A worker process's side of Progress: counts go to the parent, which prints rate and ETA for the run."""
+
+    def __init__(self, channel):
+        self.channel = channel
+
+    def plan(self, count: int, size: int = 0):
+        self.channel.put(("plan", count, size))
+
+    def advance(self, size: int):
+        self.advance_many(1, size)
+
+    def advance_many(self, count: int, size: int):
+        self.channel.put(("done", count, size))
+
+
 # ---------------------------------------------------------------- one mailbox
 
 
@@ -258,6 +339,19 @@ class FolderResult:
     already_there: int = 0
     skipped: list[dict] = field(default_factory=list)
     unchanged: bool = False
+    source_ids: dict[int, tuple] = field(default_factory=dict)   # this run's view of the old folder
+    from_bodies: bool = False
+    messages: list[dict] = field(default_factory=list)   # one row per message: copied / already_there / skipped
+    by_rule: list[tuple] = field(default_factory=list)   # identities left out by the plan (max_size) on purpose
+
+    def row(self, uid: int, outcome: str, reason: str = "") -> None:
+        ident = self.source_ids.get(uid)
+        label = "" if ident is None else (ident[1] if ident[0] == "mid" else f"(không Message-ID) {ident[1][:16]}")
+        row = {"uid": uid, "id": label, "size": ident[-1] if ident else None, "outcome": outcome}
+        if reason:
+            row["reason"] = reason
+            self.skipped.append({"uid": uid, "reason": reason})
+        self.messages.append(row)
 
 
 def _state_key(plan: Plan, job: Job) -> str:
@@ -281,24 +375,90 @@ def _append(dst, target: str, batch: list[tuple[int, dict]], result: FolderResul
         except Exception:  # noqa: BLE001, S110 — nothing of the chunk was stored: retried one by one below
             pass
         else:
-            for _, item in batch:
-                result.copied += 1
-                progress.advance(len(item["msg"]))
+            result.copied += len(batch)
+            for uid, _ in batch:
+                result.row(uid, "copied")
+            progress.advance_many(len(batch), sum(len(item["msg"]) for _, item in batch))
             return
     for uid, item in batch:
         try:
             dst.append(target, item["msg"], flags=item["flags"], msg_time=item["date"])
         except Exception as exc:  # noqa: BLE001 — the target refused this one (quota, size): say why
-            result.skipped.append({"uid": uid, "reason": f"máy chủ mới từ chối / target refused: {exc}"})
+            result.row(uid, "skipped", f"máy chủ mới từ chối / target refused: {exc}")
             continue
         result.copied += 1
-        progress.advance(len(item["msg"]))
+        result.row(uid, "copied")
+        progress.advance_many(1, len(item["msg"]))
         if pause:
             time.sleep(pause)
 
 
+def _chunks(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
+    """UIDs in fetch/append chunks of at most CHUNK messages and CHUNK_BYTES (one large attachment, one chunk)."""
+    out, current, total = [], [], 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if current and (len(current) >= CHUNK or total + size > CHUNK_BYTES):
+            out.append(current)
+            current, total = [], 0
+        current.append(uid)
+        total += size
+    if current:
+        out.append(current)
+    return out
+
+
+class _Prefetch:
+    """Fetch chunk n+1 from the old server while chunk n is appended to the new one (one reader thread per folder,
+    which alone uses the source connection until it is done)."""
+
+    def __init__(self, src, chunks: list[list[int]]):
+        self.src, self.chunks = src, chunks
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            for chunk in self.chunks:
+                if self.stop.is_set():
+                    return
+                self._put((chunk, self.src.fetch(chunk, FETCH_BODY)))
+        except BaseException as exc:  # noqa: BLE001 — handed to the consumer, which raises it
+            self._put(exc)
+            return
+        self._put(None)
+
+    def _put(self, item):
+        while not self.stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self):
+        try:
+            while True:
+                item = self.queue.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.stop.set()
+            self.thread.join()
+
+
 def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> dict:
-    """Copy what is missing of one mailbox, folder by folder, then verify it. Safe to run again at any time."""
+    """Copy what is missing of one mailbox, folder by folder, then verify it. Safe to run again at any time.
+
+    A folder whose target is empty (the first run) is copied without an identity pass: the messages are fetched
+    whole in UID order and their identities taken from the bytes fetched. A folder with messages on the target
+    (a later run, a run after a kill) is compared identity by identity first and only what is missing is copied.
+    """
     progress = progress or Progress()
     started = time.monotonic()
     results: list[FolderResult] = []
@@ -329,39 +489,49 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 result.already_there = count
                 continue
             src.select_folder(name, readonly=True)
-            source_ids = _identities(src)
             dst.select_folder(target)
-            on_target = Counter(_identities(dst).values())
-            todo = []
-            for uid in sorted(source_ids):
-                ident = source_ids[uid]
-                if on_target[ident] > 0:
-                    on_target[ident] -= 1
-                    result.already_there += 1
-                else:
-                    todo.append(uid)
-            progress.plan(len(todo))
-            for start in range(0, len(todo), CHUNK):
-                chunk = todo[start:start + CHUNK]
-                fetched = src.fetch(chunk, ["FLAGS", "INTERNALDATE", "BODY.PEEK[]"])
+            sizes = _sizes(src) if count else {}
+            if target_count == 0:
+                result.from_bodies = True
+                todo = sorted(sizes)
+            else:
+                result.source_ids = _identities(src, sorted(sizes))
+                on_target = Counter(_identities(dst).values())
+                todo = []
+                for uid in sorted(result.source_ids):
+                    ident = result.source_ids[uid]
+                    if on_target[ident] > 0:
+                        on_target[ident] -= 1
+                        result.already_there += 1
+                        result.row(uid, "already_there")
+                    else:
+                        todo.append(uid)
+            progress.plan(len(todo), sum(sizes.get(uid, 0) for uid in todo))
+            copied_before = state.copied
+            for chunk, fetched in _Prefetch(src, _chunks(todo, sizes)):
                 batch = []
                 for uid in chunk:
                     data = fetched.get(uid)
                     if data is None:
-                        result.skipped.append({"uid": uid, "reason": "thư đã bị xóa trên máy chủ cũ trong lúc "
-                                                                    "chuyển / expunged on the old server meanwhile"})
+                        result.row(uid, "skipped", "thư đã bị xóa trên máy chủ cũ trong lúc chuyển / expunged on "
+                                                   "the old server meanwhile")
                         continue
                     body = data[b"BODY[]"]
+                    size = int(data.get(b"RFC822.SIZE") or len(body))
+                    if result.from_bodies:
+                        result.source_ids[uid] = identity(header_fields(body), size)
                     if plan.max_size and len(body) > plan.max_size:
-                        result.skipped.append({"uid": uid, "reason": f"quá cỡ {len(body)} > {plan.max_size} byte "
-                                                                    f"/ larger than max_size"})
+                        result.by_rule.append(result.source_ids.get(uid) or identity(header_fields(body), size))
+                        result.row(uid, "skipped", f"quá cỡ {len(body)} > {plan.max_size} byte / larger than "
+                                                   f"max_size: {len(body)} > {plan.max_size} bytes")
                         continue
                     batch.append((uid, {"msg": body, "flags": _append_flags(data[b"FLAGS"]),
                                         "date": data[b"INTERNALDATE"]}))
                 _append(dst, target, batch, result, progress, pause)
-                # Counters after each chunk: a kill loses at most the chunk's state, never a message or a duplicate.
+                # State once per chunk: a kill loses at most the chunk's counters, never a message (what was appended
+                # is found on the target by the next run's identity compare) and never makes a duplicate.
                 FolderState.objects.filter(pk=state.pk).update(
-                    copied=state.copied + result.copied, updated_at=timezone.now())
+                    copied=copied_before + result.copied, updated_at=timezone.now())
             state.refresh_from_db()
             state.uidvalidity, state.last_uid, state.messages = uidvalidity, uidnext - 1, count
             state.target_messages = int(dst.folder_status(target, [b"MESSAGES"])[b"MESSAGES"])
@@ -374,30 +544,47 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 client.logout()
             except Exception:  # noqa: BLE001, S110 — a dropped connection at the end changes nothing
                 pass
+    folders = []
+    for r in results:
+        r.messages.sort(key=lambda row: row["uid"])
+        row = {k: v for k, v in r.__dict__.items() if k not in ("source_ids", "from_bodies", "by_rule")}
+        folders.append(row)
     return {"old": job.old, "new": job.new, "seconds": round(time.monotonic() - started, 3),
             "copied": sum(r.copied for r in results), "already_there": sum(r.already_there for r in results),
-            "skipped": sum(len(r.skipped) for r in results),
-            "folders": [r.__dict__ for r in results], "verification": verification}
+            "skipped": sum(len(r.skipped) for r in results), "folders": folders, "verification": verification}
 
 
 def _verify(src, dst, results: list[FolderResult]) -> dict:
-    """Every identified message of each old folder is on the new one (multiset of identities, not sizes)."""
+    """Every identified message of each old folder is on the new one (multiset of identities, not sizes).
+
+    The old side is what this run read of it (every message's identity, from the header pass or from the bytes
+    copied; read again here for a folder the run skipped as unchanged); the new side is read back now."""
     folders, missing_total, identified = [], 0, 0
     for result in results:
-        src.select_folder(result.folder, readonly=True)
-        source = Counter(_identities(src).values())
+        if result.unchanged or not (result.from_bodies or result.source_ids):
+            src.select_folder(result.folder, readonly=True)
+            source = Counter(_identities(src).values())
+        else:
+            source = Counter(result.source_ids.values())
         dst.select_folder(result.target, readonly=True)
         target = Counter(_identities(dst).values())
-        missing = source - target
+        # Left out on purpose by the plan (larger than max_size): reported as skipped with the reason, not missing.
+        by_rule = Counter(result.by_rule) & (source - target)
+        missing = source - target - by_rule
         count = sum(missing.values())
         identified += sum(source.values())
         missing_total += count
         folders.append({"folder": result.folder, "target": result.target, "source": sum(source.values()),
                         "on_target": sum(target.values()), "missing": count,
+                        "skipped_by_plan": sum(by_rule.values()),
                         "missing_examples": [list(k)[:2] for k in list(missing)[:5]]})
+    by_plan = sum(f.get("skipped_by_plan", 0) for f in folders)
+    but = (f", trừ {by_plan} thư bỏ qua theo kế hoạch (max_size) / except {by_plan} left out by the plan (max_size)"
+           if by_plan else "")
     return {"ok": missing_total == 0, "identified": identified, "missing_count": missing_total, "folders": folders,
+            "skipped_by_plan": by_plan,
             "message": (f"Tất cả {identified} thư của hộp thư cũ đều có trên máy chủ mới / all {identified} "
-                        f"identified messages of the old mailbox are on the new server") if missing_total == 0
+                        f"identified messages of the old mailbox are on the new server{but}") if missing_total == 0
             else f"Thiếu {missing_total} thư / {missing_total} messages missing"}
 
 
@@ -428,27 +615,90 @@ def verify_job(plan: Plan, job: Job) -> dict:
 # ---------------------------------------------------------------- whole plan
 
 
+_CHANNEL = None
+
+
+def _worker_init(channel, parent: int) -> None:
+    """A worker process dies with the command that started it (kill -9 of the command included), so a resumed run
+    never races a worker left copying from the killed one."""
+    global _CHANNEL
+    _CHANNEL = channel
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):   # not Linux: the parent's own death is checked below only
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _failed(job: Job, exc: BaseException) -> dict:
+    return {"old": job.old, "new": job.new, "error": f"{type(exc).__name__}: {exc}", "copied": 0,
+            "already_there": 0, "skipped": 0, "folders": [],
+            "verification": {"ok": False, "identified": 0, "missing_count": None, "folders": []}}
+
+
+def _worker_job(plan: Plan, job: Job) -> dict:
+    try:
+        return migrate_mailbox(plan, job, _QueueProgress(_CHANNEL))
+    except Exception as exc:  # noqa: BLE001 — one mailbox failing must not stop the others; it is reported
+        return _failed(job, exc)
+    finally:
+        connection.close()
+
+
+def _in_processes(plan: Plan, meter: Progress) -> list[dict]:
+    """Mailboxes in `parallel` worker processes (the GIL would otherwise bind the parsing of every mailbox to one
+    core); counts come back over a queue to the one progress line."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from django.db import connections
+
+    context = multiprocessing.get_context("fork")
+    channel = context.Queue()
+
+    def drain():
+        while (item := channel.get()) is not None:
+            kind, count, size = item
+            if kind == "plan":
+                meter.plan(count, size)
+            else:
+                meter.advance_many(count, size)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    connections.close_all()   # a forked worker opens its own
+    try:
+        with ProcessPoolExecutor(max_workers=min(plan.parallel, len(plan.jobs)), mp_context=context,
+                                 initializer=_worker_init, initargs=(channel, os.getpid())) as pool:
+            futures = [pool.submit(_worker_job, plan, job) for job in plan.jobs]
+            mailboxes = []
+            for job, future in zip(plan.jobs, futures, strict=True):
+                try:
+                    mailboxes.append(future.result())
+                except Exception as exc:  # noqa: BLE001 — a worker that died is that mailbox's error
+                    mailboxes.append(_failed(job, exc))
+    finally:
+        channel.put(None)
+        reader.join(10)
+    return mailboxes
+
+
 def run_plan(plan: Plan, *, report_dir=None, progress=None) -> dict:
     """Every mailbox of the plan, `parallel` at a time; a report in the engine's style, HTML + JSON."""
     meter = Progress(progress)
     started = timezone.now()
-
-    def one(job: Job) -> dict:
-        try:
-            return migrate_mailbox(plan, job, meter)
-        except Exception as exc:  # noqa: BLE001 — one mailbox failing must not stop the others; it is reported
-            return {"old": job.old, "new": job.new, "error": f"{type(exc).__name__}: {exc}", "copied": 0,
-                    "already_there": 0, "skipped": 0, "folders": [],
-                    "verification": {"ok": False, "identified": 0, "missing_count": None, "folders": []}}
-        finally:
-            if threading.current_thread() is not threading.main_thread():
-                connection.close()   # each worker thread's own connection
-
     if plan.parallel == 1 or len(plan.jobs) == 1:
-        mailboxes = [one(job) for job in plan.jobs]
+        mailboxes = []
+        for job in plan.jobs:
+            try:
+                mailboxes.append(migrate_mailbox(plan, job, meter))
+            except Exception as exc:  # noqa: BLE001 — one mailbox failing must not stop the others; reported
+                mailboxes.append(_failed(job, exc))
     else:
-        with ThreadPoolExecutor(max_workers=plan.parallel) as pool:
-            mailboxes = list(pool.map(one, plan.jobs))
+        mailboxes = _in_processes(plan, meter)
     report = {
         "started_at": started.isoformat(), "finished_at": timezone.now().isoformat(),
         "parallel": plan.parallel, "mailboxes": mailboxes,
@@ -459,7 +709,7 @@ def run_plan(plan: Plan, *, report_dir=None, progress=None) -> dict:
         "throughput": meter.as_dict(),
         "verified": all(m["verification"]["ok"] for m in mailboxes),
     }
-    out_dir = Path(report_dir) if report_dir else plan.report_dir or Path(settings.VAR_DIR) / "mail-migration"
+    out_dir = Path(report_dir) if report_dir else plan.report_dir or default_report_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
     json_path, html_path = out_dir / f"migration-{stamp}.json", out_dir / f"migration-{stamp}.html"
@@ -467,6 +717,40 @@ def run_plan(plan: Plan, *, report_dir=None, progress=None) -> dict:
     html_path.write_text(render_html(report), encoding="utf-8")
     report["report"] = {"json": str(json_path), "html": str(html_path)}
     return report
+
+
+def default_report_dir() -> Path:
+    """Where `mail migrate` writes its reports and the staff page reads them (HOPNHAT_MAIL["migration_reports"])."""
+    configured = getattr(settings, "HOPNHAT_MAIL", {}).get("migration_reports")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "mail-migration"
+
+
+def report_path(name: str, ext: str = "json") -> Path | None:
+    """A saved report by its name (migration-<stamp>), never a path outside the report directory."""
+    import re
+
+    if ext not in ("json", "html") or not re.fullmatch(r"migration-\d{8}T\d{12}", name):
+        return None
+    path = default_report_dir() / f"{name}.{ext}"
+    return path if path.is_file() else None
+
+
+def load_report(name: str) -> dict | None:
+    path = report_path(name)
+    return json.loads(path.read_text(encoding="utf-8")) if path else None
+
+
+def saved_reports(limit: int = 50) -> list[dict]:
+    """The newest reports first: name, when, totals and whether every mailbox verified."""
+    out = []
+    for path in sorted(default_report_dir().glob("migration-*.json"), reverse=True)[:limit]:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        out.append({"name": path.stem, "started_at": datetime.datetime.fromisoformat(data["started_at"]),
+                    "totals": data.get("totals", {}), "verified": data.get("verified")})
+    return out
 
 
 def render_html(report: dict) -> str:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from hopnhat.core.outbox import OutboxMessageBase
 from hopnhat.core.text import nfc
 from hopnhat.org.models import Agency, Person
 
@@ -205,3 +206,14 @@ class AgencyContact(models.Model):
     def save(self, *args, **kwargs):
         self.address = nfc(self.address)
         super().save(*args, **kwargs)
+
+
+class MovedNotice(OutboxMessageBase):
+    """One notice to a sender who wrote to an old address during its forwarding period: "this address has moved
+    to <new>" (core.outbox; key moved:<old>:<sender>:<period end>, so one per sender per period)."""
+
+    old_address = models.ForeignKey(OldAddress, on_delete=models.CASCADE, related_name="notices")
+    sender = models.CharField(max_length=320)
+
+    class Meta(OutboxMessageBase.Meta):
+        verbose_name = "thông báo địa chỉ mới (moved notice)"

@@ -30,7 +30,10 @@ from string import Template
 
 TEMPLATES = Path(__file__).resolve().parent / "server_templates"
 MASTER_USER = "migrator"
-MAP_NAMES = ["mailbox_domains", "alias_domains", "mailboxes", "aliases", "relocated"]
+MAP_NAMES = ["mailbox_domains", "alias_domains", "mailboxes", "aliases", "relocated", "notice_bcc"]
+# The platform's own mailbox where Postfix puts a blind copy of mail to an old address whose senders are told the
+# new one (hopnhat.mail.notices); its address is NOTICE_LOCAL@<hostname>.
+NOTICE_LOCAL = "moved-notices"
 
 
 @dataclass
@@ -100,11 +103,17 @@ class Layout:
             path = self.root / "secrets.json"
             if path.exists():
                 self.secrets = json.loads(path.read_text())
-            for key in ("master", "ldap_admin", "ldap_reader"):
-                self.secrets.setdefault(key, secrets.token_urlsafe(18))
-            self.root.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(self.secrets))
-            path.chmod(0o600)
+            missing = [key for key in ("master", "ldap_admin", "ldap_reader") if key not in self.secrets]
+            if missing:
+                # Written only when a key is new, and renamed into place: a migration's worker processes read
+                # this file at the same moment, and a rewrite in place showed one of them an empty file.
+                for key in missing:
+                    self.secrets[key] = secrets.token_urlsafe(18)
+                self.root.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".secrets.{os.getpid()}.tmp")
+                tmp.write_text(json.dumps(self.secrets))
+                tmp.chmod(0o600)
+                os.replace(tmp, path)
         return self.secrets[name]
 
     @property
@@ -197,12 +206,23 @@ def write_config(layout: Layout) -> Layout:
 
 
 def atomic_write(path: Path, text: str, mode: int = 0o640) -> None:
-    """Readers (Dovecot's passwd-file, Postfix's tables) see the old file or the new one, never half of one."""
+    """Readers (Dovecot's passwd-file, Postfix's tables) see the old file or the new one, never half of one.
+
+    Dovecot reloads a passwd-file when its size or its mtime *in whole seconds* differs from what it read: a new
+    file of the same size written within the same second (a password changed twice, a login closed and another
+    opened) would be ignored until the next change. The new file's mtime is therefore always at least one second
+    past the old one's. (Dovecot also looks at the file at most once per second: a change is live within one.)"""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(text)
     tmp.chmod(mode)
     if os.geteuid() == 0:
         shutil.chown(tmp, "root", "dovecot")
+    try:
+        before = int(path.stat().st_mtime)
+    except FileNotFoundError:
+        before = None
+    if before is not None and int(tmp.stat().st_mtime) <= before:
+        os.utime(tmp, (before + 1, before + 1))
     os.replace(tmp, path)
 
 

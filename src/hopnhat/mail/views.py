@@ -116,3 +116,35 @@ def staff_forwards(request):
         row["id"] = ids[row["old"]]
     return render(request, "mail/staff_forwards.html", {"rows": rows, "error": error, "expiring": expiring or "",
                                                         "lang": _lang()})
+
+
+def staff_migrations(request):
+    """The mailbox migration reports (`hopnhat mail migrate` writes them): the newest shown, the others listed."""
+    if (answer := _staff(request)) is not None:
+        return answer
+    from . import migrate
+
+    reports = migrate.saved_reports()
+    report = migrate.load_report(reports[0]["name"]) if reports else None
+    return render(request, "mail/staff_migration.html", {"reports": reports, "report": report,
+                                                         "name": reports[0]["name"] if reports else "",
+                                                         "lang": _lang()})
+
+
+def staff_migration(request, name: str):
+    """One report: as a page, or its JSON / standalone HTML file (`…/<stamp>.json`, `…/<stamp>.html`)."""
+    if (answer := _staff(request)) is not None:
+        return answer
+    from . import migrate
+
+    stem, dot, ext = name.rpartition(".")
+    path = migrate.report_path(stem or name, ext if dot else "json")
+    if path is None:
+        raise Http404
+    if dot and ext == "json":
+        return HttpResponse(path.read_bytes(), content_type="application/json; charset=utf-8")
+    if dot and ext == "html":
+        return HttpResponse(path.read_bytes(), content_type="text/html; charset=utf-8")
+    return render(request, "mail/staff_migration.html", {"reports": migrate.saved_reports(),
+                                                         "report": migrate.load_report(name), "name": name,
+                                                         "lang": _lang()})

@@ -86,6 +86,31 @@ def test_identity_uses_message_id_or_the_header_block():
     assert migrate.identity(without, 100) != migrate.identity(without, 101)
 
 
+def test_identity_of_a_whole_message_is_the_identity_of_its_header_fetch(old_server):
+    """The first run copies without a header pass and takes identities from the bytes it copies; they must be the
+    identities a header fetch gives (on either server), or the verification would compare different things."""
+    imap = IMAPClient("127.0.0.1", port=old_server.imap_port, ssl=False)
+    imap.login("an@hagiang.gov.vn", "cu-2024")
+    try:
+        seen = 0
+        for folder in ("INBOX", NESTED):
+            imap.select_folder(folder, readonly=True)
+            uids = imap.search(["ALL"])
+            from_headers = migrate._identities(imap, uids)
+            for uid, data in imap.fetch(uids, ["RFC822.SIZE", "BODY.PEEK[]"]).items():
+                whole = migrate.identity(migrate.header_fields(data[b"BODY[]"]), int(data[b"RFC822.SIZE"]))
+                assert whole == from_headers[uid], (folder, uid)
+                seen += 1
+        assert seen == 14 + 6 and sum(1 for i in from_headers.values() if i[0] == "hdr") == 3
+    finally:
+        imap.logout()
+    folded = (b"Subject: =?utf-8?B?Q8O0bmcgdsSDbg==?=\r\n =?utf-8?B?IHPhu5EgMQ==?=\r\nX-Other: 1\r\n"
+              b"DATE: Mon, 1 Dec 2024\r\n\r\nbody: not a header\r\n")
+    assert migrate.header_fields(folded) == (b"Subject: =?utf-8?B?Q8O0bmcgdsSDbg==?=\r\n =?utf-8?B?IHPhu5EgMQ==?="
+                                            b"\r\nDATE: Mon, 1 Dec 2024\r\n\r\n")
+    assert migrate.header_fields(folded.replace(b"\r\n", b"\n")) == migrate.header_fields(folded)
+
+
 def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_path):
     _new_users(mail_servers)
     plan_dict = _plan(mail_servers, old_server, tmp_path, max_messages_per_second=15)
@@ -97,13 +122,14 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
            else f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}")
     env = {**os.environ, "DATABASE_URL": url, "HOPNHAT_TEST_DB_NAME": ""}
     child = subprocess.Popen([sys.executable, "-m", "hopnhat.cli", "mail", "migrate", str(plan_path), "--json"],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     target = _target(mail_servers, "binhtt.chuyen@tuyenquang.gov.vn")
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
             if child.poll() is not None:
-                pytest.fail(f"the migration ended before it could be killed: {child.stderr.read().decode()[-2000:]}")
+                pytest.fail(f"the migration ended before it could be killed: {child.stderr.read().decode()[-2000:]} "
+                            f"{child.stdout.read().decode()[-3000:]}")
             if target.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] >= 5:
                 break
             time.sleep(0.05)
@@ -123,6 +149,11 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
     assert binh["copied"] + binh["already_there"] == 30 and binh["already_there"] >= copied_before
     an = by_new["annv.chuyen@tuyenquang.gov.vn"]
     assert an["verification"]["identified"] == 14 + 4 + 6
+    # No worker of the killed command lived on to copy beside the resumed run: exactly the 30, no duplicate.
+    time.sleep(1)
+    resumed = _target(mail_servers, "binhtt.chuyen@tuyenquang.gov.vn")
+    assert resumed.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == 30
+    resumed.logout()
 
     imap = _target(mail_servers, "annv.chuyen@tuyenquang.gov.vn")
     try:

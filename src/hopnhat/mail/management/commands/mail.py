@@ -3,6 +3,7 @@
     hopnhat mail provision [--dry-run]          an address for every official, shared ones per agency
     hopnhat mail forwards [--expiring DAYS]     old addresses, where they go and until when
     hopnhat mail publish                        write the maps for Postfix and Dovecot now (daily timer)
+    hopnhat mail notices                        one notice of the new address per sender per period
     hopnhat mail migrate PLAN.yaml              IMAP → IMAP, resumable, verified, with a report
     hopnhat mail verify MAILBOX                 is every message of the old mailbox on the new one?
     hopnhat mail servers start|stop|status      the project's Postfix, Dovecot and slapd
@@ -15,6 +16,9 @@ from hopnhat.core.json_output import HopnhatCommand
 
 class Command(HopnhatCommand):
     help = "Thư điện tử công vụ / the platform's mail: addresses, forwards, maps, migration"
+    # No system checks: they import every URLconf (seconds on a busy host) before a migration or a daily publish
+    # that uses none of it; `hopnhat check` and the server's start-up still run them.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         sub = self.add_subcommands(parser)
@@ -23,6 +27,7 @@ class Command(HopnhatCommand):
         p = sub.add_parser("forwards", help="địa chỉ cũ và thời hạn chuyển tiếp / old addresses and periods")
         p.add_argument("--expiring", type=int, metavar="DAYS", help="only those ending within DAYS days")
         sub.add_parser("publish", help="ghi bảng cho Postfix/Dovecot / write the servers' maps now")
+        sub.add_parser("notices", help="báo địa chỉ mới cho người gửi tới địa chỉ cũ / tell senders the new address")
         p = sub.add_parser("migrate", help="chuyển hộp thư IMAP → IMAP / migrate mailboxes")
         p.add_argument("plan", metavar="PLAN.yaml")
         p.add_argument("--report-dir", default=None, help="where the HTML and JSON reports go")
@@ -66,6 +71,19 @@ class Command(HopnhatCommand):
             raise CommandError(f"Chưa cấu hình máy chủ thư tại {result['dir']} (python -m hopnhat.mail.servers "
                                f"start) / the mail servers are not set up in {result['dir']}")
         self.emit(result)
+
+    def _notices(self, options):
+        from hopnhat.mail import notices
+
+        try:
+            result = notices.run()
+        except OSError as exc:
+            raise CommandError(f"Không đọc được hộp thư thông báo / the notice mailbox cannot be read: {exc}") from exc
+        c, s = result["collected"], result["sent"]
+        human = (f"Đã đọc / read {c['read']}: xếp hàng / queued {c['queued']}, đã báo trong kỳ / already told "
+                 f"{c['already']}, không báo / not notified {c['not_notified']}; gửi / sent {s['sent']}, "
+                 f"thử lại / retry {s['retry']}, hỏng / dead {s['dead']}")
+        self.emit(result, human)
 
     def _migrate(self, options):
         from hopnhat.mail import migrate
