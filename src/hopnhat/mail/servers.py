@@ -371,7 +371,14 @@ def main(argv: list[str] | None = None) -> None:
     if args.action in {"config", "start"}:
         write_config(layout)
     if args.action == "start":
-        print(json.dumps(start(layout)))
+        result = start(layout)
+        # Already running from an earlier checkout: the configuration just written takes effect without a restart
+        # (both reloads are graceful: listening sockets stay open, no mail is refused).
+        if "postfix" not in result["started"]:
+            reload_postfix(layout)
+        if "dovecot" not in result["started"] and dovecot_pid(layout) is not None:
+            _run("dovecot", "-c", str(layout.dovecot_conf), "reload", check=False)
+        print(json.dumps(result))
     elif args.action == "stop":
         stop(layout)
     elif args.action == "status":
