@@ -153,29 +153,25 @@ def _done_state(kind: str, state: str) -> str:
 class DocumentImporter(DomainImporter):
     name = "documents.document"
     target_model = "documents.Entry"
-    reconcile_fields = {}
+    # Decree 30 metadata is held once on the document every register side shares: compared there (a path through
+    # the entry's foreign key, api.DomainImporter.reconcile_fields); the old register number on the entry itself.
+    reconcile_fields = {
+        "document__subject": "subject", "document__signer_name": "signer_name",
+        "document__signer_position": "signer_position", "document__issuer_name": "issuer",
+        "document__field": "field", "document__doc_id": "doc_id", "document__urgency": "urgency",
+        "document__confidentiality": "confidentiality", "old_number": "register_number",
+    }
     _PARSED = ("đọc theo nhiều dạng (dd/mm/yyyy, yyyy-mm-dd, có giờ); sai thì cách ly / read in several forms; a bad "
                "one is quarantined")
-    _ON_DOCUMENT = ("giữ trên văn bản (Document) chung cho mọi bên sổ; đối soát từng trường mới so được cột của "
-                    "Entry — việc còn lại / kept on the document shared by every register side; the field check "
-                    "compares only the Entry's own columns so far (to do)")
     reconcile_exclude = {
-        "subject": _ON_DOCUMENT, "signer_name": _ON_DOCUMENT, "signer_position": _ON_DOCUMENT,
         "agency": "mã cơ quan giữ sổ, tra thành cơ quan (qua cơ quan kế thừa nếu đã dừng) / the register's agency "
                   "code, resolved to the agency (its successor when closed)",
         "number": "số/ký hiệu đọc thành số và ký hiệu (Document.code_number, code_notation) theo Nghị định 30 / the "
                   "number read into its number and notation (Decree 30)",
         "state": "trạng thái cũ đọc thành trạng thái xử lý của sổ / the old state read into the entry's state",
-        "register_number": "số đến/đi cũ giữ nguyên trong Entry.old_number và tra cứu được; số mới cấp theo sổ / the "
-                           "old register number is kept as written (Entry.old_number) and answers look-ups",
         "register_year": "năm của sổ cũ, cùng số cũ xác định bản ghi sổ / the old register's year, with the old "
                          "number it names the entry",
-        "issuer": "tên cơ quan ban hành giữ như đã viết và tra thành cơ quan qua danh mục cơ quan / the issuer is "
-                  "kept as written and resolved to an agency through the crosswalk",
         "issued_date": _PARSED, "arrived_at": _PARSED,
-        "urgency": "độ khẩn đọc theo bảng giá trị; không rõ thì thường / urgency read through the value map; "
-                   "unknown is normal",
-        "field": "lĩnh vực chuẩn hóa theo danh mục / the field normalised to the catalogue",
         "recipients": "nơi nhận tách thành danh sách tên và mã / recipients split into a list of names and codes",
         "files": "tệp đính kèm nạp ở luồng tệp (documents.attachment) / attachments load in their own stream",
     }
