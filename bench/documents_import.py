@@ -15,7 +15,7 @@ platform knows and ministries it does not; every attachment a distinct real PDF 
 of them missing on disk. Prints one JSON document: per stream the engine's rows/s and the baseline's, their ratios,
 the storage floor of the tables the importers write (staging, provenance, documents, entries, numbers, events,
 attachments, blobs) and `engine_vs_floor`, where the time went (importer / reconciliation), peak RSS, and whether
-every run balanced. --profile writes a pyinstrument profile of each stream to var/ (HTML). Both databases are
+every run balanced. --profile writes a pyinstrument profile of each stream to var/ (HTML and text). Both databases are
 dropped afterwards unless --keep.
 """
 
@@ -220,6 +220,7 @@ def measure(n: int, batch: int, keep: bool, profile: bool) -> dict:
                 out = Path(engine_throughput.ROOT) / "var" / f"documents_import-{label}.html"
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(profiler.output_html())
+                out.with_suffix(".txt").write_text(profiler.output_text(unicode=True, show_all=False))
             engine[label] = {"rows": run.totals["read"], "seconds": round(seconds, 2),
                              "rows_per_s": round(run.totals["read"] / seconds), "balanced": run.balanced,
                              "outcomes": run.totals["outcomes"],

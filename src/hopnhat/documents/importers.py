@@ -28,6 +28,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -40,7 +41,7 @@ from hopnhat.consolidation.api import (
     register_importer,
 )
 from hopnhat.consolidation.models import StagedRecord
-from hopnhat.core.provenance import find_target
+from hopnhat.core.models import Provenance
 from hopnhat.core.text import fold, nfc
 from hopnhat.dossiers.importers import parse_datetime
 from hopnhat.org.agencies import resolve_agency
@@ -353,39 +354,87 @@ class HistoryImporter(DomainImporter):
     def prepare(self, ctx) -> None:
         self.people: dict[tuple, Person | None] = {}
 
-    def _person(self, system: str, key: str, name: str) -> Person | None:
-        """The staff member an old actor was: by their staff id where the staff import knows it, else by a name
-        only one person on the platform has; None keeps the name as written."""
-        if (system, key, name) not in self.people:
-            person = find_target(Person, source_system=system, source_key=key) if system and key else None
+    def _people(self, system: str, wanted: set[tuple[str, str]]) -> None:
+        """_person for many (key, name) pairs at once: the staff ids through provenance in one query, the names
+        in another; the answers are cached for the run."""
+        todo = {(key, name) for key, name in wanted if (system, key, name) not in self.people}
+        if not todo:
+            return
+        by_key = {}
+        if system and (keys := {key for key, _ in todo if key}):
+            links = dict(Provenance.objects.filter(content_type=ContentType.objects.get_for_model(Person),
+                                                   source_system=system, source_key__in=keys)
+                         .values_list("source_key", "object_pk"))
+            people = Person.objects.in_bulk([int(pk) for pk in links.values()])
+            by_key = {key: people.get(int(pk)) for key, pk in links.items()}
+        names: dict[str, list[Person]] = {}
+        if folded := {fold(name) for key, name in todo if name and by_key.get(key) is None}:
+            for person in Person.objects.filter(name_key__in=folded):
+                names.setdefault(person.name_key, []).append(person)
+        for key, name in todo:
+            person = by_key.get(key) if key else None
             if person is None and name:
-                same = list(Person.objects.filter(name_key=fold(name))[:2])
+                same = names.get(fold(name), [])
                 person = same[0] if len(same) == 1 else None
             self.people[system, key, name] = person
-        return self.people[system, key, name]
 
     def import_record(self, record, mapped, ctx):
-        where, options, system = ctx.label(record), ctx.mapping.options, ctx.mapping.system
-        stream = mapped.get("document_stream") or options.get("document_stream", "")
-        entry = entry_for(system, stream, mapped.get("document"))
-        if entry is None:
-            return quarantined(f"{where}: văn bản “{mapped.get('document')}” không có trong {stream} (hoặc không "
-                               f"nhập được) / the document of this step is not loaded")
-        source_key = f"{ctx.mapping.stream}:{record.key}"
-        if existing := Event.objects.filter(source_system=system, source_key=source_key).first():
-            return loaded(existing)   # events are append-only: a re-read of the same step changes nothing
-        at = parse_datetime("at", mapped.get("at"))
-        if at is None:
-            raise MappingError("at", "thiếu thời điểm / no time")
-        words = nfc(mapped.get("action") or "")
-        action = (options.get("actions") or {}).get(words, words)
-        actor_name = nfc(mapped.get("actor_name") or "")
-        person = self._person(options.get("people_system", ""), str(mapped.get("actor_key") or ""), actor_name)
-        note = nfc(mapped.get("note") or "")
-        if action not in _ACTIONS:
-            note = f"{words}: {note}" if note else words
-            action = Action.IMPORTED
-        event = _event(entry.document, entry, action, at=at, note=note, actor_name=actor_name, person=person,
-                       source_system=system, source_key=source_key, seq=_int("seq", mapped.get("seq")) or 0,
-                       old_action=words)
-        return loaded(event)
+        return self.import_batch([(record, mapped)], ctx)[0]
+
+    def import_batch(self, items, ctx):
+        """A batch in a handful of queries whatever its size: the entries of its documents (staging, then the
+        entries), the steps already imported, the people (staff ids, then names), then every new step in one
+        bulk insert (append-only: Event.save's NFC done here)."""
+        options, system = ctx.mapping.options, ctx.mapping.system
+        streams = [mapped.get("document_stream") or options.get("document_stream", "") for _, mapped in items]
+        keys = [str(mapped.get("document")) for _, mapped in items]
+        staged = StagedRecord.objects.filter(system=system, stream__in=set(streams), key__in=set(keys),
+                                             outcome__in=("loaded", "merged")).exclude(target_pk="")
+        target_of = {(stream, key): int(pk) for stream, key, pk in staged.values_list("stream", "key", "target_pk")}
+        entries = Entry.objects.select_related("agency").in_bulk(set(target_of.values()))
+        source_keys = [f"{ctx.mapping.stream}:{record.key}" for record, _ in items]
+        existing = {e.source_key: e for e in Event.objects.filter(source_system=system,
+                                                                  source_key__in=source_keys)}
+        people_system = options.get("people_system", "")
+        self._people(people_system, {(str(m.get("actor_key") or ""), nfc(m.get("actor_name") or ""))
+                                     for _, m in items})
+        actions = options.get("actions") or {}
+        outcomes: list = [None] * len(items)
+        new: list[tuple[int, Event]] = []
+        for i, ((record, mapped), stream, key, source_key) in enumerate(
+                zip(items, streams, keys, source_keys, strict=True)):
+            entry = entries.get(target_of.get((stream, key)))
+            if entry is None:
+                outcomes[i] = quarantined(f"{ctx.label(record)}: văn bản “{mapped.get('document')}” không có trong "
+                                          f"{stream} (hoặc không nhập được) / the document of this step is not "
+                                          f"loaded")
+                continue
+            if source_key in existing:
+                outcomes[i] = loaded(existing[source_key])   # append-only: a re-read of the same step changes nothing
+                continue
+            try:
+                at = parse_datetime("at", mapped.get("at"))
+                if at is None:
+                    raise MappingError("at", "thiếu thời điểm / no time")
+                seq = _int("seq", mapped.get("seq")) or 0
+            except MappingError as exc:
+                outcomes[i] = quarantined(str(exc), field=exc.field)
+                continue
+            words = nfc(mapped.get("action") or "")
+            action = actions.get(words, words)
+            actor_name = nfc(mapped.get("actor_name") or "")
+            person = self.people[people_system, str(mapped.get("actor_key") or ""), actor_name]
+            note = nfc(mapped.get("note") or "")
+            if action not in _ACTIONS:
+                note = f"{words}: {note}" if note else words
+                action = Action.IMPORTED
+            agency = entry.agency
+            new.append((i, Event(
+                document_id=entry.document_id, entry=entry, at=at, seq=seq, action=action,
+                actor=f"{system}:{actor_name}"[:150] if actor_name else system, actor_name=actor_name,
+                person=person, agency=agency, agency_name=nfc(agency.name), note=nfc(note),
+                detail={"old_action": words}, source_system=system, source_key=source_key)))
+        Event.objects.bulk_create([event for _, event in new])
+        for i, event in new:
+            outcomes[i] = loaded(event)
+        return outcomes

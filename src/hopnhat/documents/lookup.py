@@ -193,13 +193,17 @@ def duplicates(*, doc_id: str = "", number_key: str = "", issuer: Agency | None 
     số/ký hiệu from the same issuer (old and new codes of one agency are one issuer; by name when unresolved) —
     in the same year when both dates are known (numbers restart each year)."""
     found: dict[int, Document] = {}
+    # Each form by indexed look-ups of its own, joined here: an OR across the numbers join reads every document
+    # (a registration, and each record of an import, would cost the size of the register).
     if doc_id:
-        for d in Document.objects.filter(Q(doc_id=doc_id) | Q(numbers__scheme=DocumentNumber.Scheme.DOC_ID,
-                                                               numbers__key=doc_id_key(doc_id))):
+        ids = set(DocumentNumber.objects.filter(scheme=DocumentNumber.Scheme.DOC_ID, key=doc_id_key(doc_id))
+                  .values_list("document_id", flat=True))
+        for d in Document.objects.filter(Q(doc_id=doc_id) | Q(pk__in=ids)):
             found[d.pk] = d
     if number_key:
-        candidates = Document.objects.filter(Q(number_key=number_key) | Q(
-            numbers__scheme=DocumentNumber.Scheme.NOTATION, numbers__key=number_key)).select_related("issuer")
+        ids = set(DocumentNumber.objects.filter(scheme=DocumentNumber.Scheme.NOTATION, key=number_key)
+                  .values_list("document_id", flat=True))
+        candidates = Document.objects.filter(Q(number_key=number_key) | Q(pk__in=ids)).select_related("issuer")
         family = lineage(issuer) if issuer is not None else set()
         for d in candidates:
             same_issuer = (d.issuer_id in family) if (issuer is not None and d.issuer_id) else (
