@@ -61,6 +61,7 @@ from .models import (
     IncomingState,
     Kind,
     OutgoingState,
+    Register,
 )
 
 _KINDS = frozenset(Kind.values)
@@ -179,6 +180,7 @@ class DocumentImporter(DomainImporter):
 
     def prepare(self, ctx) -> None:
         self.agencies: dict[str, Any] = {}
+        self.registers: dict[tuple, Any] = {}
 
     def import_record(self, record, mapped, ctx):
         where, options, system = ctx.label(record), ctx.mapping.options, ctx.mapping.system
@@ -251,7 +253,7 @@ class DocumentImporter(DomainImporter):
         else:
             document = Document(**meta)
             document.save()
-        register = registers.register_for(agency, kind, year) if year else None
+        register = self._register(agency, kind, year) if year else None
         number = reg_number if register is not None and reg_number and not Entry.objects.filter(
             register=register, number=reg_number).exists() else None
         state = _done_state(kind, mapped.get("state") or "")
@@ -262,12 +264,15 @@ class DocumentImporter(DomainImporter):
             done_at=at if state == IncomingState.DONE else None, created_by=system)
         if number:
             registers.take_number(register, number)
-        _add_numbers(document, entry, source_system=system)
-        if reg_number and not number:   # the number is taken in that register: it still answers look-ups
-            DocumentNumber.objects.get_or_create(
-                key=str(reg_number), scheme=DocumentNumber.Scheme.REGISTER, document=document, entry=entry,
-                source_system=system, defaults={"year": year, "as_written": old_number, "issuer": agency})
-        self._link_sides(document, entry, at)
+        if matches:
+            _add_numbers(document, entry, source_system=system)
+            if reg_number and not number:   # the number is taken in that register: it still answers look-ups
+                DocumentNumber.objects.get_or_create(
+                    key=str(reg_number), scheme=DocumentNumber.Scheme.REGISTER, document=document, entry=entry,
+                    source_system=system, defaults={"year": year, "as_written": old_number, "issuer": agency})
+            self._link_sides(document, entry, at)
+        else:   # a document new here: none of its numbers, no other side yet — one insert for all its numbers
+            self._new_numbers(document, entry, register if number else None, reg_number, year, old_number, system)
         problems = []
         if files := str(mapped.get("files") or "").strip():
             base = Path(options.get("files_dir") or ".")
@@ -277,6 +282,40 @@ class DocumentImporter(DomainImporter):
         if matches:   # a new side (entry) of a document another record brought: one document, an exchange
             detail["same_document"] = document.pk
         return loaded(entry, **detail)
+
+    def _register(self, agency: Agency, kind: str, year: int):
+        """registers.register_for, remembered for the run once it is found (a register is never deleted); one
+        opened by this record is not remembered yet, since the record's savepoint may still roll it back."""
+        key = (agency.pk, kind, year)
+        if key not in self.registers:
+            found = Register.objects.filter(agency=agency, kind=kind, year=year, secret=False).first()
+            if found is None:
+                return registers.register_for(agency, kind, year)
+            self.registers[key] = found
+        return self.registers[key]
+
+    @staticmethod
+    def _new_numbers(document: Document, entry: Entry, register, reg_number, year, old_number, system) -> None:
+        """The numbers actions._add_numbers gives (and the old register number when its register already holds
+        it), for a document that has none yet: one INSERT instead of a look-up and a savepoint each."""
+        rows = []
+        if document.number_key:
+            rows.append(DocumentNumber(key=document.number_key, scheme=DocumentNumber.Scheme.NOTATION,
+                                       document=document, source_system=system, issuer=document.issuer,
+                                       as_written=document.number))
+        if document.doc_id:
+            rows.append(DocumentNumber(key=lookup.doc_id_key(document.doc_id), scheme=DocumentNumber.Scheme.DOC_ID,
+                                       document=document, source_system=system, as_written=document.doc_id))
+        if entry.number:
+            rows.append(DocumentNumber(key=str(entry.number), scheme=DocumentNumber.Scheme.REGISTER,
+                                       document=document, entry=entry, source_system=system,
+                                       year=register.year if register is not None else None,
+                                       as_written=entry.old_number or str(entry.number), issuer=entry.agency))
+        elif reg_number:
+            rows.append(DocumentNumber(key=str(reg_number), scheme=DocumentNumber.Scheme.REGISTER, document=document,
+                                       entry=entry, source_system=system, year=year, as_written=old_number,
+                                       issuer=entry.agency))
+        DocumentNumber.objects.bulk_create(rows)
 
     def _link_sides(self, document: Document, entry: Entry, at) -> None:
         """An exchange between the issuer's outgoing entry and each incoming entry of the same document."""
