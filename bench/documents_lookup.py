@@ -17,17 +17,18 @@ then times, interleaved for the same random documents:
 - describe: lookup.describe(document) with its 5-event timeline;
 - fulltext: the staff search (lookup.search_q, GIN index on the folded text) for two words of a subject.
 
-Prints one JSON document. Targets (issue 14): p99 of the look-ups ≤ 10 ms; full-text p95 ≤ 50 ms. The database is
-dropped afterwards unless --keep (then reused when the size matches)."""
+A reused (--keep) database is migrated first, as a release rolls onto a full one (`migrate_seconds`: e.g. the
+number index of documents/0003 built CONCURRENTLY over 3N numbers). The statements the số/ký hiệu + issuer
+look-up sends are shown with EXPLAIN ANALYZE (plan nodes, execution ms) beside the timings. Prints one JSON
+document. Targets (issue 14): p99 of the look-ups ≤ 10 ms; full-text p95 ≤ 50 ms. The database is dropped
+afterwards unless --keep (then reused when the size matches). Measuring helpers: harness.Timings."""
 
 import argparse
 import json
-import os
 import random
-import statistics
 import time
 
-from harness import DEFAULT_PG, bulk_load, run_child_in_database
+from harness import DEFAULT_PG, Timings, bulk_load, django_with_dataset, mark_built, plan_nodes, run_child_in_database
 
 BENCH_DB = "bench_hopnhat_documents"
 AGENCIES = 200
@@ -36,20 +37,6 @@ EVENTS = 5
 WORDS_A, WORDS_B = 997, 1009
 # document g's number within its issuer, written as the Decree does: 01, 02, … 10, 100
 NUM = f"lpad((g / {AGENCIES} + 1)::text, greatest(2, length((g / {AGENCIES} + 1)::text)), '0')"
-
-
-def _pct(values, q):
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
-
-
-def _summary(values):
-    return {"p50_ms": _pct(values, 0.5), "p95_ms": _pct(values, 0.95), "p99_ms": _pct(values, 0.99),
-            "max_ms": round(max(values), 3), "mean_ms": round(statistics.fmean(values), 3)}
-
-
-def _label(n: int) -> str:
-    return f"bench: {n} documents, complete"
 
 
 def _build(n: int) -> dict:
@@ -118,29 +105,38 @@ def _build(n: int) -> dict:
         timings |= bulk_load(cur, tables, steps, unlogged=("documents_documentnumber", "documents_event"))
         for table in ("documents_document", "documents_entry", "documents_documentnumber", "documents_event"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-        cur.execute(f"COMMENT ON TABLE documents_document IS '{_label(n)}'")
+        mark_built(cur, n, table="documents_document", what="documents")
     timings["total_seconds"] = round(time.perf_counter() - started, 1)
     return timings
 
 
-def child(n: int, samples: int) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hopnhat.settings")
-    import django
-
-    django.setup()
+def _explain(statements: list[tuple[str, tuple]]) -> list[dict]:
+    """EXPLAIN ANALYZE of each SELECT a look-up sent (captured with its parameters)."""
     from django.db import connection
 
-    built = {}
+    plans = []
     with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass('documents_document') IS NOT NULL")
-        ready = False
-        if cur.fetchone()[0]:
-            cur.execute("SELECT obj_description('documents_document'::regclass, 'pg_class')")
-            ready = cur.fetchone()[0] == _label(n)
-            if not ready:
-                cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-    if not ready:
-        built = _build(n)
+        for sql, params in statements:
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cur.fetchone()[0][0]
+            plans.append({"sql": sql[:160], "plan": list(plan_nodes(plan["Plan"])),
+                          "execution_ms": plan["Execution Time"]})
+    return plans
+
+
+def child(n: int, samples: int) -> None:
+    built = django_with_dataset(n, _build, table="documents_document", what="documents")
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    migrated = None
+    if not built:   # a kept database: roll this release's migrations onto the full data set first
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        migrated = round(time.perf_counter() - started, 1)
 
     from hopnhat.documents import lookup
     from hopnhat.documents.models import Document, DocumentNumber, Event
@@ -148,16 +144,9 @@ def child(n: int, samples: int) -> None:
     rng = random.Random(20250701)
     ids = [rng.randint(1, n) for _ in range(samples)]
     docs = {d.pk: d for d in Document.objects.filter(pk__in=ids).select_related("issuer")}
-    names = ["pk_orm", "find_number_issuer", "find_old_register", "find_doc_id", "describe", "fulltext"]
-    timings = {k: [] for k in names}
+    timings = Timings(["pk_orm", "find_number_issuer", "find_old_register", "find_doc_id", "describe", "fulltext"])
+    timed = timings.timed
 
-    def timed(name, fn):
-        t = time.perf_counter()
-        result = fn()
-        timings[name].append((time.perf_counter() - t) * 1000)
-        return result
-
-    load_before = os.getloadavg()
     for warm in (True, False):
         for i in (ids[:100] if warm else ids):
             d = docs[i]
@@ -174,7 +163,12 @@ def child(n: int, samples: int) -> None:
                                                            .values_list("pk", flat=True)[:50]))
             assert i in hits or len(hits) == 50
         if warm:
-            timings = {k: [] for k in names}
+            timings.measuring()
+    measured = timings.report()
+    sample = docs[ids[0]]
+    with CaptureQueriesContext(connection) as captured:
+        lookup.find(f"Số {sample.code_number} /QĐ-UBND", issuer=sample.issuer.code)
+    number_plans = _explain([(q["sql"], ()) for q in captured.captured_queries])
     with connection.cursor() as cur:
         cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         size = cur.fetchone()[0]
@@ -182,19 +176,19 @@ def child(n: int, samples: int) -> None:
                     lookup.FTS_SQL.replace("%s", "'tu1 mx1'"))
         fts_plan = cur.fetchone()[0][0]["Plan"]
 
-    def nodes(node):
-        yield f"{node['Node Type']}{' on ' + node['Index Name'] if 'Index Name' in node else ''}"
-        for sub in node.get("Plans", []):
-            yield from nodes(sub)
-
-    results = {k: _summary(v) for k, v in timings.items()}
+    results = measured["results"]
+    pk = results["pk_orm"]
     lookups = ("find_number_issuer", "find_old_register", "find_doc_id")
     print(json.dumps({
         "benchmark": "documents_lookup", "vendor": connection.vendor, "n_documents": n,
         "n_numbers": DocumentNumber.objects.count(), "n_events": Event.objects.count(), "database_size": size,
-        "samples": samples, "build": built or "reused", "results": results, "fulltext_plan": list(nodes(fts_plan)),
-        "load_average": {"before": [round(x, 2) for x in load_before],
-                         "after": [round(x, 2) for x in os.getloadavg()]},
+        "samples": samples, "build": built or "reused", "migrate_seconds": migrated, "results": results,
+        # each look-up's percentiles over the primary-key look-up's in the same run
+        "vs_pk": {k: {"p50": round(results[k]["p50_ms"] / pk["p50_ms"], 1),
+                      "p99": round(results[k]["p99_ms"] / pk["p99_ms"], 1)} for k in lookups},
+        "queries_per_find_number_issuer": len(captured.captured_queries),
+        "find_number_issuer_plans": number_plans, "fulltext_plan": list(plan_nodes(fts_plan)),
+        "python": measured["python"], "load_average": measured["load_average"],
         "target": {"lookup_p99_ms": 10, "fulltext_p95_ms": 50,
                    "met": max(results[k]["p99_ms"] for k in lookups) <= 10 and results["fulltext"]["p95_ms"] <= 50},
     }, ensure_ascii=False))

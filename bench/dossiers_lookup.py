@@ -22,29 +22,16 @@ Target: p99 of find ≤ 10 ms. The database is dropped afterwards unless --keep 
 """
 
 import argparse
-import gc
 import json
-import os
 import random
-import statistics
 import time
 
-from harness import DEFAULT_PG, bulk_load, django_with_dossiers, mark_built, run_child_in_database
+from harness import DEFAULT_PG, Timings, bulk_load, django_with_dataset, mark_built, plan_nodes, run_child_in_database
 
 BENCH_DB = "bench_hopnhat_dossiers"
 AGENCIES = 200
 PHONE = "0912 345 678"
 EVENTS_PER_DOSSIER = 5
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
-
-
-def _summary(values: list[float]) -> dict:
-    return {"p50_ms": _pct(values, 0.50), "p99_ms": _pct(values, 0.99), "max_ms": round(max(values), 3),
-            "mean_ms": round(statistics.fmean(values), 3)}
 
 
 def _build(n: int) -> dict:
@@ -113,7 +100,7 @@ TIMELINE_SQL = ("SELECT at, action, status_to, agency_name FROM dossiers_dossier
 
 
 def child(n: int, samples: int) -> None:
-    built = django_with_dossiers(n, _build)
+    built = django_with_dataset(n, _build)
     import psycopg
     from django.conf import settings
     from django.db import connection
@@ -127,14 +114,9 @@ def child(n: int, samples: int) -> None:
     rng = random.Random(20250701)
     ids = [rng.randint(1, n) for _ in range(samples)]
     codes = dict(Dossier.objects.filter(pk__in=ids).values_list("pk", "code"))
-    names = ["pk_sql", "find_sql", "public_answer_sql", "pk_orm", "find_new_code", "find_old_code", "public_answer"]
-    timings: dict[str, list[float]] = {k: [] for k in names}
-
-    def timed(name, fn):
-        t = time.perf_counter()
-        result = fn()
-        timings[name].append((time.perf_counter() - t) * 1000)
-        return result
+    timings = Timings(["pk_sql", "find_sql", "public_answer_sql", "pk_orm", "find_new_code", "find_old_code",
+                       "public_answer"])
+    timed = timings.timed
 
     def sql(query, *params):
         return raw.execute(query, params, prepare=True).fetchall()
@@ -144,20 +126,7 @@ def child(n: int, samples: int) -> None:
         sql(CODES_SQL, row[0])
         return sql(TIMELINE_SQL, row[0])
 
-    gc_pauses: list[float] = []
-    gc_started = [0.0]
-
-    def on_gc(phase, info):
-        if phase == "start":
-            gc_started[0] = time.perf_counter()
-        else:
-            gc_pauses.append((time.perf_counter() - gc_started[0]) * 1000)
-
-    load_before = os.getloadavg()
-    cpu_before, wall_before = time.process_time(), time.perf_counter()
     for warm in (True, False):
-        if not warm:
-            gc.callbacks.append(on_gc)
         for i in (ids[:200] if warm else ids):
             timed("pk_sql", lambda i=i: sql("SELECT * FROM dossiers_dossier WHERE id = %s", i))
             timed("find_sql", lambda i=i: sql(FIND_SQL, codes[i]))
@@ -169,9 +138,8 @@ def child(n: int, samples: int) -> None:
             answer = timed("public_answer", lambda i=i: lookup.public_lookup(codes[i], PHONE))
             assert answer["code"] == codes[i] and len(answer["timeline"]) == EVENTS_PER_DOSSIER
         if warm:
-            timings = {k: [] for k in timings}
-    gc.callbacks.remove(on_gc)
-    wall = time.perf_counter() - wall_before
+            timings.measuring()
+    measured = timings.report()
     with connection.cursor() as cur:
         cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + FIND_SQL.replace("%s", "'MC-000000001'"))
         plan = cur.fetchone()[0][0]
@@ -181,22 +149,13 @@ def child(n: int, samples: int) -> None:
         version = cur.fetchone()[0].split(" on ")[0]
     raw.close()
 
-    def nodes(node):
-        yield f"{node['Node Type']}{' on ' + node['Index Name'] if 'Index Name' in node else ''}"
-        for child_node in node.get("Plans", []):
-            yield from nodes(child_node)
-
     result = {
         "benchmark": "dossiers_lookup", "vendor": connection.vendor, "server": version, "n_dossiers": n,
         "n_aliases": DossierAlias.objects.count(), "n_events": DossierEvent.objects.count(), "database_size": size,
         "samples": samples, "build": built or "reused",
-        "results": {name: _summary(values) for name, values in timings.items()},
-        "find_plan": list(nodes(plan["Plan"])), "find_plan_execution_ms": plan["Execution Time"],
-        "python": {"gc_pauses": len(gc_pauses), "gc_pause_ms_total": round(sum(gc_pauses), 1),
-                   "gc_pause_ms_max": round(max(gc_pauses, default=0), 2),
-                   "cpu_share_of_wall": round((time.process_time() - cpu_before) / wall, 2)},
-        "load_average": {"before": [round(x, 2) for x in load_before],
-                         "after": [round(x, 2) for x in os.getloadavg()]},
+        "results": measured["results"],
+        "find_plan": list(plan_nodes(plan["Plan"])), "find_plan_execution_ms": plan["Execution Time"],
+        "python": measured["python"], "load_average": measured["load_average"],
         "target": {"find_p99_ms": 10},
     }
     result["target"]["met"] = max(result["results"]["find_new_code"]["p99_ms"],

@@ -201,15 +201,17 @@ def baseline(source_url: str, target_db: str, table: str = "nhan_su") -> dict:
             "backend_cpu_seconds": round(backend_cpu, 1)}
 
 
-def storage_floor(target_db: str) -> dict:
+FLOOR_TABLES = ["consolidation_stagedrecord", "core_provenance", "org_person", "org_membership"]
+
+
+def storage_floor(target_db: str, tables: list[str] = FLOOR_TABLES) -> dict:
     """What only holding the engine's output costs PostgreSQL: every row the run wrote to staging, provenance,
     people and memberships, inserted again inside the server (INSERT … SELECT, no client, no Python, no
     look-ups) into empty tables of the same shape — the same indexes and foreign keys — in one transaction per
     table. No engine that writes these rows can beat it, so `floor / baseline` is the highest ratio this data
-    model allows on this machine."""
+    model allows on this machine. Other importers' benchmarks pass the tables their importers write."""
     import psycopg
 
-    tables = ["consolidation_stagedrecord", "core_provenance", "org_person", "org_membership"]
     out, total, rows, cpu = {}, 0.0, 0, 0.0
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{target_db}") as pg:
         for table in tables:

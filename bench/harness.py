@@ -1,8 +1,10 @@
 """What the PostgreSQL benchmarks share: run the measuring half of a script (`--child`) in a subprocess against
 its own database, so Django is configured for that database from the start and the caller's setup is untouched."""
 
+import gc
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,11 +44,10 @@ def run_child_in_database(*, script: str, database: str, child_args: list[str], 
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}"')
 
 
-def django_with_dossiers(n: int, build) -> dict:
-    """In a child: configure Django, and build the dossier data set with `build(n)` unless a complete set of
-    exactly `n` dossiers is already there (a --keep database from an earlier run: `build` is over only when
-    mark_built has labelled the table). A partial or other-sized set is dropped first. Returns what `build`
-    reported, or {}."""
+def django_with_dataset(n: int, build, *, table: str = "dossiers_dossier", what: str = "dossiers") -> dict:
+    """In a child: configure Django, and build the data set with `build(n)` unless a complete set of exactly `n`
+    `what` is already there (a --keep database from an earlier run: `build` is over only when mark_built has
+    labelled `table`). A partial or other-sized set is dropped first. Returns what `build` reported, or {}."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hopnhat.settings")
     import django
 
@@ -54,22 +55,90 @@ def django_with_dossiers(n: int, build) -> dict:
     from django.db import connection
 
     with connection.cursor() as cur:
-        cur.execute("SELECT to_regclass('dossiers_dossier') IS NOT NULL")
+        cur.execute(f"SELECT to_regclass('{table}') IS NOT NULL")
         if cur.fetchone()[0]:
-            cur.execute("SELECT obj_description('dossiers_dossier'::regclass, 'pg_class')")
-            if cur.fetchone()[0] == _built_label(n):
+            cur.execute(f"SELECT obj_description('{table}'::regclass, 'pg_class')")
+            if cur.fetchone()[0] == _built_label(n, what):
                 return {}
             cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     return build(n)
 
 
-def _built_label(n: int) -> str:
-    return f"bench: {n} dossiers, complete"
+def django_with_dossiers(n: int, build) -> dict:
+    return django_with_dataset(n, build)
 
 
-def mark_built(cursor, n: int) -> None:
+def _built_label(n: int, what: str = "dossiers") -> str:
+    return f"bench: {n} {what}, complete"
+
+
+def mark_built(cursor, n: int, *, table: str = "dossiers_dossier", what: str = "dossiers") -> None:
     """Label the data set complete (last step of a build), so a later --keep run reuses it."""
-    cursor.execute(f"COMMENT ON TABLE dossiers_dossier IS '{_built_label(n)}'")
+    cursor.execute(f"COMMENT ON TABLE {table} IS '{_built_label(n, what)}'")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+def summary(values: list[float]) -> dict:
+    """p50 / p95 / p99 / max / mean of timings in milliseconds."""
+    return {"p50_ms": percentile(values, 0.50), "p95_ms": percentile(values, 0.95),
+            "p99_ms": percentile(values, 0.99), "max_ms": round(max(values), 3),
+            "mean_ms": round(statistics.fmean(values), 3)}
+
+
+class Timings:
+    """Wall milliseconds per named operation, interleaved in one loop so every figure sees the same machine; with
+    the garbage-collection pauses and the load average beside them (on a shared 2-core machine a p99 says as much
+    about the neighbours as about the query). `measuring()` after the warm-up pass drops what came before."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.values: dict[str, list[float]] = {k: [] for k in names}
+        self.gc_pauses: list[float] = []
+        self._gc_started = 0.0
+        self.load_before = os.getloadavg()
+
+    def timed(self, name: str, fn):
+        started = time.perf_counter()
+        result = fn()
+        self.values[name].append((time.perf_counter() - started) * 1000)
+        return result
+
+    def _on_gc(self, phase, info):
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gc_pauses.append((time.perf_counter() - self._gc_started) * 1000)
+
+    def measuring(self) -> None:
+        self.values = {k: [] for k in self.names}
+        self.load_before = os.getloadavg()
+        self._cpu_wall = (time.process_time(), time.perf_counter())
+        if self._on_gc not in gc.callbacks:
+            gc.callbacks.append(self._on_gc)
+
+    def report(self) -> dict:
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
+        cpu, wall = self._cpu_wall
+        return {
+            "results": {name: summary(values) for name, values in self.values.items() if values},
+            "python": {"gc_pauses": len(self.gc_pauses), "gc_pause_ms_total": round(sum(self.gc_pauses), 1),
+                       "gc_pause_ms_max": round(max(self.gc_pauses, default=0), 2),
+                       "cpu_share_of_wall": round((time.process_time() - cpu) / (time.perf_counter() - wall), 2)},
+            "load_average": {"before": [round(x, 2) for x in self.load_before],
+                             "after": [round(x, 2) for x in os.getloadavg()]},
+        }
+
+
+def plan_nodes(node: dict):
+    """The node types of an EXPLAIN (FORMAT JSON) plan, with the index each scan uses, depth first."""
+    yield f"{node['Node Type']}{' on ' + node['Index Name'] if 'Index Name' in node else ''}"
+    for sub in node.get("Plans", []):
+        yield from plan_nodes(sub)
 
 
 def bulk_load(cursor, tables: list[str], steps: list[tuple[str, str]], *, unlogged: tuple[str, ...] = ()) -> dict:

@@ -146,6 +146,10 @@ class DomainImporter:
     # on another model) is left out only with a reason, {mapped field: why}, which the report shows; a mapped
     # field that is neither compared nor excluded with a reason leaves the run unbalanced. Every mapped text value
     # of a loaded or merged record is also checked for garbled text (bytes as base64, undecoded TCVN3).
+    # A field the importer stores on a record the target points at is compared there by naming its path through
+    # forward foreign keys as the target attribute ({"document__subject": "subject"}: a register entry's
+    # document); such a record may be shared, so a blank source value there counts as kept when another record
+    # filled it (reconciliation.read_back joins the related tables in the one query per batch).
     reconcile_fields: ClassVar[dict[str, str]] = {}
     reconcile_exclude: ClassVar[dict[str, str]] = {}
     # mapped fields stored on other records than the target (a person's membership): compared through

@@ -29,6 +29,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model
+from django.db.models.constants import LOOKUP_SEP
 from django.utils import timezone
 
 from hopnhat.core import audit, pii
@@ -528,7 +529,10 @@ class Engine:
         # Targets that a later record of this batch merged into: the importer may have filled what they lacked
         # (never overwritten). A field that was blank in the loaded record's source lost nothing when it was
         # filled, as it would not be flagged had the merge come in the next batch.
+        # Likewise a field held on a related record (`document__subject`): that record is shared (every register
+        # side of one document), and another source record may have filled what this one left blank.
         filled = {str(o.target.pk) for o in outcomes.values() if o.status == "merged" and o.target is not None}
+        shared = [LOOKUP_SEP in target for target in spec]
         checks = [self.field_checks[target] for target in spec]
         matching = [kv for pk, kv in expected.items() if pk not in differing]
         for i, check in enumerate(checks):
@@ -537,9 +541,9 @@ class Engine:
             if pk not in differing:
                 continue
             row = differing[pk]
-            for check, target, value in zip(checks, spec, values, strict=True):
+            for check, target, value, on_related in zip(checks, spec, values, shared, strict=True):
                 found = reconciliation.normal(row[target]) if row is not None else ""
-                if value == "" and pk in filled:
+                if value == "" and (pk in filled or on_related):
                     found = value
                 reconciliation.compare_normal(check, key, value, found, missing=row is None)
 

@@ -48,17 +48,36 @@ def _digest(key: str, value: str) -> int:
 # SQL report a difference that Python then settles): compared in the database.
 _SQL_TEXT = {"CharField", "TextField", "EmailField", "SlugField", "URLField"}
 _SQL_DATE = {"DateField"}
+_SQL_INT = {"IntegerField", "SmallIntegerField", "BigIntegerField", "PositiveIntegerField",
+            "PositiveSmallIntegerField", "PositiveBigIntegerField"}
+
+
+def target_field(model, path: str):
+    """The model field a reconciled target attribute names: a column of the target (`subject`) or, through
+    forward foreign keys, of a record it points at (`document__subject`: the value the importer stores on the
+    related document). ([the foreign keys followed], the final field)."""
+    hops, current = [], model
+    *links, last = path.split("__")
+    for name in links:
+        field = current._meta.get_field(name)
+        if not (field.many_to_one or field.one_to_one) or not field.concrete:
+            raise ValueError(f"{model._meta.label}: “{path}” goes through {name}, not a forward foreign key")
+        hops.append(field)
+        current = field.related_model
+    return hops, current._meta.get_field(last)
 
 
 def read_back(model, fields: list[str], expected: dict[str, list[str]]) -> dict[str, dict[str, Any] | None]:
     """The targets (pk as text → normal() values of `fields`) that do not hold the expected values in the
-    database: {pk: the row's values} for those that differ, {pk: None} for those missing. On PostgreSQL one
-    query compares an md5 of the fields in the database and returns only the differing rows; elsewhere (or
-    for other field types) the rows are read and compared here."""
+    database: {pk: the row's values} for those that differ, {pk: None} for those missing. A field may be a path
+    through forward foreign keys (`document__subject`, see target_field). On PostgreSQL one query compares an md5
+    of the fields in the database (joining the related tables) and returns only the differing rows; elsewhere
+    (or for other field types) the rows are read and compared here."""
     from django.db import connection
 
-    kinds = [model._meta.get_field(f).get_internal_type() for f in fields]
-    if connection.vendor != "postgresql" or not all(k in _SQL_TEXT | _SQL_DATE for k in kinds):
+    resolved = [target_field(model, f) for f in fields]
+    kinds = [final.get_internal_type() for _, final in resolved]
+    if connection.vendor != "postgresql" or not all(k in _SQL_TEXT | _SQL_DATE | _SQL_INT for k in kinds):
         rows = {str(r["pk"]): r for r in model._default_manager.filter(pk__in=list(expected)).values("pk", *fields)}
         differing: dict[str, dict[str, Any] | None] = {}
         for pk, values in expected.items():
@@ -69,18 +88,30 @@ def read_back(model, fields: list[str], expected: dict[str, list[str]]) -> dict[
     from . import bulk
 
     meta = model._meta
-    parts = []
-    for name, kind in zip(fields, kinds, strict=True):
-        column = f't."{meta.get_field(name).column}"'
-        parts.append(f"coalesce(to_char({column}, 'YYYY-MM-DD'), '')" if kind in _SQL_DATE else
-                     f"coalesce({column}, '')")
+    joins: dict[tuple[str, ...], str] = {(): "t"}   # path prefix → its table's alias
+    join_sql = []
+    columns = []
+    for hops, final in resolved:
+        prefix: tuple[str, ...] = ()
+        for hop in hops:
+            parent = joins[prefix]
+            prefix = (*prefix, hop.name)
+            if prefix not in joins:
+                alias = joins[prefix] = f"j{len(joins)}"
+                target = hop.target_field
+                join_sql.append(f'LEFT JOIN "{hop.related_model._meta.db_table}" {alias} '
+                                f'ON {alias}."{target.column}" = {parent}."{hop.column}"')
+        columns.append(f'{joins[prefix]}."{final.column}"')
+    parts = [f"coalesce(to_char({column}, 'YYYY-MM-DD'), '')" if kind in _SQL_DATE else
+             f"coalesce({column}::text, '')" if kind in _SQL_INT else f"coalesce({column}, '')"
+             for column, kind in zip(columns, kinds, strict=True)]
     pk_type = meta.pk.db_type(connection)
     pk_column = f't."{meta.pk.column}"'
     pks = list(expected)
     hashes = [hashlib.md5("\x1f".join(expected[pk]).encode()).hexdigest() for pk in pks]  # noqa: S324 — a check
-    select = ", ".join(f't."{meta.get_field(f).column}"' for f in fields)
-    sql = (f"SELECT v.pk, {pk_column} IS NOT NULL, {select} FROM unnest(%b::text[], %b::text[]) AS v(pk, h) "  # noqa: S608
-           f'LEFT JOIN "{meta.db_table}" t ON {pk_column} = v.pk::{pk_type} '
+    sql = (f"SELECT v.pk, {pk_column} IS NOT NULL, {', '.join(columns)} "  # noqa: S608
+           f"FROM unnest(%b::text[], %b::text[]) AS v(pk, h) "
+           f'LEFT JOIN "{meta.db_table}" t ON {pk_column} = v.pk::{pk_type} {" ".join(join_sql)} '
            f"WHERE {pk_column} IS NULL OR md5(concat_ws(E'\\x1f', {', '.join(parts)})) <> v.h")
     with bulk.pg_cursor() as cur:
         cur.execute(sql, [pks, hashes], prepare=True)

@@ -28,6 +28,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -40,7 +41,7 @@ from hopnhat.consolidation.api import (
     register_importer,
 )
 from hopnhat.consolidation.models import StagedRecord
-from hopnhat.core.provenance import find_target
+from hopnhat.core.models import Provenance
 from hopnhat.core.text import fold, nfc
 from hopnhat.dossiers.importers import parse_datetime
 from hopnhat.org.agencies import resolve_agency
@@ -60,6 +61,7 @@ from .models import (
     IncomingState,
     Kind,
     OutgoingState,
+    Register,
 )
 
 _KINDS = frozenset(Kind.values)
@@ -153,35 +155,32 @@ def _done_state(kind: str, state: str) -> str:
 class DocumentImporter(DomainImporter):
     name = "documents.document"
     target_model = "documents.Entry"
-    reconcile_fields = {}
+    # Decree 30 metadata is held once on the document every register side shares: compared there (a path through
+    # the entry's foreign key, api.DomainImporter.reconcile_fields); the old register number on the entry itself.
+    reconcile_fields = {
+        "document__subject": "subject", "document__signer_name": "signer_name",
+        "document__signer_position": "signer_position", "document__issuer_name": "issuer",
+        "document__field": "field", "document__doc_id": "doc_id", "document__urgency": "urgency",
+        "document__confidentiality": "confidentiality", "old_number": "register_number",
+    }
     _PARSED = ("đọc theo nhiều dạng (dd/mm/yyyy, yyyy-mm-dd, có giờ); sai thì cách ly / read in several forms; a bad "
                "one is quarantined")
-    _ON_DOCUMENT = ("giữ trên văn bản (Document) chung cho mọi bên sổ; đối soát từng trường mới so được cột của "
-                    "Entry — việc còn lại / kept on the document shared by every register side; the field check "
-                    "compares only the Entry's own columns so far (to do)")
     reconcile_exclude = {
-        "subject": _ON_DOCUMENT, "signer_name": _ON_DOCUMENT, "signer_position": _ON_DOCUMENT,
         "agency": "mã cơ quan giữ sổ, tra thành cơ quan (qua cơ quan kế thừa nếu đã dừng) / the register's agency "
                   "code, resolved to the agency (its successor when closed)",
         "number": "số/ký hiệu đọc thành số và ký hiệu (Document.code_number, code_notation) theo Nghị định 30 / the "
                   "number read into its number and notation (Decree 30)",
         "state": "trạng thái cũ đọc thành trạng thái xử lý của sổ / the old state read into the entry's state",
-        "register_number": "số đến/đi cũ giữ nguyên trong Entry.old_number và tra cứu được; số mới cấp theo sổ / the "
-                           "old register number is kept as written (Entry.old_number) and answers look-ups",
         "register_year": "năm của sổ cũ, cùng số cũ xác định bản ghi sổ / the old register's year, with the old "
                          "number it names the entry",
-        "issuer": "tên cơ quan ban hành giữ như đã viết và tra thành cơ quan qua danh mục cơ quan / the issuer is "
-                  "kept as written and resolved to an agency through the crosswalk",
         "issued_date": _PARSED, "arrived_at": _PARSED,
-        "urgency": "độ khẩn đọc theo bảng giá trị; không rõ thì thường / urgency read through the value map; "
-                   "unknown is normal",
-        "field": "lĩnh vực chuẩn hóa theo danh mục / the field normalised to the catalogue",
         "recipients": "nơi nhận tách thành danh sách tên và mã / recipients split into a list of names and codes",
         "files": "tệp đính kèm nạp ở luồng tệp (documents.attachment) / attachments load in their own stream",
     }
 
     def prepare(self, ctx) -> None:
         self.agencies: dict[str, Any] = {}
+        self.registers: dict[tuple, Any] = {}
 
     def import_record(self, record, mapped, ctx):
         where, options, system = ctx.label(record), ctx.mapping.options, ctx.mapping.system
@@ -254,7 +253,7 @@ class DocumentImporter(DomainImporter):
         else:
             document = Document(**meta)
             document.save()
-        register = registers.register_for(agency, kind, year) if year else None
+        register = self._register(agency, kind, year) if year else None
         number = reg_number if register is not None and reg_number and not Entry.objects.filter(
             register=register, number=reg_number).exists() else None
         state = _done_state(kind, mapped.get("state") or "")
@@ -265,12 +264,15 @@ class DocumentImporter(DomainImporter):
             done_at=at if state == IncomingState.DONE else None, created_by=system)
         if number:
             registers.take_number(register, number)
-        _add_numbers(document, entry, source_system=system)
-        if reg_number and not number:   # the number is taken in that register: it still answers look-ups
-            DocumentNumber.objects.get_or_create(
-                key=str(reg_number), scheme=DocumentNumber.Scheme.REGISTER, document=document, entry=entry,
-                source_system=system, defaults={"year": year, "as_written": old_number, "issuer": agency})
-        self._link_sides(document, entry, at)
+        if matches:
+            _add_numbers(document, entry, source_system=system)
+            if reg_number and not number:   # the number is taken in that register: it still answers look-ups
+                DocumentNumber.objects.get_or_create(
+                    key=str(reg_number), scheme=DocumentNumber.Scheme.REGISTER, document=document, entry=entry,
+                    source_system=system, defaults={"year": year, "as_written": old_number, "issuer": agency})
+            self._link_sides(document, entry, at)
+        else:   # a document new here: none of its numbers, no other side yet — one insert for all its numbers
+            self._new_numbers(document, entry, register if number else None, reg_number, year, old_number, system)
         problems = []
         if files := str(mapped.get("files") or "").strip():
             base = Path(options.get("files_dir") or ".")
@@ -280,6 +282,40 @@ class DocumentImporter(DomainImporter):
         if matches:   # a new side (entry) of a document another record brought: one document, an exchange
             detail["same_document"] = document.pk
         return loaded(entry, **detail)
+
+    def _register(self, agency: Agency, kind: str, year: int):
+        """registers.register_for, remembered for the run once it is found (a register is never deleted); one
+        opened by this record is not remembered yet, since the record's savepoint may still roll it back."""
+        key = (agency.pk, kind, year)
+        if key not in self.registers:
+            found = Register.objects.filter(agency=agency, kind=kind, year=year, secret=False).first()
+            if found is None:
+                return registers.register_for(agency, kind, year)
+            self.registers[key] = found
+        return self.registers[key]
+
+    @staticmethod
+    def _new_numbers(document: Document, entry: Entry, register, reg_number, year, old_number, system) -> None:
+        """The numbers actions._add_numbers gives (and the old register number when its register already holds
+        it), for a document that has none yet: one INSERT instead of a look-up and a savepoint each."""
+        rows = []
+        if document.number_key:
+            rows.append(DocumentNumber(key=document.number_key, scheme=DocumentNumber.Scheme.NOTATION,
+                                       document=document, source_system=system, issuer=document.issuer,
+                                       as_written=document.number))
+        if document.doc_id:
+            rows.append(DocumentNumber(key=lookup.doc_id_key(document.doc_id), scheme=DocumentNumber.Scheme.DOC_ID,
+                                       document=document, source_system=system, as_written=document.doc_id))
+        if entry.number:
+            rows.append(DocumentNumber(key=str(entry.number), scheme=DocumentNumber.Scheme.REGISTER,
+                                       document=document, entry=entry, source_system=system,
+                                       year=register.year if register is not None else None,
+                                       as_written=entry.old_number or str(entry.number), issuer=entry.agency))
+        elif reg_number:
+            rows.append(DocumentNumber(key=str(reg_number), scheme=DocumentNumber.Scheme.REGISTER, document=document,
+                                       entry=entry, source_system=system, year=year, as_written=old_number,
+                                       issuer=entry.agency))
+        DocumentNumber.objects.bulk_create(rows)
 
     def _link_sides(self, document: Document, entry: Entry, at) -> None:
         """An exchange between the issuer's outgoing entry and each incoming entry of the same document."""
@@ -357,39 +393,87 @@ class HistoryImporter(DomainImporter):
     def prepare(self, ctx) -> None:
         self.people: dict[tuple, Person | None] = {}
 
-    def _person(self, system: str, key: str, name: str) -> Person | None:
-        """The staff member an old actor was: by their staff id where the staff import knows it, else by a name
-        only one person on the platform has; None keeps the name as written."""
-        if (system, key, name) not in self.people:
-            person = find_target(Person, source_system=system, source_key=key) if system and key else None
+    def _people(self, system: str, wanted: set[tuple[str, str]]) -> None:
+        """_person for many (key, name) pairs at once: the staff ids through provenance in one query, the names
+        in another; the answers are cached for the run."""
+        todo = {(key, name) for key, name in wanted if (system, key, name) not in self.people}
+        if not todo:
+            return
+        by_key = {}
+        if system and (keys := {key for key, _ in todo if key}):
+            links = dict(Provenance.objects.filter(content_type=ContentType.objects.get_for_model(Person),
+                                                   source_system=system, source_key__in=keys)
+                         .values_list("source_key", "object_pk"))
+            people = Person.objects.in_bulk([int(pk) for pk in links.values()])
+            by_key = {key: people.get(int(pk)) for key, pk in links.items()}
+        names: dict[str, list[Person]] = {}
+        if folded := {fold(name) for key, name in todo if name and by_key.get(key) is None}:
+            for person in Person.objects.filter(name_key__in=folded):
+                names.setdefault(person.name_key, []).append(person)
+        for key, name in todo:
+            person = by_key.get(key) if key else None
             if person is None and name:
-                same = list(Person.objects.filter(name_key=fold(name))[:2])
+                same = names.get(fold(name), [])
                 person = same[0] if len(same) == 1 else None
             self.people[system, key, name] = person
-        return self.people[system, key, name]
 
     def import_record(self, record, mapped, ctx):
-        where, options, system = ctx.label(record), ctx.mapping.options, ctx.mapping.system
-        stream = mapped.get("document_stream") or options.get("document_stream", "")
-        entry = entry_for(system, stream, mapped.get("document"))
-        if entry is None:
-            return quarantined(f"{where}: văn bản “{mapped.get('document')}” không có trong {stream} (hoặc không "
-                               f"nhập được) / the document of this step is not loaded")
-        source_key = f"{ctx.mapping.stream}:{record.key}"
-        if existing := Event.objects.filter(source_system=system, source_key=source_key).first():
-            return loaded(existing)   # events are append-only: a re-read of the same step changes nothing
-        at = parse_datetime("at", mapped.get("at"))
-        if at is None:
-            raise MappingError("at", "thiếu thời điểm / no time")
-        words = nfc(mapped.get("action") or "")
-        action = (options.get("actions") or {}).get(words, words)
-        actor_name = nfc(mapped.get("actor_name") or "")
-        person = self._person(options.get("people_system", ""), str(mapped.get("actor_key") or ""), actor_name)
-        note = nfc(mapped.get("note") or "")
-        if action not in _ACTIONS:
-            note = f"{words}: {note}" if note else words
-            action = Action.IMPORTED
-        event = _event(entry.document, entry, action, at=at, note=note, actor_name=actor_name, person=person,
-                       source_system=system, source_key=source_key, seq=_int("seq", mapped.get("seq")) or 0,
-                       old_action=words)
-        return loaded(event)
+        return self.import_batch([(record, mapped)], ctx)[0]
+
+    def import_batch(self, items, ctx):
+        """A batch in a handful of queries whatever its size: the entries of its documents (staging, then the
+        entries), the steps already imported, the people (staff ids, then names), then every new step in one
+        bulk insert (append-only: Event.save's NFC done here)."""
+        options, system = ctx.mapping.options, ctx.mapping.system
+        streams = [mapped.get("document_stream") or options.get("document_stream", "") for _, mapped in items]
+        keys = [str(mapped.get("document")) for _, mapped in items]
+        staged = StagedRecord.objects.filter(system=system, stream__in=set(streams), key__in=set(keys),
+                                             outcome__in=("loaded", "merged")).exclude(target_pk="")
+        target_of = {(stream, key): int(pk) for stream, key, pk in staged.values_list("stream", "key", "target_pk")}
+        entries = Entry.objects.select_related("agency").in_bulk(set(target_of.values()))
+        source_keys = [f"{ctx.mapping.stream}:{record.key}" for record, _ in items]
+        existing = {e.source_key: e for e in Event.objects.filter(source_system=system,
+                                                                  source_key__in=source_keys)}
+        people_system = options.get("people_system", "")
+        self._people(people_system, {(str(m.get("actor_key") or ""), nfc(m.get("actor_name") or ""))
+                                     for _, m in items})
+        actions = options.get("actions") or {}
+        outcomes: list = [None] * len(items)
+        new: list[tuple[int, Event]] = []
+        for i, ((record, mapped), stream, key, source_key) in enumerate(
+                zip(items, streams, keys, source_keys, strict=True)):
+            entry = entries.get(target_of.get((stream, key)))
+            if entry is None:
+                outcomes[i] = quarantined(f"{ctx.label(record)}: văn bản “{mapped.get('document')}” không có trong "
+                                          f"{stream} (hoặc không nhập được) / the document of this step is not "
+                                          f"loaded")
+                continue
+            if source_key in existing:
+                outcomes[i] = loaded(existing[source_key])   # append-only: a re-read of the same step changes nothing
+                continue
+            try:
+                at = parse_datetime("at", mapped.get("at"))
+                if at is None:
+                    raise MappingError("at", "thiếu thời điểm / no time")
+                seq = _int("seq", mapped.get("seq")) or 0
+            except MappingError as exc:
+                outcomes[i] = quarantined(str(exc), field=exc.field)
+                continue
+            words = nfc(mapped.get("action") or "")
+            action = actions.get(words, words)
+            actor_name = nfc(mapped.get("actor_name") or "")
+            person = self.people[people_system, str(mapped.get("actor_key") or ""), actor_name]
+            note = nfc(mapped.get("note") or "")
+            if action not in _ACTIONS:
+                note = f"{words}: {note}" if note else words
+                action = Action.IMPORTED
+            agency = entry.agency
+            new.append((i, Event(
+                document_id=entry.document_id, entry=entry, at=at, seq=seq, action=action,
+                actor=f"{system}:{actor_name}"[:150] if actor_name else system, actor_name=actor_name,
+                person=person, agency=agency, agency_name=nfc(agency.name), note=nfc(note),
+                detail={"old_action": words}, source_system=system, source_key=source_key)))
+        Event.objects.bulk_create([event for _, event in new])
+        for i, event in new:
+            outcomes[i] = loaded(event)
+        return outcomes

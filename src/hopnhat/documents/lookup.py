@@ -104,25 +104,57 @@ def find(query: str, *, issuer: str = "", date: datetime.date | None = None, yea
         except numbers.NumberError as exc:
             raise LookupError_(f"{exc}; hoặc nhập số đến/đi (123, 123/2024) hay mã định danh văn bản / or a register "
                                f"number (123, 123/2024) or a document ID") from None
-        issuers: dict[int, set] = {}
-        for doc, issuer_id in DocumentNumber.objects.filter(scheme=DocumentNumber.Scheme.NOTATION,
-                                                            key=parsed.key).values_list("document_id", "issuer_id"):
-            issuers.setdefault(doc, set()).add(issuer_id)
-        names: dict[int, str] = {}
-        for doc, issuer_id, name in Document.objects.filter(number_key=parsed.key).values_list(
-                "pk", "issuer_id", "issuer_name"):
-            issuers.setdefault(doc, set()).add(issuer_id)
-            names[doc] = name
-        ids = set(issuers)
-        if issuer:
-            family, name_key = issuers_for(issuer)
-            missing = [d for d in ids if d not in names and not issuers[d] - {None}]
-            names |= dict(Document.objects.filter(pk__in=missing).values_list("pk", "issuer_name"))
-            ids = {d for d in ids if issuers[d] & family or (not issuers[d] - {None} and name_key
-                                                              and fold(names.get(d, "")) == name_key)}
+        ids = _by_number(parsed.key, issuer)
     result = documents.filter(pk__in=ids) if ids else documents.none()
     result = _issued_on(result, date)
     return list({d.pk: d for d in result.select_related("issuer").order_by("pk")}.values())
+
+
+# One statement for a số/ký hiệu with its issuer: the issuer's lineage (as _LINEAGE_SQL), the notation numbers and
+# the documents of that key from the lineage (indexes document_number_notation and document_number_issuer), and the
+# documents of that key whose issuer was never resolved, with the name as written (compared folded in Python).
+_BY_NUMBER_SQL = """
+    WITH RECURSIVE fwd(id) AS (SELECT id FROM {agency} WHERE id IN ({marks})
+                               UNION SELECT s.successor_id FROM {edge} s JOIN fwd ON s.predecessor_id = fwd.id),
+                   bwd(id) AS (SELECT id FROM {agency} WHERE id IN ({marks})
+                               UNION SELECT s.predecessor_id FROM {edge} s JOIN bwd ON s.successor_id = bwd.id),
+                   fam(id) AS (SELECT id FROM fwd UNION SELECT id FROM bwd)
+    SELECT n.document_id, NULL FROM {number} n
+     WHERE n.scheme = 'notation' AND n.key = %s AND n.issuer_id IN (SELECT id FROM fam)
+    UNION SELECT d.id, NULL FROM {document} d WHERE d.number_key = %s AND d.issuer_id IN (SELECT id FROM fam)
+    UNION SELECT d.id, d.issuer_name FROM {document} d
+     WHERE d.number_key = %s AND d.issuer_id IS NULL AND NOT EXISTS (
+           SELECT 1 FROM {number} x WHERE x.document_id = d.id AND x.scheme = 'notation' AND x.key = %s
+              AND x.issuer_id IS NOT NULL)
+    UNION SELECT n.document_id, d.issuer_name FROM {number} n JOIN {document} d ON d.id = n.document_id
+     WHERE n.scheme = 'notation' AND n.key = %s AND n.issuer_id IS NULL AND d.number_key <> %s AND NOT EXISTS (
+           SELECT 1 FROM {number} x WHERE x.document_id = n.document_id AND x.scheme = 'notation' AND x.key = %s
+              AND x.issuer_id IS NOT NULL)"""
+
+
+def _by_number(key: str, issuer: str) -> set[int]:
+    """The documents whose số/ký hiệu key is `key`, from `issuer` when one is typed: any agency of its lineage, or
+    for a document whose issuer was never resolved (on the document nor on a number of that key), the folded name
+    as written. The issuer is part of each indexed look-up, so a common number ("01/QĐ-UBND", held by every
+    agency) reads only that issuer's few rows; the lineage and the numbers are one statement (one round trip)."""
+    from django.db import connection
+
+    if not issuer:
+        return set(DocumentNumber.objects.filter(scheme=DocumentNumber.Scheme.NOTATION, key=key)
+                   .values_list("document_id", flat=True)) | set(Document.objects.filter(number_key=key)
+                                                                 .values_list("pk", flat=True))
+    text = nfc(issuer)
+    try:
+        agencies = [a.pk for a in resolve_agency(text)] or [None]
+    except ValidationError as exc:
+        raise LookupError_(" ".join(exc.messages)) from None
+    name_key = fold(text)
+    marks = ", ".join(["%s"] * len(agencies))
+    sql = _BY_NUMBER_SQL.format(agency=Agency._meta.db_table, edge=AgencySuccession._meta.db_table, marks=marks,
+                                number=DocumentNumber._meta.db_table, document=Document._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(sql, [*agencies, *agencies, key, key, key, key, key, key, key])
+        return {pk for pk, name in cur.fetchall() if name is None or (name_key and fold(name) == name_key)}
 
 
 FTS_SQL = ("to_tsvector('simple'::regconfig, documents_document.search_text || ' ' || documents_document.content_text)"
@@ -161,13 +193,17 @@ def duplicates(*, doc_id: str = "", number_key: str = "", issuer: Agency | None 
     số/ký hiệu from the same issuer (old and new codes of one agency are one issuer; by name when unresolved) —
     in the same year when both dates are known (numbers restart each year)."""
     found: dict[int, Document] = {}
+    # Each form by indexed look-ups of its own, joined here: an OR across the numbers join reads every document
+    # (a registration, and each record of an import, would cost the size of the register).
     if doc_id:
-        for d in Document.objects.filter(Q(doc_id=doc_id) | Q(numbers__scheme=DocumentNumber.Scheme.DOC_ID,
-                                                               numbers__key=doc_id_key(doc_id))):
+        ids = set(DocumentNumber.objects.filter(scheme=DocumentNumber.Scheme.DOC_ID, key=doc_id_key(doc_id))
+                  .values_list("document_id", flat=True))
+        for d in Document.objects.filter(Q(doc_id=doc_id) | Q(pk__in=ids)):
             found[d.pk] = d
     if number_key:
-        candidates = Document.objects.filter(Q(number_key=number_key) | Q(
-            numbers__scheme=DocumentNumber.Scheme.NOTATION, numbers__key=number_key)).select_related("issuer")
+        ids = set(DocumentNumber.objects.filter(scheme=DocumentNumber.Scheme.NOTATION, key=number_key)
+                  .values_list("document_id", flat=True))
+        candidates = Document.objects.filter(Q(number_key=number_key) | Q(pk__in=ids)).select_related("issuer")
         family = lineage(issuer) if issuer is not None else set()
         for d in candidates:
             same_issuer = (d.issuer_id in family) if (issuer is not None and d.issuer_id) else (

@@ -231,7 +231,10 @@ class DocumentNumber(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "scheme", "document", "entry", "source_system"],
                                                name="document_number_once")]
-        indexes = [models.Index(fields=["key", "document"], name="document_number_lookup")]
+        indexes = [models.Index(fields=["key", "document"], name="document_number_lookup"),
+                   # số/ký hiệu + issuer (lookup.find): the normalised key and the issuer, read from the index alone
+                   models.Index(fields=["key", "issuer", "document"], name="document_number_notation",
+                                condition=models.Q(scheme="notation"))]
         verbose_name = vi_en("số của văn bản", "Document number")
 
     def __str__(self) -> str:

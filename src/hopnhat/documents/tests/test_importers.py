@@ -133,3 +133,81 @@ def test_rerun_changes_nothing(merged):
     assert [run.totals["unchanged"] for run in again] == [5, 2, 2, 3, 8, 7]
     assert (Document.objects.count(), Entry.objects.count(), Event.objects.count(),
             Attachment.objects.count()) == counts
+
+
+def _first_run(old_databases, tmp_path):
+    hg_dir, ys_dir = tmp_path / "hagiang", tmp_path / "yenson"
+    samples.write_files(hg_dir, ys_dir)
+    return Mapping.from_dict(samples.mappings(*old_databases, hg_dir, ys_dir)[0])   # Hà Giang's vanban
+
+
+@pytest.mark.parametrize(("target", "change"), [
+    ("document__subject", {"subject": "V/v phối hợp chuẩn bị hợp nhất tỉnh Hà Giang"}),   # cut short
+    ("document__signer_name", {"signer_name": "Nguyen Van Son"}),                           # diacritics lost
+    ("document__signer_position", {"signer_position": ""}),                                 # dropped
+])
+def test_metadata_changed_on_the_document_unbalances_the_run(tq, old_databases, tmp_path, settings, monkeypatch,
+                                                             target, change):
+    """The trích yếu, signer and position live on the document every register side shares, not on the entry the
+    record's outcome names: they are compared there, so a value the document does not hold as the source said
+    leaves the run unbalanced and names the record."""
+    from hopnhat.documents.importers import DocumentImporter
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    original = DocumentImporter.import_record
+
+    def lossy(self, record, mapped, ctx):
+        outcome = original(self, record, mapped, ctx)
+        if record.key == "1" and outcome.status == "loaded":   # công văn 45/UBND-NC
+            Document.objects.filter(entries__pk=outcome.target.pk).update(**change)
+        return outcome
+
+    monkeypatch.setattr(DocumentImporter, "import_record", lossy)
+    run = run_mapping(_first_run(old_databases, tmp_path), actor="system:test-import")
+    check = run.field_checks[target]
+    assert not run.balanced
+    assert check["mismatched"] == 1 and check["samples"][0]["key"] == "1"
+    assert check["samples"][0]["source"] != check["samples"][0]["target"]
+    others = [name for name, c in run.field_checks.items() if name != target and c["mismatched"]]
+    assert others == []
+
+
+def test_old_register_number_is_compared_with_the_entry(tq, old_databases, tmp_path, settings, monkeypatch):
+    from hopnhat.documents.importers import DocumentImporter
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    original = DocumentImporter.import_record
+
+    def lossy(self, record, mapped, ctx):
+        outcome = original(self, record, mapped, ctx)
+        if record.key == "4" and outcome.status == "loaded":
+            Entry.objects.filter(pk=outcome.target.pk).update(old_number="3")   # a digit lost
+        return outcome
+
+    monkeypatch.setattr(DocumentImporter, "import_record", lossy)
+    run = run_mapping(_first_run(old_databases, tmp_path), actor="system:test-import")
+    assert not run.balanced
+    assert run.field_checks["old_number"]["samples"] == [{"key": "4", "source": "30", "target": "3"}]
+    assert "subject" not in run.field_checks and "register_number" not in run.field_checks
+
+
+def test_read_back_follows_a_path_to_the_related_record(tq):
+    """reconciliation.read_back compares a field through the target's foreign key in the one query per batch
+    (a join on PostgreSQL), text, number and date columns alike; only differing or missing targets come back."""
+    import datetime
+
+    from hopnhat.consolidation.reconciliation import read_back
+
+    doc = Document.objects.create(code_number="15", code_notation="QĐ-UBND", subject="Về việc giao biên chế",
+                                  urgency=2, issued_date=datetime.date(2025, 5, 25))
+    entry = Entry.objects.create(document=doc, agency=tq.tq, kind="incoming", old_number="211")
+    fields = ["document__subject", "document__urgency", "document__issued_date", "old_number"]
+    same = ["Về việc giao biên chế", "2", "2025-05-25", "211"]
+    assert read_back(Entry, fields, {str(entry.pk): same}) == {}
+    for i, wrong in enumerate(["Về việc giao biên chế năm 2025", "0", "2025-05-26", "21"]):
+        expected = [*same[:i], wrong, *same[i + 1:]]
+        differing = read_back(Entry, fields, {str(entry.pk): expected})
+        assert list(differing) == [str(entry.pk)] and differing[str(entry.pk)]["document__subject"] == doc.subject
+    assert read_back(Entry, fields, {"987654": same}) == {"987654": None}
+    with pytest.raises(ValueError, match="not a forward foreign key"):
+        read_back(Entry, ["numbers__key"], {str(entry.pk): ["1"]})

@@ -64,3 +64,30 @@ def test_cli_lookup_exit_codes(registered):
     assert code == 1 and not json.loads(out)["ok"]
     code, out = _run("lookup", "230/UBND-VP", "--date", "3/6/2025", "--json")
     assert code == 2
+
+
+def test_common_number_answers_only_its_issuer_and_unresolved_issuers_by_name(tq, staff):
+    """"01/QĐ-UBND" is every agency's first decision of the year: the issuer typed picks its own (through its
+    lineage), and an issuer the platform does not know (a ministry) is matched by its name as written."""
+    from hopnhat.documents.models import Document, DocumentNumber
+
+    mine = actions.register_incoming(staff.clerk, tq.tq, incoming_meta(
+        number="01/QĐ-UBND", issuer_name="UBND huyện Yên Sơn", issued_date=datetime.date(2025, 1, 6)),
+        at=at(2025, 1, 7)).document
+    actions.register_incoming(staff.clerk, tq.tq, incoming_meta(
+        number="1/QĐ-UBND", issuer_name="Sở Tư pháp tỉnh Tuyên Quang", issued_date=datetime.date(2025, 1, 6)),
+        at=at(2025, 1, 7))
+    ministry = actions.register_incoming(staff.clerk, tq.tq, incoming_meta(
+        number="01/QĐ-UBND", issuer_name="Bộ Tài chính", issued_date=datetime.date(2025, 1, 8)),
+        at=at(2025, 1, 9)).document
+    assert ministry.issuer_id is None and mine.issuer_id == tq.yenson.pk
+    assert lookup.find("Số 01/QĐ-UBND", issuer="UBND xã Yên Sơn") == [mine]
+    assert lookup.find("1/QD-UBND", issuer="bộ tài chính") == [ministry]
+    assert lookup.find("01/QĐ-UBND", issuer="Bộ Y tế") == []
+    assert len(lookup.find("01/QĐ-UBND")) == 3
+    # an older notation the document was known by, its issuer never resolved: found by the document's name
+    DocumentNumber.objects.create(key="7/QD-BTC", scheme=DocumentNumber.Scheme.NOTATION, document=ministry,
+                                  as_written="7/QĐ-BTC")
+    assert lookup.find("07/QĐ-BTC", issuer="Bộ Tài chính") == [ministry]
+    assert lookup.find("07/QĐ-BTC", issuer="Bộ Y tế") == []
+    assert Document.objects.count() == 3

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0002_fulltext_index'),
+        ('documents', '0003_docs_bench_number_issuer_index'),
     ]
 
     operations = [
