@@ -86,6 +86,21 @@ class TabularSource(Source):
         return SourceRecord(key=key, data=data, cursor=data.get(cursor_column) if cursor_column else None)
 
 
+# A streamed read waits while the importer works through the rows it has: MariaDB's default net_write_timeout
+# (60 s) cut a 50,000-document import off mid-read ("Lost connection to MySQL server during query") when a batch
+# took longer than that. The session gives the old server's side a day instead; the read stays resumable anyway.
+_MYSQL_STREAM_TIMEOUT_S = 86400
+
+
+def _patient_mysql_session(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"SET SESSION net_write_timeout = {_MYSQL_STREAM_TIMEOUT_S}, "
+                       f"net_read_timeout = {_MYSQL_STREAM_TIMEOUT_S}")
+    finally:
+        cursor.close()
+
+
 class SqlSource(TabularSource):
     """source: {kind: sql, url: mysql+pymysql://…, table: nhan_su | query: "SELECT …", key: id, cursor: updated_at,
     legacy_encoding: {tcvn3: [ho_ten]}}"""
@@ -97,7 +112,10 @@ class SqlSource(TabularSource):
         import sqlalchemy
 
         if not hasattr(self, "_sa_engine"):
-            self._sa_engine = sqlalchemy.create_engine(self.config["url"], poolclass=sqlalchemy.pool.NullPool)
+            engine = sqlalchemy.create_engine(self.config["url"], poolclass=sqlalchemy.pool.NullPool)
+            if engine.dialect.name in {"mysql", "mariadb"}:
+                sqlalchemy.event.listen(engine, "connect", _patient_mysql_session)
+            self._sa_engine = engine
         return self._sa_engine
 
     def _selectable(self):

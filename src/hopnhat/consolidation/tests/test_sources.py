@@ -196,6 +196,18 @@ def test_sql_source_streams_mariadb_latin1_tcvn3(legacy_hr):
     assert [r.key for r in source.records(since="2025-05-04 11:00:00")] == ["9", "10"]
 
 
+def test_sql_source_keeps_a_slow_streamed_read_open_on_mariadb(legacy_hr):
+    # MariaDB's 60 s net_write_timeout cut a 50,000-document import off mid-read while the importer worked on a
+    # batch ("Lost connection to MySQL server during query"): every connection of the source waits longer.
+    import sqlalchemy
+
+    source = source_kind("sql")({"url": legacy_hr.url, "table": "nhan_su", "key": "id"})
+    with source._engine().connect() as conn:
+        write, read = conn.execute(sqlalchemy.text("SELECT @@session.net_write_timeout, "
+                                                   "@@session.net_read_timeout")).one()
+    assert write >= 3600 and read >= 3600
+
+
 def test_sql_source_reads_postgresql():
     name = f"hn_engine_src_{uuid.uuid4().hex[:8]}"
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
