@@ -37,11 +37,20 @@ def wait_for_message(layout: servers.Layout, user: str, password: str, subject_c
     """Poll the mailbox over IMAP until a message whose Subject contains the text arrives (Postfix queues, then
     delivers over LMTP: a few hundred milliseconds)."""
     from imapclient import IMAPClient
+    from imapclient.exceptions import LoginError
 
     deadline = time.monotonic() + timeout
     while True:
         with IMAPClient("127.0.0.1", port=layout.imap_port, ssl=False, timeout=10) as imap:
-            imap.login(user, password)
+            try:
+                imap.login(user, password)
+            except LoginError:
+                # Dovecot re-reads its passwd-file at most once a second: a login right after the platform
+                # published the maps may still meet the previous file (the change is live within a second or two).
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+                continue
             imap.select_folder(folder, readonly=True)
             uids = imap.search(["SUBJECT", subject_contains], charset="UTF-8")
             if uids:
