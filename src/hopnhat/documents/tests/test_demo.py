@@ -33,3 +33,9 @@ def test_demo_loads_once_and_answers_old_numbers(tmp_path):
 
     leader = User.objects.get(username="lanhdao.tuyenquang")
     assert overdue_by_department(leader)[0]["count"] == 1
+    # each login the demo prints says what it shows, in Vietnamese and in English
+    from hopnhat.core.lang import has_vietnamese, looks_english, split
+
+    for row in first["team"]:
+        vi, en = split(row["shows"])
+        assert has_vietnamese(vi) and looks_english(en) and vi != en, row
