@@ -48,6 +48,7 @@ def test_a_value_that_names_nothing_exits_2_with_the_reason(capsys, monkeypatch,
 @pytest.mark.django_db
 def test_every_apps_commands_answer_a_mistake_with_2_and_the_reason(capsys, monkeypatch, tmp_path):
     """dossiers, directory, mail, documents and reports: a code, a name or a file that names nothing."""
+    (tmp_path / "hong.yaml").write_text("mailboxes: [old: {", encoding="utf-8")
     wrong = {
         ("dossiers", "lookup", "000.99.99.H26-250101-9999"): "000.99.99.H26-250101-9999",
         ("dossiers", "outbox", "requeue", "--dossier", "000.99.99.H26-250101-9999"): "000.99.99.H26-250101-9999",
@@ -56,6 +57,7 @@ def test_every_apps_commands_answer_a_mistake_with_2_and_the_reason(capsys, monk
         ("directory", "export", "Sở Không Tồn Tại"): "Sở Không Tồn Tại",
         ("mail", "migrate", str(tmp_path / "ke-hoach.yaml")): "ke-hoach.yaml",
         ("mail", "verify", "a@hanoi.gov.vn", "--plan", str(tmp_path / "ke-hoach.yaml")): "ke-hoach.yaml",
+        ("mail", "migrate", str(tmp_path / "hong.yaml")): "hong.yaml",
         ("documents", "lookup", "999/QĐ-KHONGCO"): "999/QĐ-KHONGCO",
         ("reports", "template", str(tmp_path / "mau.xlsx"), "--form", "KHONG-CO"): "KHONG-CO",
     }

@@ -8,6 +8,7 @@
     hopnhat mail servers start|stop|status      the project's Postfix, Dovecot and slapd
 """
 
+import yaml
 from django.core.management.base import CommandError
 
 from hopnhat.core.json_output import HopnhatCommand, bad_input
@@ -72,7 +73,7 @@ class Command(HopnhatCommand):
 
         try:
             plan = migrate.load_plan(options["plan"])
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, yaml.YAMLError) as exc:
             raise bad_input(f"{options['plan']}: {exc}") from exc
         report = migrate.run_plan(plan, report_dir=options["report_dir"],
                                   progress=None if self.as_json else self.stderr)
@@ -85,7 +86,7 @@ class Command(HopnhatCommand):
 
         try:
             plan = migrate.load_plan(options["plan"])
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, yaml.YAMLError) as exc:
             raise bad_input(f"{options['plan']}: {exc}") from exc
         job = plan.find(options["mailbox"])
         if job is None:
