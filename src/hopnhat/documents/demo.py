@@ -30,6 +30,16 @@ TEAM = [
     ("lanhdao.tuyenquang", "Nguyễn Văn Hải", "Phó Chủ tịch UBND tỉnh", "000.00.00.H60", Role.DOC_LEADER),
     ("chuyenvien.vp", "Trần Minh Đức", "Chuyên viên Văn phòng UBND tỉnh", "000.00.01.H60", Role.OFFICIAL),
 ]
+# what each login of the demo shows, by username
+SHOWS = {
+    "vanthu.tuyenquang": "văn thư: vào sổ văn bản đến (88/BNV-TCBC tự phân luồng về Sở Nội vụ), sổ văn bản, tra cứu số "
+                         "cũ / clerk: registers incoming documents (88/BNV-TCBC is routed to Sở Nội vụ by a rule), "
+                         "the registers, look-up by old numbers",
+    "lanhdao.tuyenquang": "lãnh đạo: giao xử lý, theo dõi văn bản quá hạn (1520/STC-NS) / leader: assigns documents, "
+                          "follows the overdue one (1520/STC-NS)",
+    "chuyenvien.vp": "chuyên viên: xử lý văn bản được giao (đã quá hạn), soạn dự thảo trả lời / official: handles the "
+                     "document assigned to them (overdue), drafts the reply",
+}
 ROUTED = {"number": "88/BNV-TCBC", "issuer_name": "Bộ Nội vụ", "issued_date": datetime.date(2025, 9, 15),
           "subject": "Về việc hướng dẫn sắp xếp tổ chức bộ máy cơ quan chuyên môn cấp xã sau hợp nhất",
           "signer_name": "Trương Hải Long", "signer_position": "Thứ trưởng", "urgency": 1, "field": "Tổ chức bộ máy"}
@@ -163,7 +173,8 @@ def load_demo(stdout) -> dict:
         "outgoing": outgoing,
         "try": {"url": "/van-ban/tra-cuu/?q=125/UBND-VP&issuer=UBND%20huy%E1%BB%87n%20Y%C3%AAn%20S%C6%A1n",
                 "cli": 'hopnhat documents lookup "Số 45 /UBND-NC" --issuer "UBND tỉnh Hà Giang"'},
-        "team": [{"username": u, "password": DEMO_PASSWORD, "name": n, "role": r, "pages": "/van-ban/"}
+        "team": [{"username": u, "password": DEMO_PASSWORD, "name": n, "role": r, "pages": "/van-ban/",
+                  "shows": SHOWS[u]}
                  for u, n, _, _, r in TEAM],
     }
     stdout.write(f"    Văn bản / documents: {result['documents']} từ 2 hệ thống cũ / from 2 old systems, "

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from hopnhat.core import audit
+from hopnhat.core import audit, lang
 from hopnhat.org import agencies, lineage
 from hopnhat.org.models import Agency, AgencyStatus, Level
 
@@ -108,8 +108,10 @@ def apply(decision: Decision, actor: str = ACTOR) -> None:
                 audit.record(actor, "dossiers.handover_review", decision.dossier, code=decision.dossier.code,
                              from_agency=decision.from_agency.code, reason=decision.reason)
             return
-        note = (f"Bàn giao từ {decision.from_agency.name} cho {decision.to_agency.name} ({decision.reason}) / "
-                f"handed over to the successor agency")
+        # one "Vietnamese / English" pair (core.lang.pick shows one half): the reason's halves go inside each
+        why_vi, why_en = lang.split(decision.reason)
+        note = (f"Bàn giao từ {decision.from_agency.name} cho {decision.to_agency.name} ({why_vi}) / "
+                f"Handed over to the successor agency ({why_en[:1].lower() + why_en[1:]})")
         actions.hand_over(actor, decision.dossier, decision.to_agency, note, rule=decision.rule)
 
 

@@ -96,8 +96,10 @@ def waiting_on_applicant(dossier: Dossier) -> dict[str, Any]:
     (the official writes it for the applicant), and since when; empty when it does not wait."""
     if not clock.is_paused(dossier):
         return {}
+    # the step that entered the pause: a later step that kept it (a hand-over to the successor agency) is not
+    # what the applicant must bring
     asked = (DossierEvent.objects.filter(dossier_id=dossier.pk, status_to__in=clock.PAUSED)
-             .order_by("-at", "-id").values("at", "note").first())
+             .exclude(status_from__in=clock.PAUSED).order_by("-at", "-id").values("at", "note").first())
     if asked is None:
         return {}
     return {"supplement": {"note": asked["note"],

@@ -84,3 +84,9 @@ def test_demo_loads_once_and_answers_old_numbers(tmp_path):
     rect = signature_rect(data, "signer-1")
     lines = text_lines(data)
     assert lines["PHÓ CHỦ TỊCH"] > rect[3] and rect[1] > lines["Nguyễn Văn Hải"], (rect, lines)
+    # each login the demo prints says what it shows, in Vietnamese and in English
+    from hopnhat.core.lang import has_vietnamese, looks_english, split
+
+    for row in first["team"]:
+        vi, en = split(row["shows"])
+        assert has_vietnamese(vi) and looks_english(en) and vi != en, row

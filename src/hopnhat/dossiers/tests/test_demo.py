@@ -36,6 +36,8 @@ def test_demo_loads_once_and_answers_the_old_code(loaded):
     found = lookup.public_lookup(first["try"]["code"], first["try"]["phone_last4"])
     assert found["agency"] == "UBND phường Ba Đình" and found["receiving_agency"] == "UBND quận Ba Đình"
     assert found["timeline"][-1]["action"] == "handover"
+    # it waits on the applicant: the notice says what to bring (the old system's request), not the hand-over
+    assert found["supplement"]["note"] == "Bổ sung bản sao hợp đồng chuyển nhượng"
     # the dossier the import quarantined answers that it is being transferred, with whom to call (issue 12)
     waiting = first["try_transferring"]
     notice = lookup.public_answer(waiting["code"], waiting["phone_last4"])

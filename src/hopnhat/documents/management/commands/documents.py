@@ -13,7 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 from hopnhat.documents import actions, lookup, routing
 from hopnhat.documents.models import Kind
 from hopnhat.org.agencies import resolve_agency
@@ -22,7 +22,7 @@ ACTOR = "system:documents-cli"
 
 
 def _bad(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
+    return bad_input(message)
 
 
 class Command(HopnhatCommand):
@@ -117,9 +117,8 @@ class Command(HopnhatCommand):
         except lookup.LookupError_ as exc:
             raise _bad(str(exc)) from None
         if not found:
-            raise CommandError(f"Không có văn bản nào mang số “{query}”"
-                               f"{f' của “{issuer}”' if issuer else ''} / no document has that number",
-                               returncode=1)
+            raise _bad(f"Không có văn bản nào mang số “{query}”"
+                       f"{f' của “{issuer}”' if issuer else ''} / no document has that number")
         data = [lookup.describe(d) for d in found]
         lines = []
         for d in data:

@@ -10,7 +10,7 @@ import time
 from django.core.management.base import CommandError
 from django.db import close_old_connections, connection
 
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 from hopnhat.dossiers import catalogue, handover, lookup, outbox, procedure_catalogue, quarantine
 from hopnhat.dossiers.models import CatalogueConflict, OutboxMessage, OutboxState
 
@@ -91,7 +91,7 @@ class Command(HopnhatCommand):
         """A code only quarantined import records carry: say so, with why and where, instead of "no dossier"."""
         waiting = quarantine.open_records(code)
         if not waiting:
-            raise CommandError(f"Không có hồ sơ nào mang mã “{code}” / no dossier has the code “{code}”")
+            raise bad_input(f"Không có hồ sơ nào mang mã “{code}” / no dossier has the code “{code}”")
         rows = []
         for w in waiting:
             agency = quarantine.receiving_agency(w)
@@ -105,7 +105,7 @@ class Command(HopnhatCommand):
         try:
             counts = catalogue.load_procedures(path)
         except catalogue.CatalogueError as exc:
-            raise CommandError(str(exc)) from exc
+            raise bad_input(str(exc)) from exc
         self.emit({"ok": True, **counts}, f"Danh mục thủ tục: thêm {counts.get('created', 0)}, cập nhật "
                                           f"{counts.get('updated', 0)}, không đổi {counts.get('unchanged', 0)}")
 
@@ -158,7 +158,7 @@ class Command(HopnhatCommand):
         if dossier:
             found = lookup.find(dossier)
             if not found:
-                raise CommandError(f"Không có hồ sơ nào mang mã “{dossier}” / no dossier has the code “{dossier}”")
+                raise bad_input(f"Không có hồ sơ nào mang mã “{dossier}” / no dossier has the code “{dossier}”")
             messages = messages.filter(dossier__in=found)
         count = outbox.requeue(ACTOR, messages)
         self.emit({"ok": True, "requeued": count}, f"Đã xếp lại {count} thông điệp / {count} messages queued again")
@@ -183,7 +183,7 @@ class Command(HopnhatCommand):
 
         conflict = CatalogueConflict.objects.select_related("procedure").filter(pk=id).first()
         if conflict is None:
-            raise CommandError(f"Không có khác biệt #{id} / no catalogue difference #{id}")
+            raise bad_input(f"Không có khác biệt #{id} / no catalogue difference #{id}")
         if value is not None:
             try:
                 value = json.loads(value)
@@ -192,7 +192,7 @@ class Command(HopnhatCommand):
         try:
             procedure_catalogue.decide(conflict, actor=actor, system=system, value=value, note=note)
         except (procedure_catalogue.CatalogueDecisionError, ValueError) as exc:
-            raise CommandError(f"Khác biệt #{id} ({conflict.procedure.national_code}): {exc}") from None
+            raise bad_input(f"Khác biệt #{id} ({conflict.procedure.national_code}): {exc}") from None
         data = self._conflict_dict(conflict)
         self.emit({"ok": True, **data}, f"#{id} {data['procedure']} {data['field']} → {data['decided_value']}")
 

@@ -7,7 +7,7 @@
 
 from django.core.management.base import CommandError
 
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 
 
 class Command(HopnhatCommand):
@@ -34,7 +34,7 @@ class Command(HopnhatCommand):
 
         found = resolve_agency(value)
         if len(found) != 1:
-            raise CommandError(f"Cơ quan “{value}”: tìm thấy {len(found)} / agency {value!r} matches {len(found)}")
+            raise bad_input(f"Cơ quan “{value}”: tìm thấy {len(found)} / agency {value!r} matches {len(found)}")
         return found[0]
 
     def _export(self, options):

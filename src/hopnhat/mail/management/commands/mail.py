@@ -9,9 +9,10 @@
     hopnhat mail servers start|stop|status      the project's Postfix, Dovecot and slapd
 """
 
+import yaml
 from django.core.management.base import CommandError
 
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 
 
 class Command(HopnhatCommand):
@@ -90,8 +91,8 @@ class Command(HopnhatCommand):
 
         try:
             plan = migrate.load_plan(options["plan"])
-        except (OSError, ValueError) as exc:
-            raise CommandError(f"{options['plan']}: {exc}") from exc
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise bad_input(f"{options['plan']}: {exc}") from exc
         report = migrate.run_plan(plan, report_dir=options["report_dir"],
                                   progress=None if self.as_json else self.stderr)
         self.emit(report, migrate.human_summary(report))
@@ -101,10 +102,13 @@ class Command(HopnhatCommand):
     def _verify(self, options):
         from hopnhat.mail import migrate
 
-        plan = migrate.load_plan(options["plan"])
+        try:
+            plan = migrate.load_plan(options["plan"])
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise bad_input(f"{options['plan']}: {exc}") from exc
         job = plan.find(options["mailbox"])
         if job is None:
-            raise CommandError(f"{options['plan']}: không có hộp thư “{options['mailbox']}” / no such mailbox")
+            raise bad_input(f"{options['plan']}: không có hộp thư “{options['mailbox']}” / no such mailbox")
         result = migrate.verify_job(plan, job)
         self.emit(result, migrate.human_verify(result))
         if not result["ok"]:

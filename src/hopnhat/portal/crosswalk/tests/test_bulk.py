@@ -57,7 +57,7 @@ def test_csv_import_keeps_good_rows_names_the_bad_line_and_round_trips(tmp_path,
     assert Mapping.objects.get(path="/thong-bao/2019.html").unit == units.truc_bach
 
     exported = tmp_path / "xuat.csv"
-    assert _run("redirects", "export", str(exported)) == (0, {"file": str(exported), "rows": 5})
+    assert _run("redirects", "export", str(exported)) == (0, {"ok": True, "file": str(exported), "rows": 5})
     before = sorted(m.snapshot().items().__repr__() for m in Mapping.objects.all())
     Mapping.objects.all().delete()
     code, again = _run("redirects", "import", str(exported))

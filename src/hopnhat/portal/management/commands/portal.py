@@ -126,7 +126,7 @@ class Command(HopnhatCommand):
                 report = {"file": file, "rows": csv_io.export_csv(out)}
             else:
                 report = {"file": file, **edge.write_nginx_map(out)}
-        self.emit(report, "\n".join(f"{k}: {v}" for k, v in report.items()))
+        self.emit({"ok": True, **report}, "\n".join(f"{k}: {v}" for k, v in report.items()))
 
     def do_site(self, host, name=None, unit=None, alias=(), significant_query=None, global_redirect=None,
                 global_archive=False, no_global=False, append_path=None, system=None, **flags):

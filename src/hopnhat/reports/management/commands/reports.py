@@ -13,7 +13,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from hopnhat.core.json_output import HopnhatCommand
+from hopnhat.core.json_output import HopnhatCommand, bad_input
 from hopnhat.org import lineage
 from hopnhat.org.agencies import resolve_agency
 from hopnhat.reports import catalogue, collection, series
@@ -23,7 +23,7 @@ ACTOR = "system:reports-cli"
 
 
 def _bad(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
+    return bad_input(message)
 
 
 def find_form(code: str) -> Form:

@@ -21,7 +21,7 @@ class Command(HopnhatCommand):
         if options["action"] == "locked":
             rows = [{"username": a.username, "ip": a.ip_address, "failures": a.failures_since_start,
                      "last": a.attempt_time} for a in signin.locked_attempts()]
-            self.emit({"locked": rows}, "\n".join(f"{r['username'] or '-'}\t{r['ip']}\t{r['failures']}"
+            self.emit({"ok": True, "locked": rows}, "\n".join(f"{r['username'] or '-'}\t{r['ip']}\t{r['failures']}"
                                                   for r in rows) or "Không có khóa nào / nothing locked")
             return
         if not (options["username"] or options["ip"]):

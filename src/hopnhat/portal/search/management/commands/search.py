@@ -32,7 +32,7 @@ class Command(HopnhatCommand):
                              page=options["page"], per_page=options["per_page"])
         except SearchError as exc:
             raise bad_input(str(exc)) from None
-        self.emit(results.as_dict(), self._human(results))
+        self.emit({"ok": True, **results.as_dict()}, self._human(results))
 
     def _human(self, results) -> str:
         lines = []
