@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import engine_throughput
+import harness
 from dossiers_import import _elt
 from engine_throughput import GIVEN, MARIADB, MIDDLE, SURNAMES, drop_source, peak_rss_mb
 from harness import DEFAULT_PG, run_child_in_database
@@ -156,25 +157,10 @@ def _agencies() -> None:
 
 
 def _time_stages() -> dict[str, float]:
-    """Wall seconds in the importers' import_batch and in the end-of-run reconciliation."""
-    from hopnhat.consolidation import reconciliation
+    """Wall seconds in the importers' import_batch and in the end-of-run reconciliation (harness)."""
     from hopnhat.documents.importers import AttachmentImporter, DocumentImporter, HistoryImporter
 
-    spent: dict[str, float] = {}
-
-    def timed(label, fn):
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
-        return wrapper
-
-    for cls in (DocumentImporter, AttachmentImporter, HistoryImporter):
-        cls.import_batch = timed("importer", cls.import_batch)
-    reconciliation.reconcile_run = timed("reconciliation", reconciliation.reconcile_run)
-    return spent
+    return harness.time_import_stages((AttachmentImporter, DocumentImporter, HistoryImporter))
 
 
 FLOOR_TABLES = ["consolidation_stagedrecord", "core_provenance", "documents_document", "documents_entry",

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import engine_throughput
+import harness
 from engine_throughput import GIVEN, MARIADB, MIDDLE, SURNAMES, drop_source, peak_rss_mb
 from harness import DEFAULT_PG, run_child_in_database
 
@@ -115,26 +116,10 @@ def baseline(target_db: str) -> dict:
 
 
 def _time_stages() -> dict[str, float]:
-    """Wall seconds spent in the domain importers' import_batch and in the engine's end-of-run reconciliation,
-    so a slow run says whose code it waits on. Returns the dict the wrappers add to."""
-    from hopnhat.consolidation import reconciliation
+    """Wall seconds in the importers' import_batch and in the end-of-run reconciliation (harness)."""
     from hopnhat.dossiers.importers import DossierImporter, HistoryImporter
 
-    spent: dict[str, float] = {}
-
-    def timed(label, fn):
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
-        return wrapper
-
-    for cls in (DossierImporter, HistoryImporter):
-        cls.import_batch = timed("importer", cls.import_batch)
-    reconciliation.reconcile_run = timed("reconciliation", reconciliation.reconcile_run)
-    return spent
+    return harness.time_import_stages((DossierImporter, HistoryImporter))
 
 
 def measure(n: int, batch: int, keep: bool) -> dict:

@@ -181,3 +181,25 @@ def bulk_load(cursor, tables: list[str], steps: list[tuple[str, str]], *, unlogg
     cursor.execute("VACUUM ANALYZE")
     timings["vacuum_analyze_seconds"] = round(time.perf_counter() - t, 1)
     return timings
+
+
+def time_import_stages(importer_classes) -> dict[str, float]:
+    """Wall seconds spent in the given domain importers' import_batch and in the engine's end-of-run
+    reconciliation, so a slow import benchmark says whose code it waits on. Returns the dict the wrappers add to."""
+    from hopnhat.consolidation import reconciliation
+
+    spent: dict[str, float] = {}
+
+    def timed(label, fn):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    for cls in importer_classes:
+        cls.import_batch = timed("importer", cls.import_batch)
+    reconciliation.reconcile_run = timed("reconciliation", reconciliation.reconcile_run)
+    return spent
