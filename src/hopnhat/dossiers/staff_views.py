@@ -315,6 +315,7 @@ def outbox_view(request):
 # ---- the merged catalogue's differences, decided by a unit administrator (issue 17) ----------------------------
 
 @org_staff_required(allowed=is_unit_admin)
+@once_per_form
 def catalogue_conflicts_view(request):
     """Where the old units published the same procedure differently (time limit, fees, papers, receiving agency):
     every old value side by side, and the unit administrator's decision, audited (procedure_catalogue.decide_as)."""

@@ -60,8 +60,8 @@ def test_cli_lookup_exit_codes(registered):
     assert code == 2 and "15/QĐ-UBND" in json.loads(out)["error"]
     code, out = _run("lookup", "230/UBND-VP", "--issuer", "000.00.36", "--json")
     assert code == 2 and "V1V2V3" in json.loads(out)["error"]
-    code, out = _run("lookup", "999/UBND-VP", "--json")
-    assert code == 1 and not json.loads(out)["ok"]
+    code, out = _run("lookup", "999/UBND-VP", "--json")  # a number that names nothing, as every command answers it
+    assert code == 2 and not json.loads(out)["ok"]
     code, out = _run("lookup", "230/UBND-VP", "--date", "3/6/2025", "--json")
     assert code == 2
 

@@ -211,6 +211,7 @@ def test_the_whole_path_with_the_keyboard_alone(phone_page, assert_accessible, t
     # the same pages in English: one language at a time
     tab_to(page, ".lang-switch button", back=True)
     kb.press("Enter")
+    page.wait_for_selector("html[lang='en']")  # the URL stays the same: wait for the English page itself
     page.wait_for_url("**/ho-so/cua-toi/")
     body = page.locator("main").inner_text()
     assert "My dossiers" in body and "Valid digital signature" in body and "Result returned" in body
@@ -269,7 +270,8 @@ def test_the_unit_admin_decides_a_catalogue_difference_with_the_keyboard(phone_p
     assert_accessible(page)
     tab_to(page, ".lang-switch button", back=True)
     kb.press("Enter")
-    page.wait_for_load_state()
+    # the page is already loaded: wait for the English one, not for a load state the old page satisfies at once
+    page.wait_for_selector("html[lang='en']")
     body = page.locator("main").inner_text()
     assert "time limit" in body and "Decided:" in body and "Thời hạn giải quyết" not in body
     assert_accessible(page)

@@ -173,7 +173,8 @@ def test_every_staff_post_form_of_dossiers_and_documents_carries_the_token_and_i
     assert not missing, f"staff forms without {{% form_once %}}: {missing}"
     # ... and every view they post to is wrapped in once_per_form
     posting = {"ho-so/can-bo/<int:pk>/<slug:action>/", "ho-so/can-bo/tiep-nhan/", "ho-so/can-bo/dvcqg/",
-               "van-ban/moi/<str:kind>/", "van-ban/<int:pk>/<slug:action>/", "van-ban/quy-tac/"}
+               "van-ban/moi/<str:kind>/", "van-ban/<int:pk>/<slug:action>/", "van-ban/quy-tac/",
+               "ho-so/can-bo/danh-muc/khac-biet/"}
     views = dict(_views(get_resolver()))
     assert posting <= set(views)
     unchecked = [route for route in posting if not getattr(views[route], "once_per_form", False)]
