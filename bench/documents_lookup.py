@@ -23,12 +23,11 @@ look-up sends are shown with EXPLAIN ANALYZE (plan nodes, execution ms) beside t
 document. Targets (issue 14): p99 of the look-ups ≤ 10 ms; full-text p95 ≤ 50 ms. The database is dropped
 afterwards unless --keep (then reused when the size matches). Measuring helpers: harness.Timings."""
 
-import argparse
 import json
 import random
 import time
 
-from harness import DEFAULT_PG, Timings, bulk_load, django_with_dataset, mark_built, plan_nodes, run_child_in_database
+from harness import Timings, bulk_load, django_with_dataset, lookup_benchmark_main, mark_built, plan_nodes
 
 BENCH_DB = "bench_hopnhat_documents"
 AGENCIES = 200
@@ -195,21 +194,10 @@ def child(n: int, samples: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--n", type=int, default=1_000_000, help="documents (events: 5 per document)")
-    parser.add_argument("--samples", type=int, default=1000)
-    parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
-    parser.add_argument("--pg", default=DEFAULT_PG)
-    parser.add_argument("--db", default=BENCH_DB, help="name of the benchmark database")
-    args = parser.parse_args()
-    if args.child:
-        child(args.n, args.samples)
-        return
-    run_child_in_database(script=__file__, database=args.db, pg_url=args.pg, keep=args.keep,
-                          benchmark="documents_lookup",
-                          child_args=["--n", str(args.n), "--samples", str(args.samples)])
-
+    lookup_benchmark_main(script=__file__, description=__doc__.splitlines()[0], benchmark="documents_lookup",
+                          child=child,
+                          default_n=1_000_000, default_samples=1000, default_db=BENCH_DB,
+                          rows_help="documents (events: 5 per document)")
 
 if __name__ == "__main__":
     main()

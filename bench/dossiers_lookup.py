@@ -21,12 +21,11 @@ shared 2-core machine a p99 says as much about the neighbours as about the query
 Target: p99 of find ≤ 10 ms. The database is dropped afterwards unless --keep (then reused when the size matches).
 """
 
-import argparse
 import json
 import random
 import time
 
-from harness import DEFAULT_PG, Timings, bulk_load, django_with_dataset, mark_built, plan_nodes, run_child_in_database
+from harness import Timings, bulk_load, django_with_dataset, lookup_benchmark_main, mark_built, plan_nodes
 
 BENCH_DB = "bench_hopnhat_dossiers"
 AGENCIES = 200
@@ -60,11 +59,11 @@ def _build(n: int) -> dict:
         steps = [
             ("dossiers", f"""
                 INSERT INTO dossiers_dossier (id, code, procedure_id, summary, channel, applicant_name,
-                    applicant_id_hash, phone_tail_hash, applicant_address, receiving_agency_id, agency_id, status,
-                    received_at, due_date, finished_at, returned_at, result)
+                    applicant_id_hash, phone_tail_hash, applicant_phone, applicant_address, receiving_agency_id,
+                    agency_id, status, received_at, due_date, finished_at, returned_at, result)
                 SELECT g, a.code || '-' || to_char(date '2023-01-01' + (g / {AGENCIES}) / 9000, 'YYMMDD') || '-'
                          || lpad(((g / {AGENCIES}) % 9000 + 1)::text, 4, '0'),
-                       {procedure}, 'Đăng ký biến động', 1, 'Nguyễn Văn ' || g, '', '{phone_hash}', '',
+                       {procedure}, 'Đăng ký biến động', 1, 'Nguyễn Văn ' || g, '', '{phone_hash}', '', '',
                        a.id, a.id, g % 10 + 1, timestamptz '2023-01-01 08:00+07' + (g / {AGENCIES}) * interval '1 s',
                        current_date + (g % 30 - 10), NULL, NULL, ''
                 FROM generate_series(1, {n}) g JOIN org_agency a ON a.id = {first_agency} + g % {AGENCIES}"""),
@@ -75,9 +74,10 @@ def _build(n: int) -> dict:
                 SELECT {n} + id, 'MC-' || lpad(id::text, 9, '0'), id, 'motcua-cu' FROM dossiers_dossier"""),
             ("events", f"""
                 INSERT INTO dossiers_dossierevent (id, dossier_id, at, actor, actor_title, agency_id, agency_name,
-                    action, status_from, status_to, note, assignee, attachments, source_system, source_key)
+                    action, status_from, status_to, note, assignee, attachments, source_system, source_key,
+                    source_action)
                 SELECT e, (e - 1) / {EVENTS_PER_DOSSIER} + 1, timestamptz '2023-01-01 08:00+07' + e * interval '1 s',
-                       'can.bo', '', NULL, 'UBND phường', 'process', 2, 4, '', '', '[]', 'hopnhat', ''
+                       'can.bo', '', NULL, 'UBND phường', 'process', 2, 4, '', '', '[]', 'hopnhat', '', ''
                 FROM generate_series(1, {EVENTS_PER_DOSSIER * n}) e"""),
         ]
         timings |= bulk_load(cur, ["dossiers_dossier", "dossiers_dossieralias", "dossiers_dossierevent"], steps,
@@ -164,21 +164,10 @@ def child(n: int, samples: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--n", type=int, default=5_000_000, help="dossiers (events: 5 per dossier)")
-    parser.add_argument("--samples", type=int, default=2000)
-    parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
-    parser.add_argument("--pg", default=DEFAULT_PG)
-    parser.add_argument("--db", default=BENCH_DB, help="name of the benchmark database")
-    args = parser.parse_args()
-    if args.child:
-        child(args.n, args.samples)
-        return
-    run_child_in_database(script=__file__, database=args.db, pg_url=args.pg, keep=args.keep,
-                          benchmark="dossiers_lookup",
-                          child_args=["--n", str(args.n), "--samples", str(args.samples)])
-
+    lookup_benchmark_main(script=__file__, description=__doc__.splitlines()[0], benchmark="dossiers_lookup",
+                          child=child,
+                          default_n=5_000_000, default_samples=2000, default_db=BENCH_DB,
+                          rows_help="dossiers (events: 5 per dossier)")
 
 if __name__ == "__main__":
     main()

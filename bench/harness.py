@@ -203,3 +203,24 @@ def time_import_stages(importer_classes) -> dict[str, float]:
         cls.import_batch = timed("importer", cls.import_batch)
     reconciliation.reconcile_run = timed("reconciliation", reconciliation.reconcile_run)
     return spent
+
+
+def lookup_benchmark_main(*, script: str, description: str, benchmark: str, child, default_n: int,
+                          default_samples: int, default_db: str, rows_help: str) -> None:
+    """The command line every look-up benchmark shares: the parent makes (or reuses) the benchmark database and runs
+    the same script as `--child` inside it, which builds the rows and measures."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=default_n, help=rows_help)
+    parser.add_argument("--samples", type=int, default=default_samples)
+    parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
+    parser.add_argument("--pg", default=DEFAULT_PG)
+    parser.add_argument("--db", default=default_db, help="name of the benchmark database")
+    args = parser.parse_args()
+    if args.child:
+        child(args.n, args.samples)
+        return
+    run_child_in_database(script=script, database=args.db, pg_url=args.pg, keep=args.keep, benchmark=benchmark,
+                          child_args=["--n", str(args.n), "--samples", str(args.samples)])
