@@ -61,7 +61,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=200, help="per mailbox")
     parser.add_argument("--kb", type=int, default=25, help="average attachment size in KB (the issue: ~25)")
     parser.add_argument("--parallel", type=int, default=2)
-    parser.add_argument("--tools", default="hopnhat,mbsync,doveadm")
+    parser.add_argument("--tools", default="hopnhat,mbsync,doveadm",
+                        help="any of hopnhat (Maildir of the platform's own Dovecot), hopnhat-imap (IMAP APPEND), "
+                             "mbsync, doveadm")
     args = parser.parse_args()
 
     from hopnhat.mail import servers, testing
@@ -74,7 +76,8 @@ def main() -> None:
     try:
         olds = [f"u{i}@hagiang.gov.vn" for i in range(args.mailboxes)]
         testing.old_server_users(old, {u: "cu-2024" for u in olds})
-        targets = {tool: [f"{tool[0]}{i}@tuyenquang.gov.vn" for i in range(args.mailboxes)] for tool in tools}
+        targets = {tool: [f"{tool.replace('-', '')}{i}@tuyenquang.gov.vn" for i in range(args.mailboxes)]
+                   for tool in tools}
         servers.atomic_write(new.maps_dir / "dovecot-users",
                              "".join(f"{u}::::::\n" for users in targets.values() for u in users))
         fill_start = time.monotonic()
@@ -97,7 +100,7 @@ def main() -> None:
                   "messages": total, "source_mb": round(source_bytes / 1e6, 1), "parallel": args.parallel,
                   "fill_seconds": round(time.monotonic() - fill_start, 1), "tools": {}}
         for tool in tools:
-            runner = {"hopnhat": _ours, "mbsync": _mbsync, "doveadm": _doveadm}[tool]
+            runner = {"hopnhat": _ours, "hopnhat-imap": _ours_imap, "mbsync": _mbsync, "doveadm": _doveadm}[tool]
             CPU.clear()
             servers_before = (_server_cpu(old), _server_cpu(new))
             seconds, rss, extra = runner(args, old, new, olds, targets[tool], work)
@@ -119,17 +122,26 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _ours(args, old, new, olds, targets, work):
+def _ours_imap(args, old, new, olds, targets, work):
+    """Ours with every message through the new Dovecot's IMAP APPEND (what any target other than the platform's
+    own Dovecot gets), for comparison."""
+    return _ours(args, old, new, olds, targets, work, write="imap")
+
+
+def _ours(args, old, new, olds, targets, work, write="maildir"):
     import yaml
 
+    # The new Dovecot is the platform's own: the plan names its Maildir (its mail_location), as an operator's plan
+    # for the platform's own servers implies it.
+    target_write = {"maildir": str(new.root / "mail" / "%d" / "%n")} if write == "maildir" else {"write": "imap"}
     plan = {"source": {"host": "127.0.0.1", "port": old.imap_port, "master_user": "migrator",
                        "master_password": old.secret("master")},
             "target": {"host": "127.0.0.1", "port": new.imap_port, "master_user": "migrator",
-                       "master_password": new.secret("master")},
+                       "master_password": new.secret("master"), **target_write},
             "parallel": args.parallel, "report_dir": str(work / "reports"),
             "mailboxes": [{"old": o, "new": t} for o, t in zip(olds, targets, strict=True)]}
     (work / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True))
-    var = work / "var"
+    var = work / f"var-{write}"
     env = {**os.environ, "HOPNHAT_VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var}/bench.sqlite3",
            "PYTHONPATH": str(ROOT / "src")}
     subprocess.run([sys.executable, "-m", "hopnhat.cli", "migrate", "--verbosity", "0"], env=env, check=True)

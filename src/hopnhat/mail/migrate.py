@@ -48,6 +48,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from . import transfer
 from .models import FolderState
 
 SPECIAL = {b"\\Sent": "Sent", b"\\Drafts": "Drafts", b"\\Trash": "Trash", b"\\Junk": "Junk", b"\\Archive": "Archive"}
@@ -209,6 +210,17 @@ def header_fields(raw: bytes) -> bytes:
 
 def _identities(client, uids: list[int] | None = None) -> dict[int, tuple]:
     """{uid: identity} of the selected folder (every message, or the given UIDs), headers only."""
+    try:
+        fetched = transfer.fetch(client, uids, transfer.FETCH_IDENTITY)
+    except transfer.Unparsed:
+        return _identities_imapclient(client, uids)
+    # The one section asked for, whatever spelling of its name the server echoes.
+    return {uid: identity(next((v for k, v in data.items() if k.startswith(b"BODY[")), b""), data[b"RFC822.SIZE"])
+            for uid, data in fetched.items()}
+
+
+def _identities_imapclient(client, uids: list[int] | None = None) -> dict[int, tuple]:
+    """The same through IMAPClient's parser, for a server whose answer transfer.fetch does not take apart."""
     if uids is None:
         uids = client.search(["ALL"])
     out = {}
@@ -222,6 +234,10 @@ def _identities(client, uids: list[int] | None = None) -> dict[int, tuple]:
 
 def _sizes(client) -> dict[int, int]:
     """{uid: RFC822.SIZE} of the selected folder (cheap: servers keep sizes in their index)."""
+    try:
+        return {uid: data[b"RFC822.SIZE"] for uid, data in transfer.fetch(client, None, transfer.FETCH_SIZE).items()}
+    except transfer.Unparsed:
+        pass
     uids, out = client.search(["ALL"]), {}
     for start in range(0, len(uids), BATCH * 5):
         chunk = uids[start:start + BATCH * 5]
@@ -342,6 +358,7 @@ class FolderResult:
     source_ids: dict[int, tuple] = field(default_factory=dict)   # this run's view of the old folder
     from_bodies: bool = False
     messages: list[dict] = field(default_factory=list)   # one row per message: copied / already_there / skipped
+    written_to: str = ""     # "maildir" (the platform's own Dovecot, written directly) or "imap" (APPEND)
     by_rule: list[tuple] = field(default_factory=list)   # identities left out by the plan (max_size) on purpose
 
     def row(self, uid: int, outcome: str, reason: str = "") -> None:
@@ -408,6 +425,68 @@ def _chunks(uids: list[int], sizes: dict[int, int]) -> list[list[int]]:
     return out
 
 
+def _fetch_chunk(src, chunk: list[int]) -> dict:
+    """Whole messages of one chunk: off the socket (transfer.fetch_bodies), or through IMAPClient when the server
+    answered in a form that reader does not take apart."""
+    try:
+        return transfer.fetch(src, chunk, transfer.FETCH_BODY)
+    except transfer.Unparsed:
+        return src.fetch(chunk, FETCH_BODY)
+
+
+def _maildir_folder(plan: Plan, job: Job, target: str) -> transfer.MaildirFolder | None:
+    """The new folder's Maildir when the plan's target is the platform's own Dovecot and this process may write
+    it (`target.maildir`: its mail_location, %d/%n; implied for the platform's own Dovecot; `target.write: imap`
+    turns it off); otherwise None and messages go through IMAP APPEND."""
+    conf = plan.target
+    if str(conf.get("write", "")).lower() == "imap":
+        return None
+    template = conf.get("maildir")
+    if not template and not conf.get("port"):
+        from .servers import Layout
+
+        template = str(Layout.from_settings().root / "mail" / "%d" / "%n")
+    if not template:
+        return None
+    return transfer.MaildirFolder.open(transfer.folder_directory(transfer.mailbox_root(template, job.new), target))
+
+
+def _store(dst, maildir, target: str, batch: list[tuple[int, dict]], result: FolderResult, progress: Progress,
+           pause: float) -> None:
+    """A chunk onto the new server: into its Maildir when there is one (messages with keywords excepted), the
+    rest through IMAP."""
+    if maildir is None:
+        return _append(dst, target, batch, result, progress, pause)
+    direct, through_imap = [], []
+    for uid, item in batch:
+        letters = transfer.maildir_flags(item["flags"])
+        (through_imap if letters is None else direct).append((uid, item, letters))
+    for uid, item, letters in direct:
+        maildir.add(letters, item["msg"], _timestamp(item["date"]))
+        result.copied += 1
+        result.row(uid, "copied")
+        if pause:                       # a paced run shows each message on the target as it goes
+            maildir.commit()
+            progress.advance_many(1, len(item["msg"]))
+            time.sleep(pause)
+    if not pause:
+        progress.advance_many(len(direct), sum(len(item["msg"]) for _, item, _ in direct))
+    _append(dst, target, [(uid, item) for uid, item, _ in through_imap], result, progress, pause)
+
+
+def _target_count(dst, target: str) -> int:
+    """Messages in a folder of the new server, counted by SELECT: Dovecot then looks at the Maildir itself and
+    counts messages written there directly (by this run, or by a run killed before Dovecot saw them), where a
+    STATUS may answer from its index alone and miss them — which would make a resumed run copy them again."""
+    return int(dst.select_folder(target, readonly=True)[b"EXISTS"])
+
+
+def _timestamp(value) -> float:
+    if isinstance(value, datetime.datetime):
+        return value.timestamp()    # IMAPClient's INTERNALDATE: local time without tzinfo, or aware
+    return time.time()
+
+
 class _Prefetch:
     """Fetch chunk n+1 from the old server while chunk n is appended to the new one (one reader thread per folder,
     which alone uses the source connection until it is done)."""
@@ -424,7 +503,7 @@ class _Prefetch:
             for chunk in self.chunks:
                 if self.stop.is_set():
                     return
-                self._put((chunk, self.src.fetch(chunk, FETCH_BODY)))
+                self._put((chunk, _fetch_chunk(self.src, chunk)))
         except BaseException as exc:  # noqa: BLE001 — handed to the consumer, which raises it
             self._put(exc)
             return
@@ -468,6 +547,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
     dst = _connect(_target_conf(plan), job.new)
     try:
         target_existing = {name for _, _, name in dst.list_folders()}
+        states: list[tuple[FolderState, str]] = []
         for name, flags, delimiter in _source_folders(src):
             target = map_folder(name, flags, delimiter)
             result = FolderResult(folder=name, target=target)
@@ -482,7 +562,8 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
             result.uidvalidity, result.source_messages = uidvalidity, count
             state, _ = FolderState.objects.get_or_create(
                 source=source_key, folder=name, defaults={"target_address": job.new})
-            target_count = int(dst.folder_status(target, [b"MESSAGES"])[b"MESSAGES"])
+            target_count = _target_count(dst, target)
+            states.append((state, target))
             if (state.uidvalidity == uidvalidity and state.last_uid == uidnext - 1 and state.messages == count
                     and state.target_messages == target_count):
                 result.unchanged = True
@@ -508,35 +589,52 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                         todo.append(uid)
             progress.plan(len(todo), sum(sizes.get(uid, 0) for uid in todo))
             copied_before = state.copied
-            for chunk, fetched in _Prefetch(src, _chunks(todo, sizes)):
-                batch = []
-                for uid in chunk:
-                    data = fetched.get(uid)
-                    if data is None:
-                        result.row(uid, "skipped", "thư đã bị xóa trên máy chủ cũ trong lúc chuyển / expunged on "
-                                                   "the old server meanwhile")
-                        continue
-                    body = data[b"BODY[]"]
-                    size = int(data.get(b"RFC822.SIZE") or len(body))
-                    if result.from_bodies:
-                        result.source_ids[uid] = identity(header_fields(body), size)
-                    if plan.max_size and len(body) > plan.max_size:
-                        result.by_rule.append(result.source_ids.get(uid) or identity(header_fields(body), size))
-                        result.row(uid, "skipped", f"quá cỡ {len(body)} > {plan.max_size} byte / larger than "
-                                                   f"max_size: {len(body)} > {plan.max_size} bytes")
-                        continue
-                    batch.append((uid, {"msg": body, "flags": _append_flags(data[b"FLAGS"]),
-                                        "date": data[b"INTERNALDATE"]}))
-                _append(dst, target, batch, result, progress, pause)
-                # State once per chunk: a kill loses at most the chunk's counters, never a message (what was appended
-                # is found on the target by the next run's identity compare) and never makes a duplicate.
-                FolderState.objects.filter(pk=state.pk).update(
-                    copied=copied_before + result.copied, updated_at=timezone.now())
+            maildir = _maildir_folder(plan, job, target) if todo else None
+            result.written_to = "maildir" if maildir else "imap"
+            try:
+                for chunk, fetched in _Prefetch(src, _chunks(todo, sizes)):
+                    batch = []
+                    for uid in chunk:
+                        data = fetched.get(uid)
+                        if data is None:
+                            result.row(uid, "skipped", "thư đã bị xóa trên máy chủ cũ trong lúc chuyển / expunged on "
+                                                       "the old server meanwhile")
+                            continue
+                        body = data[b"BODY[]"]
+                        size = int(data.get(b"RFC822.SIZE") or len(body))
+                        if result.from_bodies:
+                            result.source_ids[uid] = identity(header_fields(body), size)
+                        if plan.max_size and len(body) > plan.max_size:
+                            result.by_rule.append(result.source_ids.get(uid) or identity(header_fields(body), size))
+                            result.row(uid, "skipped", f"quá cỡ {len(body)} > {plan.max_size} byte / larger than "
+                                                       f"max_size: {len(body)} > {plan.max_size} bytes")
+                            continue
+                        batch.append((uid, {"msg": body, "flags": _append_flags(data[b"FLAGS"]),
+                                            "date": data[b"INTERNALDATE"]}))
+                    _store(dst, maildir, target, batch, result, progress, pause)
+                    # State once per chunk: a kill loses at most the chunk's counters, never a message (what was
+                    # stored is found on the target by the next run's identity compare) and never makes a duplicate.
+                    FolderState.objects.filter(pk=state.pk).update(
+                        copied=copied_before + result.copied, updated_at=timezone.now())
+                if maildir is not None:
+                    maildir.flush()    # in cur/ and durable before the state says the folder is done
+            except BaseException:
+                if maildir is not None:
+                    maildir.discard()   # not yet in cur/: the next run copies it
+                raise
             state.refresh_from_db()
             state.uidvalidity, state.last_uid, state.messages = uidvalidity, uidnext - 1, count
-            state.target_messages = int(dst.folder_status(target, [b"MESSAGES"])[b"MESSAGES"])
+            state.target_messages = _target_count(dst, target)
             state.already_there, state.skipped = result.already_there, len(result.skipped)
             state.save()
+        # Two old folders may share one new folder ("Sent" and "Thư đã gửi" → Sent): each folder's state keeps the
+        # new folder's count as it stands after the whole run, or the next run would find it "changed".
+        final: dict[str, int] = {}
+        for state, target in states:
+            if target not in final:
+                final[target] = _target_count(dst, target)
+            if state.target_messages != final[target]:
+                FolderState.objects.filter(pk=state.pk).update(target_messages=final[target])
         verification = _verify(src, dst, results)
     finally:
         for client in (src, dst):

@@ -39,28 +39,41 @@ def old_server(tmp_path_factory):
     })
     testing.fill_mailbox(layout, "binh@hagiang.gov.vn", "cu-2024",
                          {"INBOX": [testing.generated_message(400 + i) for i in range(30)]})
+    # Keywords (Thunderbird's $Forwarded, a user's label): Dovecot keeps their Maildir letters in a file of its
+    # own, so these go through IMAP APPEND even when the folder is written directly.
+    testing.fill_mailbox(layout, "an@hagiang.gov.vn", "cu-2024",
+                         {"Đã chuyển tiếp": [testing.generated_message(500 + i) for i in range(3)]},
+                         flags=(b"\\Seen", b"$Forwarded", b"Quan_trong"))
     yield layout
     from hopnhat.mail import servers
 
     servers.stop(layout)
 
 
-def _plan(mail_servers, old_server, tmp_path, **extra) -> dict:
+WRITERS = {"maildir": "", "imap": ".imap"}   # how the new server is written → the new addresses' suffix
+
+
+def _plan(mail_servers, old_server, tmp_path, writer="maildir", **extra) -> dict:
+    """The platform's own Dovecot written directly (its Maildir named, as for the platform's own servers), or
+    through IMAP APPEND as any other target is."""
+    how = ({"maildir": str(mail_servers.root / "mail" / "%d" / "%n")} if writer == "maildir" else {"write": "imap"})
+    suffix = WRITERS[writer]
     return {"source": {"host": "127.0.0.1", "port": old_server.imap_port, "master_user": "migrator",
                        "master_password": old_server.secret("master")},
             "target": {"host": "127.0.0.1", "port": mail_servers.imap_port, "master_user": "migrator",
-                       "master_password": mail_servers.secret("master")},
+                       "master_password": mail_servers.secret("master"), **how},
             "parallel": 2, "report_dir": str(tmp_path / "reports"),
-            "mailboxes": [{"old": "an@hagiang.gov.vn", "new": "annv.chuyen@tuyenquang.gov.vn"},
+            "mailboxes": [{"old": "an@hagiang.gov.vn", "new": f"annv.chuyen{suffix}@tuyenquang.gov.vn"},
                           {"old": "binh@hagiang.gov.vn", "password": "cu-2024",
-                           "new": "binhtt.chuyen@tuyenquang.gov.vn"}],
+                           "new": f"binhtt.chuyen{suffix}@tuyenquang.gov.vn"}],
             **extra}
 
 
 def _new_users(mail_servers):
     from hopnhat.mail import servers
 
-    users = "".join(f"{u}::::::\n" for u in ("annv.chuyen@tuyenquang.gov.vn", "binhtt.chuyen@tuyenquang.gov.vn"))
+    users = "".join(f"{who}{suffix}@tuyenquang.gov.vn::::::\n"
+                    for who in ("annv.chuyen", "binhtt.chuyen") for suffix in WRITERS.values())
     servers.atomic_write(mail_servers.maps_dir / "dovecot-users", users)
 
 
@@ -68,6 +81,12 @@ def _target(mail_servers, user):
     imap = IMAPClient("127.0.0.1", port=mail_servers.imap_port, ssl=False)
     imap.login(f"{user}*migrator", mail_servers.secret("master"))
     return imap
+
+
+def _count(imap, folder: str) -> int:
+    """Messages in a folder of the new server, by SELECT: Dovecot looks at the Maildir then (a STATUS may answer
+    from its index and not see files written there directly yet)."""
+    return int(imap.select_folder(folder, readonly=True)[b"EXISTS"])
 
 
 def test_map_folder_names_special_use_and_nesting():
@@ -111,9 +130,12 @@ def test_identity_of_a_whole_message_is_the_identity_of_its_header_fetch(old_ser
     assert migrate.header_fields(folded.replace(b"\r\n", b"\n")) == migrate.header_fields(folded)
 
 
-def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_path):
+@pytest.mark.parametrize("writer", list(WRITERS))
+def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_path, writer):
     _new_users(mail_servers)
-    plan_dict = _plan(mail_servers, old_server, tmp_path, max_messages_per_second=15)
+    suffix = WRITERS[writer]
+    an_new, binh_new = f"annv.chuyen{suffix}@tuyenquang.gov.vn", f"binhtt.chuyen{suffix}@tuyenquang.gov.vn"
+    plan_dict = _plan(mail_servers, old_server, tmp_path, writer, max_messages_per_second=15)
     plan_path = tmp_path / "plan.yaml"
     plan_path.write_text(yaml.safe_dump(plan_dict, allow_unicode=True))
     # A real process killed with SIGKILL part-way through, on the same database as this test.
@@ -123,42 +145,49 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
     env = {**os.environ, "DATABASE_URL": url, "HOPNHAT_TEST_DB_NAME": ""}
     child = subprocess.Popen([sys.executable, "-m", "hopnhat.cli", "mail", "migrate", str(plan_path), "--json"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    target = _target(mail_servers, "binhtt.chuyen@tuyenquang.gov.vn")
+    target = _target(mail_servers, binh_new)
     deadline = time.monotonic() + 60
     try:
         while time.monotonic() < deadline:
             if child.poll() is not None:
                 pytest.fail(f"the migration ended before it could be killed: {child.stderr.read().decode()[-2000:]} "
                             f"{child.stdout.read().decode()[-3000:]}")
-            if target.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] >= 5:
+            if _count(target, "INBOX") >= 5:
                 break
             time.sleep(0.05)
         child.send_signal(signal.SIGKILL)
         child.wait(10)
     finally:
         target.logout()
-    partial = _target(mail_servers, "binhtt.chuyen@tuyenquang.gov.vn")
-    copied_before = partial.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"]
+    partial = _target(mail_servers, binh_new)
+    copied_before = _count(partial, "INBOX")
     partial.logout()
     assert 5 <= copied_before < 30
 
-    report = migrate.run_plan(migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path)))
+    report = migrate.run_plan(migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path, writer)))
     assert report["verified"] is True and report["totals"]["errors"] == 0
     by_new = {m["new"]: m for m in report["mailboxes"]}
-    binh = by_new["binhtt.chuyen@tuyenquang.gov.vn"]
+    binh = by_new[binh_new]
     assert binh["copied"] + binh["already_there"] == 30 and binh["already_there"] >= copied_before
-    an = by_new["annv.chuyen@tuyenquang.gov.vn"]
-    assert an["verification"]["identified"] == 14 + 4 + 6
+    an = by_new[an_new]
+    assert an["verification"]["identified"] == 14 + 4 + 6 + 3
+    written = {f["folder"]: f["written_to"] for m in report["mailboxes"] for f in m["folders"] if f["copied"]}
+    assert set(written.values()) == {writer}, written   # (with keywords: by IMAP inside a direct folder)
     # No worker of the killed command lived on to copy beside the resumed run: exactly the 30, no duplicate.
     time.sleep(1)
-    resumed = _target(mail_servers, "binhtt.chuyen@tuyenquang.gov.vn")
-    assert resumed.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == 30
+    resumed = _target(mail_servers, binh_new)
+    assert _count(resumed, "INBOX") == 30
     resumed.logout()
 
-    imap = _target(mail_servers, "annv.chuyen@tuyenquang.gov.vn")
+    imap = _target(mail_servers, an_new)
     try:
-        assert imap.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == 14   # the duplicate pair stays a pair
-        assert imap.folder_status("Sent", [b"MESSAGES"])[b"MESSAGES"] == 4
+        assert _count(imap, "INBOX") == 14   # the duplicate pair stays a pair
+        assert _count(imap, "Sent") == 4
+        imap.select_folder("Đã chuyển tiếp", readonly=True)
+        keywords = imap.fetch(imap.search(["ALL"]), ["FLAGS"])
+        # fill_mailbox flags every third message \Flagged instead: that one has no keyword.
+        assert sorted(sum(1 for f in (b"$Forwarded", b"Quan_trong") if f in d[b"FLAGS"])
+                      for d in keywords.values()) == [0, 2, 2]
         assert imap.folder_exists(NESTED)
         imap.select_folder(NESTED, readonly=True)
         got = imap.fetch(imap.search(["ALL"]), ["FLAGS", "INTERNALDATE", "ENVELOPE"])
@@ -172,11 +201,13 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
         imap.logout()
 
     # Again: nothing to copy, every folder unchanged, and the report files in both forms.
-    again = migrate.run_plan(migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path)))
+    again = migrate.run_plan(migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path, writer)))
     assert again["totals"]["copied"] == 0 and again["verified"]
-    assert all(f["unchanged"] for m in again["mailboxes"] for f in m["folders"])
+    assert all(f["unchanged"] for m in again["mailboxes"] for f in m["folders"]), [
+        (m["new"], f["folder"], f["source_messages"], f["already_there"]) for m in again["mailboxes"]
+        for f in m["folders"] if not f["unchanged"]]
     saved = json.loads(open(again["report"]["json"], encoding="utf-8").read())
-    assert saved["totals"]["already_there"] == 24 + 30
+    assert saved["totals"]["already_there"] == 24 + 3 + 30
     html = open(again["report"]["html"], encoding="utf-8").read()
     assert "Công văn/Đến/Năm 2024" in html and "Đã có sẵn" in html and "không đổi" in html
     states = FolderState.objects.filter(source__endswith="/an@hagiang.gov.vn")
@@ -184,13 +215,13 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
     assert states.get(folder=NESTED).messages == 6
 
     # A message deleted on the new server is found missing by verify, and copied back by the next run.
-    imap = _target(mail_servers, "annv.chuyen@tuyenquang.gov.vn")
+    imap = _target(mail_servers, an_new)
     imap.select_folder("Sent")
     imap.delete_messages(imap.search(["ALL"])[:1])
     imap.expunge()
     imap.logout()
-    plan = migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path))
-    result = migrate.verify_job(plan, plan.find("annv.chuyen@tuyenquang.gov.vn"))
+    plan = migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path, writer))
+    result = migrate.verify_job(plan, plan.find(an_new))
     assert result["ok"] is False and result["missing_count"] == 1
     healed = migrate.run_plan(plan)
     assert healed["totals"]["copied"] == 1 and healed["verified"]
