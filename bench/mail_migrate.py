@@ -101,6 +101,10 @@ def main() -> None:
                   "fill_seconds": round(time.monotonic() - fill_start, 1), "tools": {}}
         for tool in tools:
             runner = {"hopnhat": _ours, "hopnhat-imap": _ours_imap, "mbsync": _mbsync, "doveadm": _doveadm}[tool]
+            # Every tool starts with nothing dirty in the page cache: the fill's (or the previous tool's) writes
+            # would otherwise be flushed inside whichever tool first asks for durability.
+            os.sync()
+            time.sleep(2)
             CPU.clear()
             servers_before = (_server_cpu(old), _server_cpu(new))
             seconds, rss, extra = runner(args, old, new, olds, targets[tool], work)

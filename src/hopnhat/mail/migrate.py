@@ -811,7 +811,10 @@ def run_plan(plan: Plan, *, report_dir=None, progress=None) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
     json_path, html_path = out_dir / f"migration-{stamp}.json", out_dir / f"migration-{stamp}.html"
-    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    rows = sum(len(f.get("messages") or ()) for m in mailboxes for f in m["folders"])
+    # Indented for a person to read while it is small; one line (C encoder, ten times faster) for a big run.
+    json_path.write_text(json.dumps(report, ensure_ascii=False, default=str, **(
+        {"indent": 2} if rows <= 5000 else {"separators": (",", ":")})), encoding="utf-8")
     html_path.write_text(render_html(report), encoding="utf-8")
     report["report"] = {"json": str(json_path), "html": str(html_path)}
     return report
@@ -851,10 +854,29 @@ def saved_reports(limit: int = 50) -> list[dict]:
     return out
 
 
+_OUTCOMES = {"copied": "Đã chép / copied", "already_there": "Đã có sẵn / already there"}
+
+
+def _message_rows(messages: list[dict]) -> str:
+    """One table row per message, joined in Python: the template language takes a second for 40,000 rows."""
+    from django.utils.html import escape
+
+    out = []
+    for r in messages:
+        outcome = _OUTCOMES.get(r["outcome"]) or f"<b>Bỏ qua / skipped</b>: {escape(r.get('reason', ''))}"
+        out.append(f'<tr><td class="n">{r["uid"]}</td><td>{escape(r["id"])}</td>'
+                   f'<td class="n">{"" if r["size"] is None else r["size"]}</td><td>{outcome}</td></tr>')
+    return "\n".join(out)
+
+
 def render_html(report: dict) -> str:
     from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
 
-    return render_to_string("mail/migration_report.html", {"report": report})
+    shown = {**report, "mailboxes": [
+        {**m, "folders": [{**f, "rows_html": mark_safe(_message_rows(f.get("messages") or []))}  # noqa: S308 — escaped above
+                          for f in m["folders"]]} for m in report["mailboxes"]]}
+    return render_to_string("mail/migration_report.html", {"report": shown})
 
 
 def human_summary(report: dict) -> str:
