@@ -8,15 +8,14 @@ class ConsolidationConfig(AppConfig):
 
     def ready(self):
         # The engine's own source kinds and the organisation importers; other apps register theirs.
+        from hopnhat.core.lang import vi_en
         from hopnhat.core.navigation import NavItem, register
+        from hopnhat.core.schedule import Job
+        from hopnhat.core.schedule import register as schedule
         from hopnhat.org import importers  # noqa: F401
 
         from . import sources  # noqa: F401
         from .views import may_review
-
-        from hopnhat.core.lang import vi_en
-        from hopnhat.core.schedule import Job
-        from hopnhat.core.schedule import register as schedule
 
         schedule(Job("consolidate-purge-staging", ("consolidate", "purge-staging"),
                      "*-*-* 02:30:00 Asia/Ho_Chi_Minh", vi_en(

@@ -14,16 +14,16 @@ class DossiersConfig(AppConfig):
 
         register_model(AgencyPolicy)  # four-eyes on or off is a privileged setting
 
+        from hopnhat.core.lang import vi_en
+        from hopnhat.core.schedule import Job
+        from hopnhat.core.schedule import register as schedule
+
         from . import (
             importers,  # noqa: F401 — registers dossiers.dossier and dossiers.history with the engine
             notices,  # noqa: F401 — lists the notices on the staff page of what was sent (core.outbox.register)
             outbox,  # noqa: F401 — lists DVCQG there
             procedure_catalogue,  # noqa: F401 — registers dossiers.procedure and the tthc_json source
         )
-
-        from hopnhat.core.lang import vi_en
-        from hopnhat.core.schedule import Job
-        from hopnhat.core.schedule import register as schedule
 
         schedule(Job("dossiers-sweep-uploads", ("dossiers", "sweep-uploads"), "*-*-* 04:00:00 Asia/Ho_Chi_Minh", vi_en(
             "Hằng ngày xoá tệp tải lên bỏ dở và tệp không hồ sơ nào dùng, cũ hơn một ngày",
