@@ -279,8 +279,9 @@ def _audit_key() -> str:
 
 
 HOPNHAT_AUDIT_KEY = _audit_key()
-# `hopnhat audit checkpoint` (cron) appends the chain's head here; keep it on storage the database's administrators
-# cannot rewrite (chattr +a, a WORM mount, or HOPNHAT_AUDIT_SYSLOG: /dev/log or host:514 to a remote log server).
+# `hopnhat audit checkpoint` (hourly timer) appends the chain's head here; keep it on storage the database's
+# administrators cannot rewrite (chattr +a, a WORM mount, or HOPNHAT_AUDIT_SYSLOG: /dev/log or host:514 to a remote
+# log server).
 HOPNHAT_AUDIT_CHECKPOINT_LOG = os.environ.get("HOPNHAT_AUDIT_CHECKPOINT_LOG", str(VAR_DIR / "audit-checkpoints.log"))
 HOPNHAT_AUDIT_SYSLOG = os.environ.get("HOPNHAT_AUDIT_SYSLOG", "")
 

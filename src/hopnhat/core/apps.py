@@ -19,3 +19,27 @@ class CoreConfig(AppConfig):
         from axes.models import AccessAttempt
 
         register_model(AccessAttempt, events=("delete",))   # clearing a lockout in the admin is an unlock
+
+        from .lang import vi_en
+        from .schedule import Job
+        from .schedule import register as schedule
+
+        schedule(Job("outbox-send", ("outbox", "send"), "*-*-* *:*:00", vi_en(
+            "Gửi lại thông điệp đến hạn của mọi kênh gửi hệ thống quốc gia (DVCQG, thông báo cho công dân, báo cáo "
+            "quốc gia) sau thời gian chờ; lần gửi đầu đi ngay khi thay đổi được ghi",
+            "Send what is due on every outbox link (DVCQG, citizens' notices, national reporting) after its back-off; "
+            "first attempts go out when the change commits")))
+        schedule(Job("audit-checkpoint", ("audit", "checkpoint"), "*-*-* *:00:00", vi_en(
+            "Mỗi giờ ghi điểm neo của chuỗi kiểm toán vào tệp chỉ ghi thêm; khoảng trống giữa các điểm neo cho thấy "
+            "việc ghi đã dừng",
+            "Hourly, anchor the audit chain's head in the write-once log; a gap between checkpoints shows they "
+            "stopped")))
+        schedule(Job("audit-verify", ("audit", "verify"), "*-*-* 03:30:00 Asia/Ho_Chi_Minh", vi_en(
+            "Hằng ngày kiểm tra chuỗi kiểm toán với điểm neo mới nhất; lỗi (mã thoát khác 0) nêu mục đầu tiên bị sửa",
+            "Daily, check the audit chain against the latest checkpoint; a failure (non-zero exit) names the first "
+            "altered entry")))
+        schedule(Job("backup", ("backup",), "*-*-* 01:30:00 Asia/Ho_Chi_Minh", vi_en(
+            "Sao lưu logic hằng đêm (cơ sở dữ liệu, tệp, điểm neo) vào $HOPNHAT_VAR_DIR/backups; chép ra máy khác "
+            "và xoá bản cũ theo chính sách lưu giữ của đơn vị",
+            "Nightly logical backup (database, files, checkpoints) into $HOPNHAT_VAR_DIR/backups; copy it off the "
+            "host and prune old ones by the unit's retention policy")))

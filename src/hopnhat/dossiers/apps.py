@@ -14,6 +14,10 @@ class DossiersConfig(AppConfig):
 
         register_model(AgencyPolicy)  # four-eyes on or off is a privileged setting
 
+        from hopnhat.core.lang import vi_en
+        from hopnhat.core.schedule import Job
+        from hopnhat.core.schedule import register as schedule
+
         from . import (
             importers,  # noqa: F401 — registers dossiers.dossier and dossiers.history with the engine
             notices,  # noqa: F401 — lists the notices on the staff page of what was sent (core.outbox.register)
@@ -21,6 +25,9 @@ class DossiersConfig(AppConfig):
             procedure_catalogue,  # noqa: F401 — registers dossiers.procedure and the tthc_json source
         )
 
+        schedule(Job("dossiers-sweep-uploads", ("dossiers", "sweep-uploads"), "*-*-* 04:00:00 Asia/Ho_Chi_Minh", vi_en(
+            "Hằng ngày xoá tệp tải lên bỏ dở và tệp không hồ sơ nào dùng, cũ hơn một ngày",
+            "Daily, remove abandoned uploads and stored files no dossier names, once a day old")))
         register(NavItem("dossiers:lookup", "Tra cứu hồ sơ", "Dossier look-up", order=30,
                          description_vi="Tình trạng hồ sơ thủ tục hành chính theo mã mới hoặc mã cũ",
                          description_en="Where your dossier stands, by its new or old code"))

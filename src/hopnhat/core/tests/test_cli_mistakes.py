@@ -60,6 +60,7 @@ def test_every_apps_commands_answer_a_mistake_with_2_and_the_reason(capsys, monk
         ("mail", "migrate", str(tmp_path / "hong.yaml")): "hong.yaml",
         ("documents", "lookup", "999/QĐ-KHONGCO"): "999/QĐ-KHONGCO",
         ("reports", "template", str(tmp_path / "mau.xlsx"), "--form", "KHONG-CO"): "KHONG-CO",
+        ("outbox", "send", "--link", "khong-co"): "khong-co",
     }
     for argv, named in wrong.items():
         code, out, err = _exits(capsys, monkeypatch, *argv, "--json")
@@ -69,7 +70,7 @@ def test_every_apps_commands_answer_a_mistake_with_2_and_the_reason(capsys, monk
 
 @pytest.mark.django_db
 def test_json_answers_say_ok(capsys, monkeypatch, tmp_path):
-    for argv in (["search", "giấy khai sinh"], ["signin", "locked"],
+    for argv in (["search", "giấy khai sinh"], ["signin", "locked"], ["schedule"], ["outbox", "send"],
                  ["portal", "redirects", "nginx-map", str(tmp_path / "redirects.map")]):
         monkeypatch.setattr(sys, "argv", ["hopnhat", *argv, "--json"])
         monkeypatch.setattr("django.db.connections.close_all", lambda: None)

@@ -2,12 +2,14 @@
 real HTTP receiver on a loopback port."""
 
 import datetime
+import io
 import json
 import threading
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -85,3 +87,25 @@ def test_approved_versions_sent_once_with_retry(tq, receiver):
     NATIONAL.send_due(now=now + datetime.timedelta(minutes=10))
     assert [k for k, _ in receiver.received] == [f"report:{report.pk}:v1", f"report:{fix.pk}:v2"]
     assert receiver.received[1][1]["ThayTheLan"] == 1
+
+
+def test_the_timers_round_sends_what_waits_for_a_retry(tq, receiver):
+    """`hopnhat outbox send` (the hopnhat-outbox-send timer, every minute) sends every connected link's due
+    messages: before it, nothing in production sent the national reporting link's messages at all."""
+    receiver.fail_first = 1
+    _approved(tq, {"DS02": Decimal(7)})
+    assert NATIONAL.send_due() == {"sent": 0, "retry": 1, "dead": 0}
+    out = io.StringIO()
+    call_command("outbox", "send", "--json", stdout=out)
+    rows = {row["link"]: row for row in json.loads(out.getvalue())["links"]}
+    assert rows["reports"]["sent"] == 0   # still in its back-off
+    SubmissionMessage.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
+    out = io.StringIO()
+    call_command("outbox", "send", "--link", "reports", "--json", stdout=out)
+    answer = json.loads(out.getvalue())
+    assert answer["ok"] and [row["link"] for row in answer["links"]] == ["reports"]
+    assert answer["links"][0] | {"label": None} == {"link": "reports", "label": None, "connected": True, "sent": 1,
+                                                     "retry": 0, "dead": 0}
+    assert SubmissionMessage.objects.get().state == OutboxState.SENT and len(receiver.received) == 1
+    with pytest.raises(CommandError):
+        call_command("outbox", "send", "--link", "nowhere", stdout=io.StringIO())

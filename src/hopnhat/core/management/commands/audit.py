@@ -1,5 +1,5 @@
 """`hopnhat audit verify` checks the keyed hash chain against the latest checkpoint; `hopnhat audit checkpoint`
-(cron) anchors the chain's head outside the database; `hopnhat audit tail` shows the latest entries."""
+(hourly timer) anchors the chain's head outside the database; `hopnhat audit tail` shows the latest entries."""
 
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -23,7 +23,7 @@ class Command(HopnhatCommand):
         sub.add_parser("verify", help="kiểm tra chuỗi băm và điểm neo mới nhất / check the keyed chain and the latest "
                                       "checkpoint; exits 1 at the first broken entry")
         sub.add_parser("checkpoint", help="ghi điểm neo (số thứ tự + mã băm của mục cuối) vào tệp nhật ký chỉ ghi thêm "
-                                          "/ append the chain's head to the write-once checkpoint log (run from cron)")
+                                          "/ append the chain's head to the write-once checkpoint log (hourly timer)")
         tail = sub.add_parser("tail", help="các mục mới nhất / the latest entries")
         tail.add_argument("-n", "--lines", type=int, default=20, help="how many entries (default 20)")
 
@@ -40,7 +40,7 @@ class Command(HopnhatCommand):
         if not report.ok and report.first_broken_seq is None:
             raise CommandError(f"Tệp điểm neo không đáng tin / the checkpoint log cannot be trusted: {report.reason}")
         if not report.ok:
-            # Exit non-zero so a cron job or CI notices; the message names the entry to look at.
+            # Exit non-zero so its timer (a failed unit) or CI notices; the message names the entry to look at.
             raise CommandError(f"Nhật ký kiểm toán bị sửa từ mục #{report.first_broken_seq}: {report.reason} "
                                f"/ audit log broken at entry #{report.first_broken_seq} "
                                f"({report.checked} entries verified before it)")
