@@ -548,6 +548,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
     try:
         target_existing = {name for _, _, name in dst.list_folders()}
         states: list[tuple[FolderState, str]] = []
+        last_maildir = None
         for name, flags, delimiter in _source_folders(src):
             target = map_folder(name, flags, delimiter)
             result = FolderResult(folder=name, target=target)
@@ -617,7 +618,8 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                     FolderState.objects.filter(pk=state.pk).update(
                         copied=copied_before + result.copied, updated_at=timezone.now())
                 if maildir is not None:
-                    maildir.flush()    # in cur/ and durable before the state says the folder is done
+                    maildir.flush()    # in cur/ before the state says the folder is done
+                    last_maildir = maildir
             except BaseException:
                 if maildir is not None:
                     maildir.discard()   # not yet in cur/: the next run copies it
@@ -635,6 +637,8 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 final[target] = _target_count(dst, target)
             if state.target_messages != final[target]:
                 FolderState.objects.filter(pk=state.pk).update(target_messages=final[target])
+        if last_maildir is not None:
+            last_maildir.sync_renames()   # one syncfs: the mailbox as verified below is the mailbox on disk
         verification = _verify(src, dst, results)
     finally:
         for client in (src, dst):
