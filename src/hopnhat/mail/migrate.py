@@ -26,6 +26,9 @@ UIDVALIDITY, UIDNEXT and counts have not moved since is skipped without a fetch,
 STATUS per folder. A changed UIDVALIDITY means the old server renumbered: the folder is compared in full again
 (identities, not UIDs, decide what is copied). Only identities and counters reach the platform's database; the
 messages go from one server to the other through memory.
+
+Bytes (mail.transfer): bulk FETCH answers are read off the socket; the platform's own Dovecot is written as a
+delivery agent writes a Maildir (tmp/ → syncfs → cur/), any other target through IMAP APPEND/MULTIAPPEND.
 """
 
 from __future__ import annotations
