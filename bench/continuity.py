@@ -96,10 +96,10 @@ def base_env(db_url: str, var_dir: Path) -> dict:
 
 
 IN_PROCESS = {"on": False}    # the test suite's short run: the same CLI commands, called in this process
-BATCH_NICE = {"n": "19", "group": "0"}   # batch work (operators' commands, migrate, the task worker): its nice, and
-# the nice of its scheduling group. On a machine of its own, lower the group too (CPUWeight= in systemd); on this
-# shared one, where eight people's sessions are groups of weight 1024 each, a batch group at nice 10 starved (a
-# cutover step waited minutes for its start-up), so it stays at 0 here.
+BATCH_NICE = {"n": "19", "group": "7"}   # batch work (operators' commands, migrate, the task worker): its nice, and
+# the nice of its scheduling group, 7 by default: the weight ratio of the documented units (CPUWeight=20 for batch,
+# 100 for the web). On a machine shared with other people's sessions (groups of weight 1024 each) a batch group at
+# nice 10 starved (a cutover step waited minutes for its start-up): `--batch-group-nice 0` there.
 
 
 def service(cmd: list[str], weight_nice: int = 0, **kw) -> subprocess.Popen:
@@ -1106,8 +1106,12 @@ def parser() -> argparse.ArgumentParser:
                              "minutes (the machine's other work drifts)")
     parser.add_argument("--batch-nice", default="19", help="nice level of operators' commands, migrate and the task "
                                                            "worker (the web instances run at 0)")
-    parser.add_argument("--batch-group-nice", default="0", help="nice of the scheduling group (autogroup) each batch "
-                                                                 "process runs in, as CPUWeight= would set it")
+    parser.add_argument("--batch-group-nice", default="7", help="nice of the scheduling group (autogroup) each batch "
+                                                                 "process runs in, as CPUWeight= would set it: 7 is "
+                                                                 "the weight ratio of the documented production units "
+                                                                 "(worker and operators' commands CPUWeight=20, web "
+                                                                 "100: 1024/215 ≈ 100/20); 0 gives batch the web's "
+                                                                 "weight")
     parser.add_argument("--roll", choices=("surge", "drain"), default="surge",
                         help="surge: the new instance starts beside the old one and takes over (never fewer workers); "
                              "drain: the old one leaves the upstream, restarts, comes back (half the workers then)")
