@@ -629,11 +629,11 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 raise
             state.refresh_from_db()
             state.uidvalidity, state.last_uid, state.messages = uidvalidity, uidnext - 1, count
-            state.target_messages = _target_count(dst, target)
             state.already_there, state.skipped = result.already_there, len(result.skipped)
             state.save()
-        # Two old folders may share one new folder ("Sent" and "Thư đã gửi" → Sent): each folder's state keeps the
-        # new folder's count as it stands after the whole run, or the next run would find it "changed".
+        # The new folders' counts once, after the whole run: two old folders may share one new folder ("Sent" and
+        # "Thư đã gửi" → Sent), and a count taken after the first would make the next run find it "changed". A run
+        # killed before this point leaves an older count, so the next one compares identities (slower, not wrong).
         final: dict[str, int] = {}
         for state, target in states:
             if target not in final:
