@@ -27,6 +27,13 @@ STATUS per folder. A changed UIDVALIDITY means the old server renumbered: the fo
 (identities, not UIDs, decide what is copied). Only identities and counters reach the platform's database; the
 messages go from one server to the other through memory.
 
+Flags and INTERNALDATE are part of what is verified: each old message is paired with its copy by identity and
+their flags (\\Recent aside) and INTERNALDATE (to the second) compared. A later run carries flags changed on the old
+server since the copy (read on the old side, marked read, flagged, a keyword added) to the copy, old side winning
+as imapsync's does; `sync_flags: false` turns that off for a run after people began working on the new server,
+and the differences are then reported, not counted against the verification. An INTERNALDATE cannot be changed
+through IMAP: a copy whose date differs fails the verification, naming the message.
+
 Bytes (mail.transfer): bulk FETCH answers are read off the socket; the platform's own Dovecot is written as a
 delivery agent writes a Maildir (tmp/ → syncfs → cur/), any other target through IMAP APPEND/MULTIAPPEND.
 """
@@ -44,7 +51,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from django.conf import settings
@@ -69,6 +76,8 @@ BATCH = 1000                # identities fetched per command
 CHUNK = 100                 # messages fetched and appended per command …
 CHUNK_BYTES = 8 * 1024 * 1024   # … and at most this many bytes (a large attachment goes alone)
 FETCH_BODY = ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "BODY.PEEK[]"]
+FETCH_CATALOGUE = ["FLAGS", "INTERNALDATE", *FETCH_IDENTITY]
+STORE_BATCH = 500           # UIDs per STORE when flags are carried over (a command line stays short)
 
 
 # ---------------------------------------------------------------- plan
@@ -94,6 +103,7 @@ class Plan:
     max_messages_per_second: float = 0
     max_size: int = 0
     report_dir: Path | None = None
+    sync_flags: bool = True       # flags changed on the old server after the copy follow it (old side wins)
 
     def find(self, name: str) -> Job | None:
         name = name.strip().lower()
@@ -120,7 +130,17 @@ def plan_from_dict(data: dict, base_dir: Path | None = None) -> Plan:
     return Plan(source=data.get("source") or {}, target=data.get("target") or {}, jobs=jobs,
                 parallel=max(1, int(data.get("parallel", 4))),
                 max_messages_per_second=float(data.get("max_messages_per_second", 0) or 0),
-                max_size=int(data.get("max_size", 0) or 0), report_dir=Path(report_dir) if report_dir else None)
+                max_size=int(data.get("max_size", 0) or 0), report_dir=Path(report_dir) if report_dir else None,
+                sync_flags=_yes(data.get("sync_flags", True)))
+
+
+def _yes(value) -> bool:
+    """A plan's yes/no: YAML's booleans, or the words people write in a hand-made plan."""
+    if isinstance(value, str):
+        if value.strip().lower() not in {"true", "false", "yes", "no", "on", "off", "1", "0"}:
+            raise ValueError(f"sync_flags: “{value}” không phải có/không / is not a yes/no value")
+        return value.strip().lower() in {"true", "yes", "on", "1"}
+    return bool(value)
 
 
 def _connect(conf: dict, user: str, password: str = ""):
@@ -232,6 +252,39 @@ def _identities_imapclient(client, uids: list[int] | None = None) -> dict[int, t
         for uid, data in client.fetch(chunk, FETCH_IDENTITY).items():
             header = data.get(HEADER_FIELDS) or data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]")
             out[uid] = identity(header or b"", int(data[b"RFC822.SIZE"]))
+    return out
+
+
+class Meta(NamedTuple):
+    """What the verification compares besides a message's identity."""
+    flags: frozenset       # lower-cased: IMAP's flag names compare without case; \\Recent belongs to a session
+    store: tuple           # the same flags as the server spelled them, for a STORE that carries them over
+    date: int | None       # INTERNALDATE, seconds since the epoch
+
+
+def meta(flags, date) -> Meta:
+    kept = tuple(f for f in flags or () if (f.decode() if isinstance(f, bytes) else f).lower() != "\\recent")
+    return Meta(flags=frozenset((f.decode("utf-8", "replace") if isinstance(f, bytes) else f).lower() for f in kept),
+                store=kept, date=int(date.timestamp()) if date is not None else None)
+
+
+def _catalogue(client, uids: list[int] | None = None) -> dict[int, tuple[tuple, Meta]]:
+    """{uid: (identity, Meta)} of the selected folder (every message, or the given UIDs), headers only."""
+    try:
+        fetched = transfer.fetch(client, uids, transfer.FETCH_CATALOGUE)
+        return {uid: (identity(next((v for k, v in data.items() if k.startswith(b"BODY[")), b""),
+                               data[b"RFC822.SIZE"]), meta(data.get(b"FLAGS"), data.get(b"INTERNALDATE")))
+                for uid, data in fetched.items()}
+    except transfer.Unparsed:
+        pass
+    if uids is None:
+        uids = client.search(["ALL"])
+    out = {}
+    for start in range(0, len(uids), BATCH):
+        for uid, data in client.fetch(uids[start:start + BATCH], FETCH_CATALOGUE).items():
+            header = data.get(HEADER_FIELDS) or data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]")
+            out[uid] = (identity(header or b"", int(data[b"RFC822.SIZE"])),
+                        meta(data.get(b"FLAGS"), data.get(b"INTERNALDATE")))
     return out
 
 
@@ -359,6 +412,7 @@ class FolderResult:
     skipped: list[dict] = field(default_factory=list)
     unchanged: bool = False
     source_ids: dict[int, tuple] = field(default_factory=dict)   # this run's view of the old folder
+    source_meta: dict[int, Meta] = field(default_factory=dict)   # … and of its flags and dates
     from_bodies: bool = False
     messages: list[dict] = field(default_factory=list)   # one row per message: copied / already_there / skipped
     written_to: str = ""     # "maildir" (the platform's own Dovecot, written directly) or "imap" (APPEND)
@@ -366,7 +420,7 @@ class FolderResult:
 
     def row(self, uid: int, outcome: str, reason: str = "") -> None:
         ident = self.source_ids.get(uid)
-        label = "" if ident is None else (ident[1] if ident[0] == "mid" else f"(không Message-ID) {ident[1][:16]}")
+        label = "" if ident is None else _label(ident)
         row = {"uid": uid, "id": label, "size": ident[-1] if ident else None, "outcome": outcome}
         if reason:
             row["reason"] = reason
@@ -580,7 +634,9 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 result.from_bodies = True
                 todo = sorted(sizes)
             else:
-                result.source_ids = _identities(src, sorted(sizes))
+                catalogue = _catalogue(src, sorted(sizes))
+                result.source_ids = {uid: ident for uid, (ident, _) in catalogue.items()}
+                result.source_meta = {uid: m for uid, (_, m) in catalogue.items()}
                 on_target = Counter(_identities(dst).values())
                 todo = []
                 for uid in sorted(result.source_ids):
@@ -608,6 +664,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                         size = int(data.get(b"RFC822.SIZE") or len(body))
                         if result.from_bodies:
                             result.source_ids[uid] = identity(header_fields(body), size)
+                            result.source_meta[uid] = meta(data.get(b"FLAGS"), data.get(b"INTERNALDATE"))
                         if plan.max_size and len(body) > plan.max_size:
                             result.by_rule.append(result.source_ids.get(uid) or identity(header_fields(body), size))
                             result.row(uid, "skipped", f"quá cỡ {len(body)} > {plan.max_size} byte / larger than "
@@ -642,7 +699,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 FolderState.objects.filter(pk=state.pk).update(target_messages=final[target])
         if last_maildir is not None:
             last_maildir.sync_renames()   # one syncfs: the mailbox as verified below is the mailbox on disk
-        verification = _verify(src, dst, results)
+        verification = _verify(src, dst, results, sync_flags=plan.sync_flags, carry_flags=plan.sync_flags)
     finally:
         for client in (src, dst):
             try:
@@ -652,45 +709,117 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
     folders = []
     for r in results:
         r.messages.sort(key=lambda row: row["uid"])
-        row = {k: v for k, v in r.__dict__.items() if k not in ("source_ids", "from_bodies", "by_rule")}
+        row = {k: v for k, v in r.__dict__.items() if k not in ("source_ids", "source_meta", "from_bodies", "by_rule")}
         folders.append(row)
     return {"old": job.old, "new": job.new, "seconds": round(time.monotonic() - started, 3),
             "copied": sum(r.copied for r in results), "already_there": sum(r.already_there for r in results),
             "skipped": sum(len(r.skipped) for r in results), "folders": folders, "verification": verification}
 
 
-def _verify(src, dst, results: list[FolderResult]) -> dict:
-    """Every identified message of each old folder is on the new one (multiset of identities, not sizes).
+def _verify(src, dst, results: list[FolderResult], *, sync_flags: bool = True, carry_flags: bool = False) -> dict:
+    """Every identified message of each old folder is on the new one (multiset of identities, not sizes), with the
+    same flags and INTERNALDATE.
 
-    The old side is what this run read of it (every message's identity, from the header pass or from the bytes
-    copied; read again here for a folder the run skipped as unchanged); the new side is read back now."""
-    folders, missing_total, identified = [], 0, 0
+    The old side is what this run read of it (every message's identity, flags and date, from the header pass or
+    from the bytes copied; read again here for a folder the run skipped as unchanged); the new side is read back
+    now. Each old message is paired with a copy of the same identity, in UID order on both sides (a true duplicate
+    pair stays a pair). With carry_flags (a migration run), a copy whose flags differ is given the old message's
+    flags before it is counted; with sync_flags false, differing flags are reported and not counted as a fault."""
+    folders, missing_total, identified, flags_total, dates_total, carried_total = [], 0, 0, 0, 0, 0
     for result in results:
         if result.unchanged or not (result.from_bodies or result.source_ids):
             src.select_folder(result.folder, readonly=True)
-            source = Counter(_identities(src).values())
+            catalogue = _catalogue(src)
+            source_ids = {uid: ident for uid, (ident, _) in catalogue.items()}
+            source_meta = {uid: m for uid, (_, m) in catalogue.items()}
         else:
-            source = Counter(result.source_ids.values())
-        dst.select_folder(result.target, readonly=True)
-        target = Counter(_identities(dst).values())
+            source_ids, source_meta = result.source_ids, result.source_meta
+        dst.select_folder(result.target, readonly=not carry_flags)
+        on_target = _catalogue(dst)
+        source = Counter(source_ids.values())
+        target = Counter(ident for ident, _ in on_target.values())
         # Left out on purpose by the plan (larger than max_size): reported as skipped with the reason, not missing.
         by_rule = Counter(result.by_rule) & (source - target)
         missing = source - target - by_rule
         count = sum(missing.values())
         identified += sum(source.values())
         missing_total += count
+
+        copies: dict[tuple, list[tuple[int, Meta]]] = {}
+        for uid in sorted(on_target):
+            ident, target_meta = on_target[uid]
+            copies.setdefault(ident, []).append((uid, target_meta))
+        to_store: dict[tuple, list[int]] = {}   # the old message's flags → the copies that must take them
+        flag_examples, date_examples, dates_differ = [], [], 0
+        for uid in sorted(source_ids):
+            paired = copies.get(source_ids[uid])
+            old_meta = source_meta.get(uid)
+            if not paired or old_meta is None:
+                continue
+            copy_uid, copy_meta = paired.pop(0)
+            label = _label(source_ids[uid])
+            if old_meta.flags != copy_meta.flags:
+                to_store.setdefault(old_meta.store, []).append(copy_uid)
+                if len(flag_examples) < 5:
+                    flag_examples.append({"uid": uid, "id": label, "old": sorted(old_meta.flags),
+                                          "new": sorted(copy_meta.flags)})
+            if old_meta.date is not None and copy_meta.date is not None and old_meta.date != copy_meta.date:
+                dates_differ += 1
+                if len(date_examples) < 5:
+                    date_examples.append({"uid": uid, "id": label, "old": _iso(old_meta.date),
+                                          "new": _iso(copy_meta.date)})
+        flags_differ = sum(len(uids) for uids in to_store.values())
+        carried = 0
+        if carry_flags and to_store:
+            for flags, uids in to_store.items():
+                for start in range(0, len(uids), STORE_BATCH):
+                    dst.set_flags(uids[start:start + STORE_BATCH], list(flags), silent=True)
+            carried, flags_differ = flags_differ, 0
+        carried_total += carried
+        flags_total += flags_differ
+        dates_total += dates_differ
         folders.append({"folder": result.folder, "target": result.target, "source": sum(source.values()),
                         "on_target": sum(target.values()), "missing": count,
                         "skipped_by_plan": sum(by_rule.values()),
-                        "missing_examples": [list(k)[:2] for k in list(missing)[:5]]})
+                        "missing_examples": [list(k)[:2] for k in list(missing)[:5]],
+                        "flags_carried": carried, "flags_differ": flags_differ, "flag_examples": flag_examples,
+                        "dates_differ": dates_differ, "date_examples": date_examples})
     by_plan = sum(f.get("skipped_by_plan", 0) for f in folders)
-    but = (f", trừ {by_plan} thư bỏ qua theo kế hoạch (max_size) / except {by_plan} left out by the plan (max_size)"
-           if by_plan else "")
-    return {"ok": missing_total == 0, "identified": identified, "missing_count": missing_total, "folders": folders,
-            "skipped_by_plan": by_plan,
-            "message": (f"Tất cả {identified} thư của hộp thư cũ đều có trên máy chủ mới / all {identified} "
-                        f"identified messages of the old mailbox are on the new server{but}") if missing_total == 0
-            else f"Thiếu {missing_total} thư / {missing_total} messages missing"}
+    ok = missing_total == 0 and dates_total == 0 and (flags_total == 0 or not sync_flags)
+    return {"ok": ok, "identified": identified, "missing_count": missing_total, "folders": folders,
+            "skipped_by_plan": by_plan, "flags_carried": carried_total, "flags_differ": flags_total,
+            "dates_differ": dates_total, "sync_flags": sync_flags,
+            "message": _verify_message(identified, missing_total, by_plan, carried_total, flags_total, dates_total,
+                                       sync_flags)}
+
+
+def _label(ident: tuple) -> str:
+    return ident[1] if ident[0] == "mid" else f"(không Message-ID) {ident[1][:16]}"
+
+
+def _iso(stamp: int) -> str:
+    return datetime.datetime.fromtimestamp(stamp, datetime.UTC).isoformat()
+
+
+def _verify_message(identified: int, missing: int, by_plan: int, carried: int, flags: int, dates: int,
+                    sync_flags: bool) -> str:
+    """One line, Vietnamese then English, of what the verification found."""
+    if missing:
+        parts = [f"Thiếu {missing} thư / {missing} messages missing"]
+    else:
+        but = (f", trừ {by_plan} thư bỏ qua theo kế hoạch (max_size) / except {by_plan} left out by the plan "
+               f"(max_size)" if by_plan else "")
+        parts = [f"Tất cả {identified} thư của hộp thư cũ đều có trên máy chủ mới / all {identified} identified "
+                 f"messages of the old mailbox are on the new server{but}"]
+    if carried:
+        parts.append(f"đã cập nhật cờ của {carried} thư theo máy chủ cũ / flags of {carried} copies updated from "
+                     f"the old server")
+    if flags:
+        parts.append(f"{flags} thư có cờ khác máy chủ cũ / {flags} copies' flags differ from the old server"
+                     + ("" if sync_flags else " (sync_flags: false — không tính là lỗi / not counted as a fault)"))
+    if dates:
+        parts.append(f"{dates} thư có ngày nhận (INTERNALDATE) khác / {dates} copies' INTERNALDATE differs")
+    return "; ".join(parts)
 
 
 def verify_job(plan: Plan, job: Job) -> dict:
@@ -703,14 +832,19 @@ def verify_job(plan: Plan, job: Job) -> dict:
         existing = {n for _, _, n in dst.list_folders()}
         absent = [r for r in results if r.target not in existing]
         present = [r for r in results if r.target in existing]
-        verification = _verify(src, dst, present)
+        verification = _verify(src, dst, present, sync_flags=plan.sync_flags)
         for result in absent:
             src.select_folder(result.folder, readonly=True)
             count = len(src.search(["ALL"]))
             verification["folders"].append({"folder": result.folder, "target": result.target, "source": count,
                                             "on_target": 0, "missing": count})
             verification["missing_count"] += count
-        verification["ok"] = verification["missing_count"] == 0
+        if absent:
+            v = verification
+            v["identified"] += sum(f["source"] for f in v["folders"][len(present):])
+            v["ok"] = v["ok"] and v["missing_count"] == 0
+            v["message"] = _verify_message(v["identified"], v["missing_count"], v["skipped_by_plan"], 0,
+                                           v["flags_differ"], v["dates_differ"], plan.sync_flags)
         return {"old": job.old, "new": job.new, **verification}
     finally:
         src.logout()
@@ -903,6 +1037,12 @@ def human_summary(report: dict) -> str:
 def human_verify(result: dict) -> str:
     lines = [result["message"] if "message" in result else ""]
     for f in result["folders"]:
-        lines.append(f"  {f['folder']} → {f['target']}: {f['source']} / {f['on_target']}, "
-                     f"thiếu / missing {f['missing']}")
+        line = f"  {f['folder']} → {f['target']}: {f['source']} / {f['on_target']}, thiếu / missing {f['missing']}"
+        if f.get("flags_differ"):
+            line += f", cờ khác / flags differ {f['flags_differ']}"
+        if f.get("dates_differ"):
+            line += f", ngày nhận khác / INTERNALDATE differs {f['dates_differ']}"
+        lines.append(line)
+        for example in f.get("flag_examples", []) + f.get("date_examples", []):
+            lines.append(f"      UID {example['uid']} {example['id']}: {example['old']} → {example['new']}")
     return "\n".join(lines)

@@ -29,6 +29,7 @@ from imapclient.datetime_util import parse_to_datetime
 FETCH_BODY = b"(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[])"
 FETCH_SIZE = b"(UID RFC822.SIZE)"
 FETCH_IDENTITY = b"(UID RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)])"
+FETCH_CATALOGUE = b"(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)])"
 _LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
 _FETCH = re.compile(rb"^\* \d+ FETCH \(", re.I)
 _UID = re.compile(rb"\bUID (\d+)", re.I)

@@ -2,6 +2,7 @@
 folders (nested Vietnamese names, special-use), flags, dates, messages without Message-ID, duplicates; a run
 killed with SIGKILL and resumed with no duplicate and no loss; the verification and the report."""
 
+import datetime
 import json
 import os
 import signal
@@ -225,3 +226,72 @@ def test_migrate_kill_resume_verify_and_report(mail_servers, old_server, tmp_pat
     assert result["ok"] is False and result["missing_count"] == 1
     healed = migrate.run_plan(plan)
     assert healed["totals"]["copied"] == 1 and healed["verified"]
+
+
+def _flags_by_message_id(imap, folder: str) -> dict[bytes, set]:
+    imap.select_folder(folder, readonly=True)
+    got = imap.fetch(imap.search(["ALL"]), ["FLAGS", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+    return {d[b"BODY[HEADER.FIELDS (MESSAGE-ID)]"].strip(): {f.lower() for f in d[b"FLAGS"] if f != b"\\Recent"}
+            for d in got.values()}
+
+
+def test_flags_changed_on_the_old_server_follow_and_a_wrong_date_fails_the_verification(
+        mail_servers, old_server, tmp_path):
+    """Between the daily runs people keep reading on the old server: the next run gives the copies the old
+    messages' flags (old side wins, as imapsync's does), unless the plan says sync_flags: false. A copy with
+    another INTERNALDATE than its original cannot be fixed through IMAP: the verification fails and names it."""
+    _new_users(mail_servers)
+    binh_new = "binhtt.chuyen@tuyenquang.gov.vn"
+    plan = migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path))
+    assert migrate.run_plan(plan)["verified"]
+
+    old = IMAPClient("127.0.0.1", port=old_server.imap_port, ssl=False)
+    old.login("binh@hagiang.gov.vn", "cu-2024")
+    old.select_folder("INBOX")
+    uids = old.search(["ALL"])
+    old.add_flags(uids[:4], [b"\\Seen", b"$Label1"])
+    old.remove_flags(uids[4:10], [b"\\Seen", b"\\Flagged"])
+    old.add_flags(uids[10:12], [b"\\Answered"])
+    expected = _flags_by_message_id(old, "INBOX")
+    old.logout()
+
+    job = plan.find(binh_new)
+    before = migrate.verify_job(plan, job)
+    assert before["ok"] is False and before["missing_count"] == 0 and 4 <= before["flags_differ"] <= 12
+    assert "cờ" in before["message"] and "flags" in before["message"]
+    assert "$label1" in {flag for f in before["folders"] for e in f["flag_examples"] for flag in e["old"]}
+
+    # sync_flags: false — reported, not counted as a fault, nothing changed on the new server.
+    hands_off = migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path, sync_flags=False))
+    report = migrate.run_plan(hands_off)
+    binh = next(m for m in report["mailboxes"] if m["new"] == binh_new)
+    assert report["verified"] and binh["verification"]["flags_differ"] == before["flags_differ"]
+    assert binh["verification"]["flags_carried"] == 0
+
+    # The default: carried over, then verified equal; the old folder was unchanged in its UIDs and counts.
+    report = migrate.run_plan(plan)
+    binh = next(m for m in report["mailboxes"] if m["new"] == binh_new)
+    assert report["verified"] and binh["copied"] == 0
+    assert binh["verification"]["flags_carried"] == before["flags_differ"]
+    assert binh["verification"]["flags_differ"] == 0
+    new = _target(mail_servers, binh_new)
+    assert _flags_by_message_id(new, "INBOX") == expected
+    assert migrate.verify_job(plan, job)["ok"] is True
+
+    # A copy whose INTERNALDATE is not the original's (appended by hand, by another tool …).
+    new.select_folder("INBOX")
+    first = new.search(["ALL"])[0]
+    data = new.fetch([first], ["BODY.PEEK[]", "FLAGS", "INTERNALDATE"])[first]
+    new.delete_messages([first])
+    new.expunge()
+    new.append("INBOX", data[b"BODY[]"], [f for f in data[b"FLAGS"] if f != b"\\Recent"],
+               msg_time=data[b"INTERNALDATE"] - datetime.timedelta(days=3))
+    new.logout()
+    wrong = migrate.verify_job(plan, job)
+    assert wrong["ok"] is False and wrong["missing_count"] == 0 and wrong["dates_differ"] == 1
+    example = next(e for f in wrong["folders"] for e in f["date_examples"])
+    assert example["old"] > example["new"] and "INTERNALDATE" in wrong["message"]
+    assert "INTERNALDATE" in migrate.human_verify(wrong)
+    again = migrate.run_plan(plan)
+    assert again["verified"] is False    # a date cannot be set through IMAP: the run says so, it does not hide it
+    assert "INTERNALDATE" in open(again["report"]["html"], encoding="utf-8").read()
