@@ -201,6 +201,8 @@ HOPNHAT_DVCQG = {"url": os.environ.get("HOPNHAT_DVCQG_URL", ""),
                  "auth_url": os.environ.get("HOPNHAT_DVCQG_AUTH_URL", ""),
                  "username": os.environ.get("HOPNHAT_DVCQG_USERNAME", ""),
                  "password": os.environ.get("HOPNHAT_DVCQG_PASSWORD", "")}
+# Backups kept by `hopnhat backup` after each run: "daily=7,weekly=4,monthly=12" (core.backup.KEEP when unset).
+HOPNHAT_BACKUP_KEEP = os.environ.get("HOPNHAT_BACKUP_KEEP", "")
 HOPNHAT_LOOKUP_RATE = (int(os.environ.get("HOPNHAT_LOOKUP_ATTEMPTS", "10")), 60)
 
 WAGTAIL_SITE_NAME = "Cổng thông tin điện tử"

@@ -39,7 +39,7 @@ class CoreConfig(AppConfig):
             "Daily, check the audit chain against the latest checkpoint; a failure (non-zero exit) names the first "
             "altered entry")))
         schedule(Job("backup", ("backup",), "*-*-* 01:30:00 Asia/Ho_Chi_Minh", vi_en(
-            "Sao lưu logic hằng đêm (cơ sở dữ liệu, tệp, điểm neo) vào $HOPNHAT_VAR_DIR/backups; chép ra máy khác "
-            "và xoá bản cũ theo chính sách lưu giữ của đơn vị",
-            "Nightly logical backup (database, files, checkpoints) into $HOPNHAT_VAR_DIR/backups; copy it off the "
-            "host and prune old ones by the unit's retention policy")))
+            "Sao lưu logic hằng đêm (cơ sở dữ liệu, tệp, điểm neo) vào $HOPNHAT_VAR_DIR/backups, rồi xoá bản cũ "
+            "theo HOPNHAT_BACKUP_KEEP (mặc định 7 ngày, 4 tuần, 12 tháng); chép ra máy khác",
+            "Nightly logical backup (database, files, checkpoints) into $HOPNHAT_VAR_DIR/backups, then older ones "
+            "pruned by HOPNHAT_BACKUP_KEEP (default 7 daily, 4 weekly, 12 monthly); copy it off the host")))

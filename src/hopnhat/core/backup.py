@@ -160,6 +160,102 @@ def backup(target_dir: Path | None = None, now: datetime.datetime | None = None)
     return BackupReport(path, manifest)
 
 
+# Retention, grandfather-father-son: the newest backup of each of the last N days, N ISO weeks and N months is kept
+# (one backup may count for all three); everything older goes. A backup directory is only ever removed after a newer
+# one was written whole, and only a directory this module named and finished (hopnhat-YYYYmmdd-HHMMSS with its
+# manifest): a file an operator put beside them is never touched.
+KEEP = {"daily": 7, "weekly": 4, "monthly": 12}
+_STAMP = "hopnhat-%Y%m%d-%H%M%S"
+
+
+@dataclass
+class PruneReport:
+    kept: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    stale_partials: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict:
+        return {"kept": self.kept, "removed": self.removed, "stale_partials": self.stale_partials,
+                "dry_run": self.dry_run}
+
+
+def finished_backups(target_dir: Path) -> list[tuple[datetime.datetime, Path]]:
+    """(when, path) of each whole backup under target_dir, newest first."""
+    found = []
+    for entry in Path(target_dir).iterdir() if Path(target_dir).is_dir() else ():
+        try:
+            when = datetime.datetime.strptime(entry.name, _STAMP).replace(tzinfo=datetime.UTC)
+        except ValueError:
+            continue
+        if entry.is_dir() and (entry / "manifest.json").is_file():
+            found.append((when, entry))
+    return sorted(found, reverse=True)
+
+
+def to_keep(stamps: list[datetime.datetime], keep: dict[str, int]) -> set[datetime.datetime]:
+    """Which backups a retention keeps: the newest of each period, for the newest `keep[period]` periods.
+    The newest backup is always kept, whatever the numbers say."""
+    periods = {"daily": lambda t: t.date(), "weekly": lambda t: t.isocalendar()[:2],
+               "monthly": lambda t: (t.year, t.month)}
+    kept = set(stamps[:1])
+    for name, key in periods.items():
+        seen: list = []
+        for stamp in sorted(stamps, reverse=True):
+            period = key(stamp)
+            if period in seen:
+                continue
+            if len(seen) >= keep.get(name, 0):
+                break
+            seen.append(period)
+            kept.add(stamp)
+    return kept
+
+
+def configured_keep(value) -> dict[str, int]:
+    """HOPNHAT_BACKUP_KEEP: "daily=7,weekly=4,monthly=12" (any of the three), or already a dict."""
+    if isinstance(value, dict):
+        return value
+    out = {}
+    for part in filter(None, (p.strip() for p in (value or "").split(","))):
+        name, _, number = part.partition("=")
+        if name.strip() not in KEEP or not number.strip().isdigit():
+            raise BackupError(f"HOPNHAT_BACKUP_KEEP: “{part}” — cần dạng / needs the form daily=7,weekly=4,monthly=12")
+        out[name.strip()] = int(number)
+    return out
+
+
+def prune(target_dir: Path | None = None, keep: dict[str, int] | None = None, *, dry_run: bool = False,
+          now: datetime.datetime | None = None) -> PruneReport:
+    """Remove the backups the retention does not keep, and `.partial` directories of backups that died more than a
+    day ago (a running backup's own `.partial` is younger)."""
+    target_dir = Path(target_dir or settings.VAR_DIR / "backups")
+    keep = {**KEEP, **configured_keep(getattr(settings, "HOPNHAT_BACKUP_KEEP", "")), **(keep or {})}
+    for name, number in keep.items():
+        if name not in KEEP or not isinstance(number, int) or number < 0:
+            raise BackupError(f"giữ lại / keep {name}={number!r}: cần daily, weekly, monthly ≥ 0 / needs daily, "
+                              f"weekly, monthly ≥ 0")
+    now = now or datetime.datetime.now(datetime.UTC)
+    backups = finished_backups(target_dir)
+    kept = to_keep([when for when, _ in backups], keep)
+    report = PruneReport(dry_run=dry_run)
+    for when, path in backups:
+        if when in kept:
+            report.kept.append(path.name)
+            continue
+        report.removed.append(path.name)
+        if not dry_run:
+            shutil.rmtree(path)
+    if target_dir.is_dir():
+        for partial in sorted(target_dir.glob("hopnhat-*.partial")):
+            age = now.timestamp() - partial.stat().st_mtime
+            if partial.is_dir() and age > 24 * 3600:
+                report.stale_partials.append(partial.name)
+                if not dry_run:
+                    shutil.rmtree(partial)
+    return report
+
+
 @dataclass
 class RestoreReport:
     path: Path
