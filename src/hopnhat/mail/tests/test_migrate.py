@@ -295,3 +295,32 @@ def test_flags_changed_on_the_old_server_follow_and_a_wrong_date_fails_the_verif
     again = migrate.run_plan(plan)
     assert again["verified"] is False    # a date cannot be set through IMAP: the run says so, it does not hide it
     assert "INTERNALDATE" in open(again["report"]["html"], encoding="utf-8").read()
+
+
+def test_a_flag_the_new_server_refuses_stays_a_reported_difference(monkeypatch):
+    """A keyword the new server will not take (not an atom, over its keyword limit) must not stop the mailbox: the
+    copies keep their flags, the difference stays counted (the verification fails) and the report says why."""
+    from imapclient.exceptions import IMAPClientError
+
+    ident = ("mid", "<1@x>", "Mon, 1 Dec 2024 09:00:00 +0700", 100)
+    old = {1: (ident, migrate.meta((b"\\Seen", b"Quan trong"), None))}
+    new = {7: (ident, migrate.meta((), None))}
+
+    class Server:
+        def __init__(self, catalogue):
+            self.catalogue = catalogue
+
+        def select_folder(self, name, readonly=False):
+            pass
+
+        def set_flags(self, uids, flags, silent=False):
+            raise IMAPClientError("STORE failed: Invalid keyword")
+
+    monkeypatch.setattr(migrate, "_catalogue", lambda client, uids=None: client.catalogue)
+    src, dst = Server(old), Server(new)
+    result = migrate.FolderResult(folder="INBOX", target="INBOX", unchanged=True)
+    verified = migrate._verify(src, dst, [result], carry_flags=True)
+    folder = verified["folders"][0]
+    assert verified["ok"] is False and verified["flags_differ"] == 1 and verified["flags_carried"] == 0
+    assert folder["flags_refused"][0]["copies"] == 1 and "Invalid keyword" in folder["flags_refused"][0]["error"]
+    assert folder["flag_examples"][0]["old"] == ["\\seen", "quan trong"]
