@@ -11,13 +11,21 @@ import functools
 import re
 import unicodedata
 
-from viparse.normalize.tables import convert
-from viparse.normalize.tcvn3 import TCVN3
-from viparse.normalize.vni import VNI
-
 from hopnhat.core.text import nfc
 
-LEGACY = {"tcvn3": TCVN3, "abc": TCVN3, "vni": VNI}
+LEGACY = frozenset({"tcvn3", "abc", "vni"})   # the font encodings; their tables come from viparse when first used
+
+
+@functools.cache
+def _table(name: str):
+    """viparse's table of a font encoding, imported at first use (not at every command's start-up)."""
+    if name == "vni":
+        from viparse.normalize.vni import VNI
+
+        return VNI
+    from viparse.normalize.tcvn3 import TCVN3
+
+    return TCVN3
 _ALIASES = {"utf8": "utf-8", "utf-8-bom": "utf-8-sig", "utf8-bom": "utf-8-sig", "windows-1258": "cp1258",
             "utf16": "utf-16"}
 
@@ -49,7 +57,9 @@ def legacy_to_unicode(text: str, encoding: str) -> str:
     from the neighbours whether it is a letter."""
     name = canonical(encoding)
     if "\u2212" in text or "\u2219" in text:
-        return convert(text, LEGACY[name], "NFC")
+        from viparse.normalize.tables import convert
+
+        return convert(text, _table(name), "NFC")
     table, pattern = _forward(name)
     if table is not None:
         text = text.translate(table)
@@ -60,13 +70,13 @@ def legacy_to_unicode(text: str, encoding: str) -> str:
 
 @functools.cache
 def _pairs(name: str) -> dict[str, str]:
-    return dict(LEGACY[name].pairs)
+    return dict(_table(name).pairs)
 
 
 @functools.cache
 def _forward(name: str):
     """(str.translate table, None) when every legacy sequence is one character, else (None, regex)."""
-    pairs = LEGACY[name].pairs  # already longest first, which the regex alternation keeps
+    pairs = _table(name).pairs  # already longest first, which the regex alternation keeps
     if all(len(surface) == 1 for surface, _ in pairs):
         return str.maketrans(dict(pairs)), None
     return None, re.compile("|".join(re.escape(surface) for surface, _ in pairs))
@@ -81,7 +91,7 @@ def unicode_to_legacy(text: str, encoding: str) -> str:
 
 @functools.cache
 def _reverse(name: str) -> dict[str, str]:
-    return {unicode: surface for surface, unicode in LEGACY[name].pairs}
+    return {unicode: surface for surface, unicode in _table(name).pairs}
 
 
 def decode_text(text: str, encoding: str) -> str:

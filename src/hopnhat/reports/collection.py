@@ -15,12 +15,11 @@ import datetime
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
 
 from hopnhat.core import audit
 from hopnhat.org import access
@@ -28,6 +27,9 @@ from hopnhat.org.models import Agency, Role
 
 from . import periods
 from .models import DataValue, Form, PeriodType, Report, Status
+
+if TYPE_CHECKING:   # openpyxl (and numpy under it) loads when a workbook is made or read, not at start-up
+    from openpyxl import Workbook
 
 
 class CollectionError(ValueError):
@@ -113,6 +115,8 @@ VALUE_COLUMN = 4
 def cell_of(form: Form, code: str, disaggregation: str = "") -> str:
     for index, row in enumerate(form.rows.select_related("indicator")):
         if row.indicator.code == code and row.disaggregation == disaggregation:
+            from openpyxl.utils import get_column_letter
+
             return f"{get_column_letter(VALUE_COLUMN)}{index + HEADER_ROWS + 1}"
     return ""
 
@@ -285,7 +289,9 @@ def move(report: Report, action: str, actor, note: str = "") -> Report:
 # Excel
 
 
-def template(form: Form, agency: Agency | None = None, period_code: str = "") -> Workbook:
+def template(form: Form, agency: Agency | None = None, period_code: str = "") -> "Workbook":
+    from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.active
     ws.title = form.code[:31]
@@ -304,6 +310,8 @@ def read_upload(form: Form, path) -> tuple[dict, list[Problem]]:
     """Figures keyed as the template's column B says (rows may be moved; the code decides), each parsed as a
     Vietnamese number; a cell that is no number is an error naming it."""
     try:
+        from openpyxl import load_workbook
+
         wb = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a file that is not a workbook
         raise CollectionError(f"không đọc được tệp Excel / cannot read the workbook {path}: {exc}") from exc

@@ -8,7 +8,6 @@ version and a new message. Settings: HOPNHAT_NATIONAL_REPORTING = {"url": …, "
 import json
 from typing import Any
 
-import requests
 from django.db import models
 
 from hopnhat.core.lang import vi_en
@@ -40,6 +39,8 @@ def _deliver(msg: SubmissionMessage, session: Any) -> dict[str, Any]:
     headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": msg.key}
     if config.get("token"):
         headers["Authorization"] = f"Bearer {config['token']}"
+    import requests  # at first send, not at every command's start-up
+
     resp = requests.post(config["url"], data=json.dumps(msg.payload, ensure_ascii=False).encode(),
                          headers=headers, timeout=config.get("timeout", 10))
     if resp.status_code >= 500:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-import trafilatura
 from lxml import html as lxml_html
 
 from hopnhat.core.text import fold
@@ -16,6 +15,8 @@ _BODY = re.compile(r"<body>(.*)</body>", re.S)
 
 def main_content(page_html: str, url: str) -> dict | None:
     """{title, body_html, published, author, categories, tags} or None when the page holds no article."""
+    import trafilatura  # at first extraction, not at every command's start-up
+
     meta = trafilatura.bare_extraction(page_html, url=url, with_metadata=True)
     if meta is None or len(meta.text or "") < MIN_TEXT_CHARS:
         return None
