@@ -7,6 +7,13 @@ Dovecot (both of the benchmark's own, on loopback ports). Each tool gets its own
 
 Prints one JSON document: per tool messages/s, MB/s, wall seconds, peak RSS (largest process, from
 /usr/bin/time), and whether every message arrived (IMAP STATUS totals; ours also reports its own verification).
+
+    python bench/mail_migrate.py --mailboxes 20 --messages 2000 --parallel 4 --tools hopnhat,doveadm --rounds 3
+
+With --rounds N every tool runs N times into fresh target mailboxes, the order of the tools turned by one each
+round: the first tool to read the old server makes its Dovecot build its caches and pays for it, so a single run
+favours whichever tool comes later. Each tool's figures are then those of its median round, with every round's
+seconds beside them, and `ratios` gives, per round and as the median, the faster anchor's seconds over ours.
 """
 
 import argparse
@@ -64,6 +71,7 @@ def main() -> None:
     parser.add_argument("--tools", default="hopnhat,mbsync,doveadm",
                         help="any of hopnhat (Maildir of the platform's own Dovecot), hopnhat-imap (IMAP APPEND), "
                              "mbsync, doveadm")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of every tool, the order turned each round")
     args = parser.parse_args()
 
     from hopnhat.mail import servers, testing
@@ -76,8 +84,9 @@ def main() -> None:
     try:
         olds = [f"u{i}@hagiang.gov.vn" for i in range(args.mailboxes)]
         testing.old_server_users(old, {u: "cu-2024" for u in olds})
-        targets = {tool: [f"{tool.replace('-', '')}{i}@tuyenquang.gov.vn" for i in range(args.mailboxes)]
-                   for tool in tools}
+        rounds = max(1, args.rounds)
+        targets = {(tool, r): [f"{tool.replace('-', '')}{'' if r == 0 else f'r{r}_'}{i}@tuyenquang.gov.vn"
+                               for i in range(args.mailboxes)] for tool in tools for r in range(rounds)}
         servers.atomic_write(new.maps_dir / "dovecot-users",
                              "".join(f"{u}::::::\n" for users in targets.values() for u in users))
         fill_start = time.monotonic()
@@ -98,27 +107,29 @@ def main() -> None:
                            if p.is_file() and p.parent.name in {"cur", "new"})
         result = {"benchmark": "mail_migrate", "mailboxes": args.mailboxes, "messages_per_mailbox": args.messages,
                   "messages": total, "source_mb": round(source_bytes / 1e6, 1), "parallel": args.parallel,
-                  "fill_seconds": round(time.monotonic() - fill_start, 1), "tools": {}}
+                  "fill_seconds": round(time.monotonic() - fill_start, 1), "rounds": rounds, "orders": [],
+                  "tools": {}}
+        measured: dict[str, list[dict]] = {tool: [] for tool in tools}
+        for r in range(rounds):
+            order = tools[r % len(tools):] + tools[:r % len(tools)]
+            result["orders"].append(order)
+            for tool in order:
+                measured[tool].append(_measure(tool, r, args, old, new, olds, targets[(tool, r)], work, total,
+                                               source_bytes))
         for tool in tools:
-            runner = {"hopnhat": _ours, "hopnhat-imap": _ours_imap, "mbsync": _mbsync, "doveadm": _doveadm}[tool]
-            # Every tool starts with nothing dirty in the page cache: the fill's (or the previous tool's) writes
-            # would otherwise be flushed inside whichever tool first asks for durability.
-            os.sync()
-            time.sleep(2)
-            CPU.clear()
-            servers_before = (_server_cpu(old), _server_cpu(new))
-            seconds, rss, extra = runner(args, old, new, olds, targets[tool], work)
-            time.sleep(1)   # the servers' last imap processes exit and are reaped
-            servers_cpu = (_server_cpu(old) - servers_before[0], _server_cpu(new) - servers_before[1])
-            extra["cpu_seconds"] = {"tool": round(sum(CPU.values()), 2), "old_dovecot": round(servers_cpu[0], 2),
-                                    "new_dovecot": round(servers_cpu[1], 2),
-                                    "total": round(sum(CPU.values()) + sum(servers_cpu), 2)}
-            extra["cpu_ms_per_message"] = round(extra["cpu_seconds"]["total"] * 1000 / total, 3)
-            arrived = sum(_count(new, u) for u in targets[tool])
-            result["tools"][tool] = {"seconds": round(seconds, 2), "messages_per_second": round(total / seconds, 1),
-                                     "mb_per_second": round(source_bytes / 1e6 / seconds, 2),
-                                     "peak_rss_mb": round(rss / 1024, 1), "arrived": arrived,
-                                     "complete": arrived == total, **extra}
+            by_time = sorted(measured[tool], key=lambda m: m["seconds"])
+            result["tools"][tool] = {**by_time[len(by_time) // 2],
+                                     "rounds_seconds": [m["seconds"] for m in measured[tool]]}
+        anchors = [t for t in ("doveadm", "mbsync") if t in tools]
+        if anchors and "hopnhat" in tools:
+            per_round = [min(measured[a][r]["seconds"] for a in anchors) / measured["hopnhat"][r]["seconds"]
+                         for r in range(rounds)]
+            result["ratios"] = {"faster_anchor_seconds_over_ours": [round(x, 3) for x in per_round],
+                                "median": round(sorted(per_round)[len(per_round) // 2], 3)}
+            runs = [m.get("run_seconds_with_verification") for m in measured["hopnhat"]]
+            if all(runs):
+                per_run = [min(measured[a][r]["seconds"] for a in anchors) / runs[r] for r in range(rounds)]
+                result["ratios"]["run_itself"] = [round(x, 3) for x in per_run]
         print(json.dumps(result, ensure_ascii=False))
     finally:
         servers.stop(old)
@@ -126,13 +137,35 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _ours_imap(args, old, new, olds, targets, work):
+def _measure(tool, r, args, old, new, olds, targets, work, total, source_bytes) -> dict:
+    """One tool's run into its own target mailboxes, with the CPU it and both servers spent."""
+    runner = {"hopnhat": _ours, "hopnhat-imap": _ours_imap, "mbsync": _mbsync, "doveadm": _doveadm}[tool]
+    # Every tool starts with nothing dirty in the page cache: the fill's (or the previous tool's) writes
+    # would otherwise be flushed inside whichever tool first asks for durability.
+    os.sync()
+    time.sleep(2)
+    CPU.clear()
+    servers_before = (_server_cpu(old), _server_cpu(new))
+    seconds, rss, extra = runner(args, old, new, olds, targets, work, r)
+    time.sleep(1)   # the servers' last imap processes exit and are reaped
+    servers_cpu = (_server_cpu(old) - servers_before[0], _server_cpu(new) - servers_before[1])
+    extra["cpu_seconds"] = {"tool": round(sum(CPU.values()), 2), "old_dovecot": round(servers_cpu[0], 2),
+                            "new_dovecot": round(servers_cpu[1], 2),
+                            "total": round(sum(CPU.values()) + sum(servers_cpu), 2)}
+    extra["cpu_ms_per_message"] = round(extra["cpu_seconds"]["total"] * 1000 / total, 3)
+    arrived = sum(_count(new, u) for u in targets)
+    return {"seconds": round(seconds, 2), "messages_per_second": round(total / seconds, 1),
+            "mb_per_second": round(source_bytes / 1e6 / seconds, 2), "peak_rss_mb": round(rss / 1024, 1),
+            "arrived": arrived, "complete": arrived == total, **extra}
+
+
+def _ours_imap(args, old, new, olds, targets, work, r=0):
     """Ours with every message through the new Dovecot's IMAP APPEND (what any target other than the platform's
     own Dovecot gets), for comparison."""
-    return _ours(args, old, new, olds, targets, work, write="imap")
+    return _ours(args, old, new, olds, targets, work, r, write="imap")
 
 
-def _ours(args, old, new, olds, targets, work, write="maildir"):
+def _ours(args, old, new, olds, targets, work, r=0, write="maildir"):
     import yaml
 
     # The new Dovecot is the platform's own: the plan names its Maildir (its mail_location), as an operator's plan
@@ -145,7 +178,7 @@ def _ours(args, old, new, olds, targets, work, write="maildir"):
             "parallel": args.parallel, "report_dir": str(work / "reports"),
             "mailboxes": [{"old": o, "new": t} for o, t in zip(olds, targets, strict=True)]}
     (work / "plan.yaml").write_text(yaml.safe_dump(plan, allow_unicode=True))
-    var = work / f"var-{write}"
+    var = work / f"var-{write}-{r}"
     env = {**os.environ, "HOPNHAT_VAR_DIR": str(var), "DATABASE_URL": f"sqlite:///{var}/bench.sqlite3",
            "PYTHONPATH": str(ROOT / "src")}
     subprocess.run([sys.executable, "-m", "hopnhat.cli", "migrate", "--verbosity", "0"], env=env, check=True)
@@ -167,7 +200,7 @@ def _ours(args, old, new, olds, targets, work, write="maildir"):
                           "copy_phase": report.get("throughput")}
 
 
-def _mbsync(args, old, new, olds, targets, work):
+def _mbsync(args, old, new, olds, targets, work, r=0):
     lines = []
     for i, (o, t) in enumerate(zip(olds, targets, strict=True)):
         for side, layout, user in (("far", old, o), ("near", new, t)):
@@ -175,10 +208,10 @@ def _mbsync(args, old, new, olds, targets, work):
                       f"User {user}*migrator", f"Pass {layout.secret('master')}", "SSLType None", "AuthMechs LOGIN",
                       "PipelineDepth 50", "", f"IMAPStore {side}{i}", f"Account {side}{i}", ""]
         lines += [f"Channel ch{i}", f"Far :far{i}:", f"Near :near{i}:", "Patterns *", "Create Near", "Sync Pull",
-                  f"SyncState {work}/mbsync-state/ch{i}/", "CopyArrivalDate yes", ""]
+                  f"SyncState {work}/mbsync-state/r{r}/ch{i}/", "CopyArrivalDate yes", ""]
     (work / "mbsyncrc").write_text("\n".join(lines))
     for i in range(len(olds)):
-        (work / "mbsync-state" / f"ch{i}").mkdir(parents=True, exist_ok=True)
+        (work / "mbsync-state" / f"r{r}" / f"ch{i}").mkdir(parents=True, exist_ok=True)
 
     def one(i):
         return _timed(["mbsync", "-q", "-c", str(work / "mbsyncrc"), f"ch{i}"])
@@ -190,7 +223,7 @@ def _mbsync(args, old, new, olds, targets, work):
     return time.monotonic() - start, max(r[1] for r in runs), {"errors": errors[:3]}
 
 
-def _doveadm(args, old, new, olds, targets, work):
+def _doveadm(args, old, new, olds, targets, work, r=0):
     def one(pair):
         o, t = pair
         return _timed(["doveadm", "-c", str(new.dovecot_conf), "-o", "imapc_host=127.0.0.1",
