@@ -181,13 +181,19 @@ def _migration() -> dict:
             if n == 0:
                 folders["INBOX"].append(testing.generated_message(base + 300, attachment_kb=400))   # too large
             testing.fill_mailbox(old, login, "cu-2024", folders)
-        # One message already on the new server (copied by hand before the migration): found, not copied again.
+        # One message already on the new server (copied before the migration by a tool that kept its flags and
+        # date, as fill_mailbox gave them to the third message of the INBOX): found, not copied again. A copy
+        # with another date would fail the verification, which compares dates too.
         layout = servers.Layout.from_settings()
+        import datetime as dt
+
         from imapclient import IMAPClient
 
         with IMAPClient("127.0.0.1", port=layout.imap_port, ssl=False) as imap:
             imap.login(f"{OLD_MAILBOXES[0][1]}*{servers.MASTER_USER}", layout.secret("master"))
-            imap.append("INBOX", testing.generated_message(1000 + 2, charset="utf-8", attachment_kb=0))
+            imap.append("INBOX", testing.generated_message(1000 + 2, charset="utf-8", attachment_kb=0),
+                        flags=(b"\\Seen",),
+                        msg_time=dt.datetime(2024, 12, 3, 9, 2, tzinfo=dt.timezone(dt.timedelta(hours=7))))
         plan = migrate.plan_from_dict({
             "source": {"host": "127.0.0.1", "port": old.imap_port, "master_user": servers.MASTER_USER,
                        "master_password": old.secret("master")},

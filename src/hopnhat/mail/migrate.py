@@ -6,6 +6,7 @@
     target: {host: 127.0.0.1, port: 10143}        # default: the platform's Dovecot, as its migration master user
     parallel: 4                                    # mailboxes at a time
     max_messages_per_second: 0                     # per mailbox; 0 = no limit (imapsync's --maxmessagespersecond)
+    sync_flags: true                               # flags changed on the old server follow it (false: report only)
     report_dir: var/mail-migration
     mailboxes:
       - {old: an@hagiang.gov.vn, new: annv@tuyenquang.gov.vn}            # the source's master user logs in
@@ -762,8 +763,8 @@ def _verify(src, dst, results: list[FolderResult], *, sync_flags: bool = True, c
             if old_meta.flags != copy_meta.flags:
                 to_store.setdefault(old_meta.store, []).append(copy_uid)
                 if len(flag_examples) < 5:
-                    flag_examples.append({"uid": uid, "id": label, "old": sorted(old_meta.flags),
-                                          "new": sorted(copy_meta.flags)})
+                    flag_examples.append({"uid": uid, "id": label, "old": sorted(map(_text, old_meta.store)),
+                                          "new": sorted(map(_text, copy_meta.store))})
             if old_meta.date is not None and copy_meta.date is not None and old_meta.date != copy_meta.date:
                 dates_differ += 1
                 if len(date_examples) < 5:
@@ -812,27 +813,33 @@ def _label(ident: tuple) -> str:
 
 
 def _iso(stamp: int) -> str:
-    return datetime.datetime.fromtimestamp(stamp, datetime.UTC).isoformat()
+    """A date as the platform's people read it (Asia/Ho_Chi_Minh), with its offset."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.datetime.fromtimestamp(stamp, ZoneInfo(settings.TIME_ZONE)).isoformat()
 
 
 def _verify_message(identified: int, missing: int, by_plan: int, carried: int, flags: int, dates: int,
                     sync_flags: bool) -> str:
     """One line, Vietnamese then English, of what the verification found."""
+    # What is wrong first, then what holds.
+    parts = []
     if missing:
-        parts = [f"Thiếu {missing} thư / {missing} messages missing"]
-    else:
-        but = (f", trừ {by_plan} thư bỏ qua theo kế hoạch (max_size) / except {by_plan} left out by the plan "
-               f"(max_size)" if by_plan else "")
-        parts = [f"Tất cả {identified} thư của hộp thư cũ đều có trên máy chủ mới / all {identified} identified "
-                 f"messages of the old mailbox are on the new server{but}"]
-    if carried:
-        parts.append(f"đã cập nhật cờ của {carried} thư theo máy chủ cũ / flags of {carried} copies updated from "
-                     f"the old server")
+        parts.append(f"Thiếu {missing} thư / {missing} messages missing")
+    if dates:
+        parts.append(f"{dates} thư có ngày nhận (INTERNALDATE) khác thư gốc / {dates} copies' INTERNALDATE differs "
+                     f"from the original's")
     if flags:
         parts.append(f"{flags} thư có cờ khác máy chủ cũ / {flags} copies' flags differ from the old server"
                      + ("" if sync_flags else " (sync_flags: false — không tính là lỗi / not counted as a fault)"))
-    if dates:
-        parts.append(f"{dates} thư có ngày nhận (INTERNALDATE) khác / {dates} copies' INTERNALDATE differs")
+    if not missing:
+        but = (f", trừ {by_plan} thư bỏ qua theo kế hoạch (max_size) / except {by_plan} left out by the plan "
+               f"(max_size)" if by_plan else "")
+        parts.append(f"Tất cả {identified} thư của hộp thư cũ đều có trên máy chủ mới / all {identified} "
+                     f"identified messages of the old mailbox are on the new server{but}")
+    if carried:
+        parts.append(f"đã cập nhật cờ của {carried} thư theo máy chủ cũ / flags of {carried} copies updated from "
+                     f"the old server")
     return "; ".join(parts)
 
 
