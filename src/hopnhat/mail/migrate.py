@@ -145,18 +145,44 @@ def _yes(value) -> bool:
     return bool(value)
 
 
-def _connect(conf: dict, user: str, password: str = ""):
+class ServerError(Exception):
+    """An old or new server that cannot be reached or refuses the login: the report names which, where and who."""
+
+
+def _connect(conf: dict, user: str, password: str = "", side: str = "old"):
     from imapclient import IMAPClient
 
-    client = IMAPClient(conf.get("host", "127.0.0.1"), port=int(conf.get("port", 143)), ssl=bool(conf.get("ssl")),
-                        timeout=int(conf.get("timeout", 60)))
-    if password:
-        client.login(user, password)
-    elif conf.get("master_user"):
-        client.login(f"{user}{conf.get('master_separator', '*')}{conf['master_user']}", conf["master_password"])
-    else:
-        raise ValueError(f"{user}: không có mật khẩu hay tài khoản quản trị / no password and no master user")
+    where = f"{conf.get('host', '127.0.0.1')}:{conf.get('port', 143)}"
+    vi, en = ("cũ", "old") if side == "old" else ("mới", "new")
+    try:
+        client = IMAPClient(conf.get("host", "127.0.0.1"), port=int(conf.get("port", 143)),
+                            ssl=bool(conf.get("ssl")), timeout=int(conf.get("timeout", 60)))
+    except OSError as exc:
+        raise ServerError(f"không kết nối được máy chủ {vi} {where} / cannot reach the {en} server {where}: "
+                          f"{exc.strerror or exc}") from exc
+    try:
+        if password:
+            client.login(user, password)
+        elif conf.get("master_user"):
+            client.login(f"{user}{conf.get('master_separator', '*')}{conf['master_user']}", conf["master_password"])
+        else:
+            raise ValueError(f"{user}: không có mật khẩu hay tài khoản quản trị / no password and no master user")
+    except IMAPClientError as exc:
+        client.shutdown()
+        how = "its own password" if password else f"master user {conf.get('master_user')}"
+        raise ServerError(f"máy chủ {vi} {where} từ chối đăng nhập {user} / the {en} server {where} refused the "
+                          f"login of {user} ({how}): {exc}") from exc
     return client
+
+
+def _connect_both(plan: Plan, job: Job):
+    """The old mailbox and the new one, logged in; neither left open when the other fails."""
+    src = _connect(plan.source, job.old, job.password)
+    try:
+        return src, _connect(_target_conf(plan), job.new, side="new")
+    except BaseException:
+        src.shutdown()
+        raise
 
 
 def _target_conf(plan: Plan) -> dict:
@@ -602,8 +628,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
     results: list[FolderResult] = []
     source_key = _state_key(plan, job)
     pause = 1 / plan.max_messages_per_second if plan.max_messages_per_second else 0
-    src = _connect(plan.source, job.old, job.password)
-    dst = _connect(_target_conf(plan), job.new)
+    src, dst = _connect_both(plan, job)
     try:
         target_existing = {name for _, _, name in dst.list_folders()}
         states: list[tuple[FolderState, str]] = []
@@ -844,8 +869,7 @@ def _verify_message(identified: int, missing: int, by_plan: int, carried: int, f
 
 
 def verify_job(plan: Plan, job: Job) -> dict:
-    src = _connect(plan.source, job.old, job.password)
-    dst = _connect(_target_conf(plan), job.new)
+    src, dst = _connect_both(plan, job)
     try:
         results = []
         for name, flags, delimiter in _source_folders(src):
@@ -894,7 +918,8 @@ def _worker_init(channel, parent: int) -> None:
 
 
 def _failed(job: Job, exc: BaseException) -> dict:
-    return {"old": job.old, "new": job.new, "error": f"{type(exc).__name__}: {exc}", "copied": 0,
+    error = str(exc) if isinstance(exc, ServerError) else f"{type(exc).__name__}: {exc}"
+    return {"old": job.old, "new": job.new, "error": error, "copied": 0,
             "already_there": 0, "skipped": 0, "folders": [],
             "verification": {"ok": False, "identified": 0, "missing_count": None, "folders": []}}
 

@@ -324,3 +324,19 @@ def test_a_flag_the_new_server_refuses_stays_a_reported_difference(monkeypatch):
     assert verified["ok"] is False and verified["flags_differ"] == 1 and verified["flags_carried"] == 0
     assert folder["flags_refused"][0]["copies"] == 1 and "Invalid keyword" in folder["flags_refused"][0]["error"]
     assert folder["flag_examples"][0]["old"] == ["Quan trong", "\\Seen"]
+
+
+def test_a_server_that_refuses_says_which_server_and_whom(mail_servers, old_server, tmp_path):
+    plan = _plan(mail_servers, old_server, tmp_path)
+    plan["source"]["master_password"] = "sai-mat-khau"
+    plan["mailboxes"][1]["password"] = "cu-2023"
+    report = migrate.run_plan(migrate.plan_from_dict({**plan, "parallel": 1}))
+    errors = [m["error"] for m in report["mailboxes"]]
+    assert report["verified"] is False and report["totals"]["errors"] == 2
+    assert f"the old server 127.0.0.1:{old_server.imap_port} refused the login of an@hagiang.gov.vn (master user " \
+           "migrator)" in errors[0] and "từ chối đăng nhập" in errors[0]
+    assert "binh@hagiang.gov.vn (its own password)" in errors[1]
+    plan = _plan(mail_servers, old_server, tmp_path)
+    plan["target"]["port"] = 1
+    report = migrate.run_plan(migrate.plan_from_dict({**plan, "parallel": 1}))
+    assert all("cannot reach the new server 127.0.0.1:1" in m["error"] for m in report["mailboxes"])

@@ -109,11 +109,13 @@ class Command(HopnhatCommand):
         job = plan.find(options["mailbox"])
         if job is None:
             raise bad_input(f"{options['plan']}: không có hộp thư “{options['mailbox']}” / no such mailbox")
-        result = migrate.verify_job(plan, job)
+        try:
+            result = migrate.verify_job(plan, job)
+        except migrate.ServerError as exc:
+            raise CommandError(f"{options['mailbox']}: {exc}") from exc
         self.emit(result, migrate.human_verify(result))
         if not result["ok"]:
-            raise CommandError(f"{options['mailbox']}: thiếu {result['missing_count']} thư trên máy chủ mới "
-                               f"/ {result['missing_count']} messages missing on the new server")
+            raise CommandError(f"{options['mailbox']}: {result['message']}")
 
     def _servers(self, options):
         from hopnhat.mail import servers
