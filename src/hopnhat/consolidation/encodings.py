@@ -26,6 +26,8 @@ def _table(name: str):
     from viparse.normalize.tcvn3 import TCVN3
 
     return TCVN3
+
+
 _ALIASES = {"utf8": "utf-8", "utf-8-bom": "utf-8-sig", "utf8-bom": "utf-8-sig", "windows-1258": "cp1258",
             "utf16": "utf-16"}
 
