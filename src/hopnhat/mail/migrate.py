@@ -753,6 +753,9 @@ def _verify(src, dst, results: list[FolderResult], *, sync_flags: bool = True, c
     pair stays a pair). With carry_flags (a migration run), a copy whose flags differ is given the old message's
     flags before it is counted; with sync_flags false, differing flags are reported and not counted as a fault."""
     folders, missing_total, identified, flags_total, dates_total, carried_total = [], 0, 0, 0, 0, 0
+    # Per new folder: what is on it, and what its old folders hold (two old folders may share one new folder).
+    held_new: dict[str, Counter] = {}
+    held_old: dict[str, Counter] = {}
     for result in results:
         if result.unchanged or not (result.from_bodies or result.source_ids):
             src.select_folder(result.folder, readonly=True)
@@ -765,6 +768,8 @@ def _verify(src, dst, results: list[FolderResult], *, sync_flags: bool = True, c
         on_target = _catalogue(dst)
         source = Counter(source_ids.values())
         target = Counter(ident for ident, _ in on_target.values())
+        held_new[result.target] = target
+        held_old[result.target] = held_old.get(result.target, Counter()) + source
         # Left out on purpose by the plan (larger than max_size): reported as skipped with the reason, not missing.
         by_rule = Counter(result.by_rule) & (source - target)
         missing = source - target - by_rule
@@ -820,13 +825,22 @@ def _verify(src, dst, results: list[FolderResult], *, sync_flags: bool = True, c
                         "flags_carried": carried, "flags_differ": flags_differ, "flag_examples": flag_examples,
                         "flags_refused": refused,
                         "dates_differ": dates_differ, "date_examples": date_examples})
+    # Copies whose original is no longer on the old server (deleted there after a daily run), or mail that
+    # arrived on the new server after the switch: reported, never deleted (imapsync deletes only when told to).
+    only_new_total = 0
+    for row in folders:
+        if row["target"] in held_new:
+            row["only_on_target"] = sum((held_new.pop(row["target"]) - held_old[row["target"]]).values())
+            only_new_total += row["only_on_target"]
+        else:
+            row["only_on_target"] = 0
     by_plan = sum(f.get("skipped_by_plan", 0) for f in folders)
     ok = missing_total == 0 and dates_total == 0 and (flags_total == 0 or not sync_flags)
     return {"ok": ok, "identified": identified, "missing_count": missing_total, "folders": folders,
             "skipped_by_plan": by_plan, "flags_carried": carried_total, "flags_differ": flags_total,
-            "dates_differ": dates_total, "sync_flags": sync_flags,
+            "dates_differ": dates_total, "sync_flags": sync_flags, "only_on_target": only_new_total,
             "message": _verify_message(identified, missing_total, by_plan, carried_total, flags_total, dates_total,
-                                       sync_flags)}
+                                       sync_flags, only_new_total)}
 
 
 def _text(flag) -> str:
@@ -845,7 +859,7 @@ def _iso(stamp: int) -> str:
 
 
 def _verify_message(identified: int, missing: int, by_plan: int, carried: int, flags: int, dates: int,
-                    sync_flags: bool) -> str:
+                    sync_flags: bool, only_new: int = 0) -> str:
     """One line, Vietnamese then English, of what the verification found."""
     # What is wrong first, then what holds.
     parts = []
@@ -865,6 +879,10 @@ def _verify_message(identified: int, missing: int, by_plan: int, carried: int, f
     if carried:
         parts.append(f"đã cập nhật cờ của {carried} thư theo máy chủ cũ / flags of {carried} copies updated from "
                      f"the old server")
+    if only_new:
+        parts.append(f"{only_new} thư chỉ có trên máy chủ mới (đã xoá trên máy chủ cũ sau khi chép, hoặc mới đến; "
+                     f"giữ nguyên) / {only_new} messages only on the new server (deleted on the old one after the "
+                     f"copy, or newly arrived; kept)")
     return "; ".join(parts)
 
 
@@ -889,7 +907,7 @@ def verify_job(plan: Plan, job: Job) -> dict:
             v["identified"] += sum(f["source"] for f in v["folders"][len(present):])
             v["ok"] = v["ok"] and v["missing_count"] == 0
             v["message"] = _verify_message(v["identified"], v["missing_count"], v["skipped_by_plan"], 0,
-                                           v["flags_differ"], v["dates_differ"], plan.sync_flags)
+                                           v["flags_differ"], v["dates_differ"], plan.sync_flags, v["only_on_target"])
         return {"old": job.old, "new": job.new, **verification}
     finally:
         src.logout()
@@ -1088,6 +1106,8 @@ def human_verify(result: dict) -> str:
             line += f", cờ khác / flags differ {f['flags_differ']}"
         if f.get("dates_differ"):
             line += f", ngày nhận khác / INTERNALDATE differs {f['dates_differ']}"
+        if f.get("only_on_target"):
+            line += f", chỉ có trên máy chủ mới / only on the new server {f['only_on_target']}"
         lines.append(line)
         for example in f.get("flag_examples", []) + f.get("date_examples", []):
             lines.append(f"      UID {example['uid']} {example['id']}: {example['old']} → {example['new']}")

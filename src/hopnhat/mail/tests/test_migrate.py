@@ -340,3 +340,36 @@ def test_a_server_that_refuses_says_which_server_and_whom(mail_servers, old_serv
     plan["target"]["port"] = 1
     report = migrate.run_plan(migrate.plan_from_dict({**plan, "parallel": 1}))
     assert all("cannot reach the new server 127.0.0.1:1" in m["error"] for m in report["mailboxes"])
+
+
+def test_mail_only_on_the_new_server_is_reported_and_kept(mail_servers, old_server, tmp_path):
+    """A copy whose original was deleted on the old server after a daily run, or mail that arrived after the
+    switch, is on the new server only: the verification counts it, per new folder (two old folders share "Sent"),
+    and the run deletes nothing."""
+    _new_users(mail_servers)
+    an_new = "annv.chuyen@tuyenquang.gov.vn"
+    plan = migrate.plan_from_dict(_plan(mail_servers, old_server, tmp_path))
+    assert migrate.run_plan(plan)["verified"]
+    job = plan.find(an_new)
+    assert migrate.verify_job(plan, job)["only_on_target"] == 0
+    new = _target(mail_servers, an_new)
+    new.append("INBOX", testing.generated_message(7000))
+    new.append("Sent", testing.generated_message(7001))
+    new.logout()
+    try:
+        result = migrate.verify_job(plan, job)
+        assert result["ok"] is True and result["only_on_target"] == 2
+        assert {f["target"]: f["only_on_target"] for f in result["folders"] if f["only_on_target"]} == {
+            "INBOX": 1, "Sent": 1}
+        assert "only on the new server" in result["message"] and "chỉ có trên máy chủ mới" in result["message"]
+        again = migrate.run_plan(plan)
+        assert again["verified"] and again["totals"]["copied"] == 0
+        new = _target(mail_servers, an_new)
+        assert _count(new, "INBOX") == 15 and _count(new, "Sent") == 5   # kept
+    finally:
+        new = _target(mail_servers, an_new)
+        for folder in ("INBOX", "Sent"):   # the two appended above: the highest UIDs
+            new.select_folder(folder)
+            new.delete_messages(new.search(["ALL"])[-1:])
+            new.expunge()
+        new.logout()
