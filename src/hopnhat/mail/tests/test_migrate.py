@@ -295,6 +295,15 @@ def test_flags_changed_on_the_old_server_follow_and_a_wrong_date_fails_the_verif
     again = migrate.run_plan(plan)
     assert again["verified"] is False    # a date cannot be set through IMAP: the run says so, it does not hide it
     assert "INTERNALDATE" in open(again["report"]["html"], encoding="utf-8").read()
+    # The remedy the report gives: delete the wrong copy, and the next run copies the original with its date.
+    new = _target(mail_servers, binh_new)
+    new.select_folder("INBOX")
+    wrong_copy = new.search(["ALL"])[-1:]   # appended last
+    new.delete_messages(wrong_copy)
+    new.expunge()
+    new.logout()
+    healed = migrate.run_plan(plan)
+    assert healed["verified"] and healed["totals"]["copied"] == 1
 
 
 def test_a_flag_the_new_server_refuses_stays_a_reported_difference(monkeypatch):
