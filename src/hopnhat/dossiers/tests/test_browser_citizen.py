@@ -34,7 +34,8 @@ def tab_to(page, selector: str, limit: int = 80, back: bool = False) -> None:
 
 def choose_file_with_keyboard(page, selector: str, path: Path) -> None:
     tab_to(page, selector)
-    with page.expect_file_chooser() as chooser:
+    # 30 s, not the default 10: with both suites running at once on two cores, the browser once took longer.
+    with page.expect_file_chooser(timeout=30_000) as chooser:
         page.keyboard.press("Space")
     chooser.value.set_files(str(path))
 
