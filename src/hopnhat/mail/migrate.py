@@ -72,7 +72,6 @@ SPECIAL_NAMES = {
     "thu da xoa": "Trash", "junk": "Junk", "junk e-mail": "Junk", "junk email": "Junk", "spam": "Junk",
     "thu rac": "Junk", "archive": "Archive", "archives": "Archive", "luu tru": "Archive",
 }
-HEADER_FIELDS = b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]"
 FETCH_IDENTITY = ["RFC822.SIZE", "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]"]
 BATCH = 1000                # identities fetched per command
 CHUNK = 100                 # messages fetched and appended per command …
@@ -133,14 +132,14 @@ def plan_from_dict(data: dict, base_dir: Path | None = None) -> Plan:
                 parallel=max(1, int(data.get("parallel", 4))),
                 max_messages_per_second=float(data.get("max_messages_per_second", 0) or 0),
                 max_size=int(data.get("max_size", 0) or 0), report_dir=Path(report_dir) if report_dir else None,
-                sync_flags=_yes(data.get("sync_flags", True)))
+                sync_flags=_yes(data.get("sync_flags", True), "sync_flags"))
 
 
-def _yes(value) -> bool:
+def _yes(value, name: str) -> bool:
     """A plan's yes/no: YAML's booleans, or the words people write in a hand-made plan."""
     if isinstance(value, str):
         if value.strip().lower() not in {"true", "false", "yes", "no", "on", "off", "1", "0"}:
-            raise ValueError(f"sync_flags: “{value}” không phải có/không / is not a yes/no value")
+            raise ValueError(f"{name}: “{value}” không phải có/không / is not a yes/no value")
         return value.strip().lower() in {"true", "yes", "on", "1"}
     return bool(value)
 
@@ -259,30 +258,6 @@ def header_fields(raw: bytes) -> bytes:
     return b"\r\n".join(out) + b"\r\n\r\n" if out else b"\r\n"
 
 
-def _identities(client, uids: list[int] | None = None) -> dict[int, tuple]:
-    """{uid: identity} of the selected folder (every message, or the given UIDs), headers only."""
-    try:
-        fetched = transfer.fetch(client, uids, transfer.FETCH_IDENTITY)
-    except transfer.Unparsed:
-        return _identities_imapclient(client, uids)
-    # The one section asked for, whatever spelling of its name the server echoes.
-    return {uid: identity(next((v for k, v in data.items() if k.startswith(b"BODY[")), b""), data[b"RFC822.SIZE"])
-            for uid, data in fetched.items()}
-
-
-def _identities_imapclient(client, uids: list[int] | None = None) -> dict[int, tuple]:
-    """The same through IMAPClient's parser, for a server whose answer transfer.fetch does not take apart."""
-    if uids is None:
-        uids = client.search(["ALL"])
-    out = {}
-    for start in range(0, len(uids), BATCH):
-        chunk = uids[start:start + BATCH]
-        for uid, data in client.fetch(chunk, FETCH_IDENTITY).items():
-            header = data.get(HEADER_FIELDS) or data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]")
-            out[uid] = identity(header or b"", int(data[b"RFC822.SIZE"]))
-    return out
-
-
 class Meta(NamedTuple):
     """What the verification compares besides a message's identity."""
     flags: frozenset       # lower-cased: IMAP's flag names compare without case; \\Recent belongs to a session
@@ -296,24 +271,34 @@ def meta(flags, date) -> Meta:
                 date=int(date.timestamp()) if date is not None else None)
 
 
-def _catalogue(client, uids: list[int] | None = None) -> dict[int, tuple[tuple, Meta]]:
-    """{uid: (identity, Meta)} of the selected folder (every message, or the given UIDs), headers only."""
+def _catalogue(client, uids: list[int] | None = None, *, with_meta: bool = True
+               ) -> dict[int, tuple[tuple, Meta | None]]:
+    """{uid: (identity, Meta)} of the selected folder (every message, or the given UIDs), headers only; the Meta
+    is None when only identities are asked for (a cheaper fetch: no flags, no dates)."""
     try:
-        fetched = transfer.fetch(client, uids, transfer.FETCH_CATALOGUE)
-        return {uid: (identity(next((v for k, v in data.items() if k.startswith(b"BODY[")), b""),
-                               data[b"RFC822.SIZE"]), meta(data.get(b"FLAGS"), data.get(b"INTERNALDATE")))
-                for uid, data in fetched.items()}
+        fetched = transfer.fetch(client, uids, transfer.FETCH_CATALOGUE if with_meta else transfer.FETCH_IDENTITY)
     except transfer.Unparsed:
-        pass
-    if uids is None:
-        uids = client.search(["ALL"])
-    out = {}
-    for start in range(0, len(uids), BATCH):
-        for uid, data in client.fetch(uids[start:start + BATCH], FETCH_CATALOGUE).items():
-            header = data.get(HEADER_FIELDS) or data.get(b"BODY[HEADER.FIELDS (MESSAGE-ID DATE FROM TO CC SUBJECT)]")
-            out[uid] = (identity(header or b"", int(data[b"RFC822.SIZE"])),
-                        meta(data.get(b"FLAGS"), data.get(b"INTERNALDATE")))
-    return out
+        # The same through IMAPClient's parser, for a server whose answer transfer.fetch does not take apart.
+        uids = client.search(["ALL"]) if uids is None else uids
+        fetched = {}
+        for start in range(0, len(uids), BATCH):
+            fetched.update(client.fetch(uids[start:start + BATCH], FETCH_CATALOGUE if with_meta else FETCH_IDENTITY))
+    # The one section asked for, whatever spelling of its name the server echoes; NIL for an empty one.
+    return {uid: (identity(next((v for k, v in data.items() if k.startswith(b"BODY[")), None) or b"",
+                           int(data[b"RFC822.SIZE"])),
+                  meta(data.get(b"FLAGS"), data.get(b"INTERNALDATE")) if with_meta else None)
+            for uid, data in fetched.items()}
+
+
+def _identities(client, uids: list[int] | None = None) -> dict[int, tuple]:
+    """{uid: identity} of the selected folder (every message, or the given UIDs)."""
+    return {uid: ident for uid, (ident, _) in _catalogue(client, uids, with_meta=False).items()}
+
+
+def _split(catalogue: dict[int, tuple[tuple, Meta]]) -> tuple[dict[int, tuple], dict[int, Meta]]:
+    """A catalogue as {uid: identity} and {uid: Meta}."""
+    return ({uid: ident for uid, (ident, _) in catalogue.items()},
+            {uid: found for uid, (_, found) in catalogue.items()})
 
 
 def _sizes(client) -> dict[int, int]:
@@ -661,9 +646,7 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
                 result.from_bodies = True
                 todo = sorted(sizes)
             else:
-                catalogue = _catalogue(src, sorted(sizes))
-                result.source_ids = {uid: ident for uid, (ident, _) in catalogue.items()}
-                result.source_meta = {uid: m for uid, (_, m) in catalogue.items()}
+                result.source_ids, result.source_meta = _split(_catalogue(src, sorted(sizes)))
                 on_target = Counter(_identities(dst).values())
                 todo = []
                 for uid in sorted(result.source_ids):
@@ -743,29 +726,31 @@ def migrate_mailbox(plan: Plan, job: Job, progress: Progress | None = None) -> d
             "skipped": sum(len(r.skipped) for r in results), "folders": folders, "verification": verification}
 
 
-def _verify(src, dst, results: list[FolderResult], *, sync_flags: bool = True, carry_flags: bool = False) -> dict:
+def _verify(src, dst, results: list[FolderResult], *, sync_flags: bool = True, carry_flags: bool = False,
+            existing: set[str] | None = None) -> dict:
     """Every identified message of each old folder is on the new one (multiset of identities, not sizes), with the
     same flags and INTERNALDATE.
 
     The old side is what this run read of it (every message's identity, flags and date, from the header pass or
     from the bytes copied; read again here for a folder the run skipped as unchanged); the new side is read back
-    now. Each old message is paired with a copy of the same identity, in UID order on both sides (a true duplicate
-    pair stays a pair). With carry_flags (a migration run), a copy whose flags differ is given the old message's
-    flags before it is counted; with sync_flags false, differing flags are reported and not counted as a fault."""
-    folders, missing_total, identified, flags_total, dates_total, carried_total = [], 0, 0, 0, 0, 0
+    now (a new folder not in `existing`, when given, holds nothing). Each old message is paired with a copy of the
+    same identity, in UID order on both sides (a true duplicate pair stays a pair). With carry_flags (a migration
+    run), a copy whose flags differ is given the old message's flags before it is counted; with sync_flags false,
+    differing flags are reported and not counted as a fault."""
+    folders = []
     # Per new folder: what is on it, and what its old folders hold (two old folders may share one new folder).
     held_new: dict[str, Counter] = {}
     held_old: dict[str, Counter] = {}
     for result in results:
         if result.unchanged or not (result.from_bodies or result.source_ids):
             src.select_folder(result.folder, readonly=True)
-            catalogue = _catalogue(src)
-            source_ids = {uid: ident for uid, (ident, _) in catalogue.items()}
-            source_meta = {uid: m for uid, (_, m) in catalogue.items()}
+            source_ids, source_meta = _split(_catalogue(src))
         else:
             source_ids, source_meta = result.source_ids, result.source_meta
-        dst.select_folder(result.target, readonly=not carry_flags)
-        on_target = _catalogue(dst)
+        on_target = {}
+        if existing is None or result.target in existing:
+            dst.select_folder(result.target, readonly=not carry_flags)
+            on_target = _catalogue(dst)
         source = Counter(source_ids.values())
         target = Counter(ident for ident, _ in on_target.values())
         held_new[result.target] = target
@@ -773,74 +758,76 @@ def _verify(src, dst, results: list[FolderResult], *, sync_flags: bool = True, c
         # Left out on purpose by the plan (larger than max_size): reported as skipped with the reason, not missing.
         by_rule = Counter(result.by_rule) & (source - target)
         missing = source - target - by_rule
-        count = sum(missing.values())
-        identified += sum(source.values())
-        missing_total += count
-
-        copies: dict[tuple, list[tuple[int, Meta]]] = {}
-        for uid in sorted(on_target):
-            ident, target_meta = on_target[uid]
-            copies.setdefault(ident, []).append((uid, target_meta))
-        to_store: dict[tuple, list[int]] = {}   # the old message's flags → the copies that must take them
-        flag_examples, date_examples, dates_differ = [], [], 0
-        for uid in sorted(source_ids):
-            paired = copies.get(source_ids[uid])
-            old_meta = source_meta.get(uid)
-            if not paired or old_meta is None:
-                continue
-            copy_uid, copy_meta = paired.pop(0)
-            label = _label(source_ids[uid])
-            if old_meta.flags != copy_meta.flags:
-                to_store.setdefault(old_meta.store, []).append(copy_uid)
-                if len(flag_examples) < 5:
-                    flag_examples.append({"uid": uid, "id": label, "old": sorted(map(_text, old_meta.store)),
-                                          "new": sorted(map(_text, copy_meta.store))})
-            if old_meta.date is not None and copy_meta.date is not None and old_meta.date != copy_meta.date:
-                dates_differ += 1
-                if len(date_examples) < 5:
-                    date_examples.append({"uid": uid, "id": label, "old": _iso(old_meta.date),
-                                          "new": _iso(copy_meta.date)})
-        flags_differ = sum(len(uids) for uids in to_store.values())
-        carried, refused = 0, []
-        if carry_flags and to_store:
-            for flags, uids in to_store.items():
-                for start in range(0, len(uids), STORE_BATCH):
-                    part = uids[start:start + STORE_BATCH]
-                    try:
-                        dst.set_flags(part, list(flags), silent=True)
-                    except IMAPClientError as exc:
-                        # A keyword the new server does not take (not an atom, over its limit): the copies keep
-                        # their flags, the difference stays counted, and the report says which flags and why.
-                        refused.append({"flags": [_text(f) for f in flags], "copies": len(part), "error": str(exc)})
-                        continue
-                    carried += len(part)
-            flags_differ -= carried
-        carried_total += carried
-        flags_total += flags_differ
-        dates_total += dates_differ
-        folders.append({"folder": result.folder, "target": result.target, "source": sum(source.values()),
-                        "on_target": sum(target.values()), "missing": count,
-                        "skipped_by_plan": sum(by_rule.values()),
-                        "missing_examples": [list(k)[:2] for k in list(missing)[:5]],
-                        "flags_carried": carried, "flags_differ": flags_differ, "flag_examples": flag_examples,
-                        "flags_refused": refused,
-                        "dates_differ": dates_differ, "date_examples": date_examples})
+        row = {"folder": result.folder, "target": result.target, "source": sum(source.values()),
+               "on_target": sum(target.values()), "missing": sum(missing.values()),
+               "skipped_by_plan": sum(by_rule.values()),
+               "missing_examples": [list(k)[:2] for k in list(missing)[:5]]}
+        to_store, compared = _pair_copies(source_ids, source_meta, on_target)
+        carried, refused = _carry_flags(dst, to_store) if carry_flags else (0, [])
+        row.update(compared, flags_carried=carried, flags_refused=refused,
+                   flags_differ=sum(len(uids) for uids in to_store.values()) - carried)
+        folders.append(row)
     # Copies whose original is no longer on the old server (deleted there after a daily run), or mail that
     # arrived on the new server after the switch: reported, never deleted (imapsync deletes only when told to).
-    only_new_total = 0
     for row in folders:
-        if row["target"] in held_new:
-            row["only_on_target"] = sum((held_new.pop(row["target"]) - held_old[row["target"]]).values())
-            only_new_total += row["only_on_target"]
-        else:
-            row["only_on_target"] = 0
-    by_plan = sum(f.get("skipped_by_plan", 0) for f in folders)
-    ok = missing_total == 0 and dates_total == 0 and (flags_total == 0 or not sync_flags)
-    return {"ok": ok, "identified": identified, "missing_count": missing_total, "folders": folders,
-            "skipped_by_plan": by_plan, "flags_carried": carried_total, "flags_differ": flags_total,
-            "dates_differ": dates_total, "sync_flags": sync_flags, "only_on_target": only_new_total,
-            "message": _verify_message(identified, missing_total, by_plan, carried_total, flags_total, dates_total,
-                                       sync_flags, only_new_total)}
+        new, old = held_new.pop(row["target"], None), held_old.get(row["target"])
+        row["only_on_target"] = sum((new - old).values()) if new is not None else 0
+    total = {key: sum(row[key] for row in folders) for key in (
+        "source", "missing", "skipped_by_plan", "flags_carried", "flags_differ", "dates_differ", "only_on_target")}
+    ok = total["missing"] == 0 and total["dates_differ"] == 0 and (total["flags_differ"] == 0 or not sync_flags)
+    return {"ok": ok, "identified": total["source"], "missing_count": total["missing"], "folders": folders,
+            "skipped_by_plan": total["skipped_by_plan"], "flags_carried": total["flags_carried"],
+            "flags_differ": total["flags_differ"], "dates_differ": total["dates_differ"], "sync_flags": sync_flags,
+            "only_on_target": total["only_on_target"],
+            "message": _verify_message(total["source"], total["missing"], total["skipped_by_plan"],
+                                       total["flags_carried"], total["flags_differ"], total["dates_differ"],
+                                       sync_flags, total["only_on_target"])}
+
+
+def _pair_copies(source_ids: dict[int, tuple], source_meta: dict[int, Meta], on_target: dict[int, tuple]
+                 ) -> tuple[dict[tuple, list[int]], dict]:
+    """Each old message with a copy of its identity (UID order on both sides), their flags and dates compared:
+    {the old message's flags: the copies that must take them}, and the counts and examples for the report."""
+    copies: dict[tuple, list[tuple[int, Meta]]] = {}
+    for uid in sorted(on_target):
+        ident, copy_meta = on_target[uid]
+        copies.setdefault(ident, []).append((uid, copy_meta))
+    to_store: dict[tuple, list[int]] = {}
+    flag_examples, date_examples, dates_differ = [], [], 0
+    for uid in sorted(source_ids):
+        paired, old_meta = copies.get(source_ids[uid]), source_meta.get(uid)
+        if not paired or old_meta is None:
+            continue
+        copy_uid, copy_meta = paired.pop(0)
+        if old_meta.flags != copy_meta.flags:
+            to_store.setdefault(old_meta.store, []).append(copy_uid)
+            if len(flag_examples) < 5:
+                flag_examples.append({"uid": uid, "id": _label(source_ids[uid]),
+                                      "old": sorted(map(_text, old_meta.store)),
+                                      "new": sorted(map(_text, copy_meta.store))})
+        if old_meta.date is not None and copy_meta.date is not None and old_meta.date != copy_meta.date:
+            dates_differ += 1
+            if len(date_examples) < 5:
+                date_examples.append({"uid": uid, "id": _label(source_ids[uid]), "old": _iso(old_meta.date),
+                                      "new": _iso(copy_meta.date)})
+    return to_store, {"flag_examples": flag_examples, "dates_differ": dates_differ, "date_examples": date_examples}
+
+
+def _carry_flags(dst, to_store: dict[tuple, list[int]]) -> tuple[int, list[dict]]:
+    """Give the copies their old message's flags on the selected new folder: (copies updated, refusals)."""
+    carried, refused = 0, []
+    for flags, uids in to_store.items():
+        for start in range(0, len(uids), STORE_BATCH):
+            part = uids[start:start + STORE_BATCH]
+            try:
+                dst.set_flags(part, list(flags), silent=True)
+            except IMAPClientError as exc:
+                # A flag the new server does not take: the copies keep theirs, the difference stays counted, and
+                # the report says which flags and why.
+                refused.append({"flags": [_text(f) for f in flags], "copies": len(part), "error": str(exc)})
+                continue
+            carried += len(part)
+    return carried, refused
 
 
 def _text(flag) -> str:
@@ -889,26 +876,11 @@ def _verify_message(identified: int, missing: int, by_plan: int, carried: int, f
 def verify_job(plan: Plan, job: Job) -> dict:
     src, dst = _connect_both(plan, job)
     try:
-        results = []
-        for name, flags, delimiter in _source_folders(src):
-            results.append(FolderResult(folder=name, target=map_folder(name, flags, delimiter)))
-        existing = {n for _, _, n in dst.list_folders()}
-        absent = [r for r in results if r.target not in existing]
-        present = [r for r in results if r.target in existing]
-        verification = _verify(src, dst, present, sync_flags=plan.sync_flags)
-        for result in absent:
-            src.select_folder(result.folder, readonly=True)
-            count = len(src.search(["ALL"]))
-            verification["folders"].append({"folder": result.folder, "target": result.target, "source": count,
-                                            "on_target": 0, "missing": count})
-            verification["missing_count"] += count
-        if absent:
-            v = verification
-            v["identified"] += sum(f["source"] for f in v["folders"][len(present):])
-            v["ok"] = v["ok"] and v["missing_count"] == 0
-            v["message"] = _verify_message(v["identified"], v["missing_count"], v["skipped_by_plan"], 0,
-                                           v["flags_differ"], v["dates_differ"], plan.sync_flags, v["only_on_target"])
-        return {"old": job.old, "new": job.new, **verification}
+        results = [FolderResult(folder=name, target=map_folder(name, flags, delimiter))
+                   for name, flags, delimiter in _source_folders(src)]
+        existing = {name for _, _, name in dst.list_folders()}
+        return {"old": job.old, "new": job.new,
+                **_verify(src, dst, results, sync_flags=plan.sync_flags, existing=existing)}
     finally:
         src.logout()
         dst.logout()

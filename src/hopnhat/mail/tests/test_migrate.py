@@ -306,33 +306,42 @@ def test_flags_changed_on_the_old_server_follow_and_a_wrong_date_fails_the_verif
     assert healed["verified"] and healed["totals"]["copied"] == 1
 
 
-def test_a_flag_the_new_server_refuses_stays_a_reported_difference(monkeypatch):
-    """A keyword the new server will not take (not an atom, over its keyword limit) must not stop the mailbox: the
-    copies keep their flags, the difference stays counted (the verification fails) and the report says why."""
-    from imapclient.exceptions import IMAPClientError
-
-    ident = ("mid", "<1@x>", "Mon, 1 Dec 2024 09:00:00 +0700", 100)
-    old = {1: (ident, migrate.meta((b"\\Seen", b"Quan trong"), None))}
-    new = {7: (ident, migrate.meta((), None))}
-
-    class Server:
-        def __init__(self, catalogue):
-            self.catalogue = catalogue
-
-        def select_folder(self, name, readonly=False):
-            pass
-
-        def set_flags(self, uids, flags, silent=False):
-            raise IMAPClientError("STORE failed: Invalid keyword")
-
-    monkeypatch.setattr(migrate, "_catalogue", lambda client, uids=None: client.catalogue)
-    src, dst = Server(old), Server(new)
-    result = migrate.FolderResult(folder="INBOX", target="INBOX", unchanged=True)
-    verified = migrate._verify(src, dst, [result], carry_flags=True)
+def test_a_flag_the_new_server_refuses_stays_a_reported_difference(mail_servers, tmp_path):
+    """Another old server may hold a keyword the new Dovecot will not take (longer than its keyword limit, here a
+    label of 300 characters): the STORE is refused by the real server, the mailbox does not fail, the copy keeps its
+    flags, the difference stays counted (the verification fails) and the report gives the server's answer."""
+    _new_users(mail_servers)
+    user = "annv.chuyen.imap@tuyenquang.gov.vn"
+    new = _target(mail_servers, user)
+    if not new.folder_exists("Nhãn dài"):
+        new.create_folder("Nhãn dài")
+    new.select_folder("Nhãn dài")
+    if uids := new.search(["ALL"]):
+        new.delete_messages(uids)
+        new.expunge()
+    raw = testing.generated_message(8000)
+    new.append("Nhãn dài", raw, [b"\\Seen"])
+    copy = migrate._catalogue(new)
+    new.logout()
+    (ident, copy_meta), = copy.values()
+    long_label = b"Nhan_" + b"x" * 295
+    result = migrate.FolderResult(folder="Nhãn dài", target="Nhãn dài", from_bodies=True,
+                                  source_ids={41: ident},
+                                  source_meta={41: migrate.meta((b"\\Seen", long_label), None)})
+    dst = _target(mail_servers, user)
+    try:
+        verified = migrate._verify(None, dst, [result], carry_flags=True)   # the old side is the result's own view
+    finally:
+        dst.logout()
     folder = verified["folders"][0]
     assert verified["ok"] is False and verified["flags_differ"] == 1 and verified["flags_carried"] == 0
-    assert folder["flags_refused"][0]["copies"] == 1 and "Invalid keyword" in folder["flags_refused"][0]["error"]
-    assert folder["flag_examples"][0]["old"] == ["Quan trong", "\\Seen"]
+    assert verified["missing_count"] == 0 and folder["flags_refused"][0]["copies"] == 1
+    assert "too long" in folder["flags_refused"][0]["error"]
+    assert folder["flag_examples"][0]["old"] == sorted([long_label.decode(), "\\Seen"])
+    check = _target(mail_servers, user)
+    check.select_folder("Nhãn dài", readonly=True)
+    assert [d[b"FLAGS"] for d in check.fetch(check.search(["ALL"]), ["FLAGS"]).values()] == [(b"\\Seen",)]
+    check.logout()
 
 
 def test_a_server_that_refuses_says_which_server_and_whom(mail_servers, old_server, tmp_path):
