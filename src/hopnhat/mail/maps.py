@@ -69,10 +69,13 @@ def publish(layout: servers.Layout | None = None, today=None) -> dict:
     if not (layout.maps_dir.is_dir() and (layout.postfix_dir / "main.cf").exists()):
         return {"configured": False, "dir": str(layout.root)}
     data = tables(today, layout.hostname)
-    for name in servers.MAP_NAMES:
-        servers.install_postfix_map(layout, name, _postfix_text(data[name]))
+    # Dovecot's users before Postfix's: Postfix must not accept mail for a mailbox Dovecot has never been told of.
+    # (Dovecot may still answer from its older table for up to a second; the LMTP status filter in main.cf keeps
+    # such mail queued rather than bounced.)
     servers.atomic_write(layout.maps_dir / "dovecot-users", "".join(f"{line}\n" for line in data["dovecot-users"]))
     servers.atomic_write(layout.maps_dir / "dovecot-passwd", "".join(f"{line}\n" for line in data["dovecot-passwd"]))
+    for name in servers.MAP_NAMES:
+        servers.install_postfix_map(layout, name, _postfix_text(data[name]))
     servers.reload_postfix(layout)
     return {"configured": True, "dir": str(layout.root), **{name: len(rows) for name, rows in data.items()}}
 

@@ -179,6 +179,7 @@ def write_config(layout: Layout) -> Layout:
     if layout.with_postfix:
         (layout.postfix_dir / "main.cf").write_text(_render("main.cf", layout))
         (layout.postfix_dir / "master.cf").write_text(_render("master.cf", layout))
+        (layout.postfix_dir / "lmtp_status_filter").write_text((TEMPLATES / "lmtp_status_filter").read_text())
     layout.dovecot_conf.write_text(_render("dovecot.conf", layout))
     master_hash = _run("doveadm", "pw", "-s", "SHA512-CRYPT", "-p", layout.secret("master")).stdout.strip()
     atomic_write(root / "dovecot" / "master-users", f"{MASTER_USER}:{master_hash}\n")

@@ -4,6 +4,7 @@ period, the "user has moved" answer after it, and logins closed when an official
 import datetime
 import imaplib
 import smtplib
+import subprocess
 import time
 from email.message import EmailMessage
 
@@ -181,3 +182,37 @@ def test_senders_to_an_old_address_get_one_notice_each_per_period(mail_servers, 
     imap.select("INBOX", readonly=True)
     assert len(imap.search(None, "SUBJECT", '"New address"')[1][0].split()) == 1
     imap.logout()
+
+
+def test_mail_for_a_mailbox_dovecot_has_not_read_yet_waits_in_the_queue_and_is_delivered(mail_servers, an):
+    """The race behind "no mail refused or lost while a change goes live": Postfix already knows a new official's
+    address, Dovecot still answers from its previous user table (it re-reads it at most once a second). The mail
+    must be deferred and delivered on the next attempt, never bounced to its sender."""
+    from hopnhat.mail import servers
+
+    from .factories import official
+
+    cuong = official("Lê Văn Cường", an["org"]["noivu"]).mailbox
+    addresses.set_password(cuong, "mat-khau-cuong-2025")
+    users = mail_servers.maps_dir / "dovecot-users"
+    without_cuong = "".join(line for line in users.read_text().splitlines(keepends=True)
+                            if not line.startswith(f"{cuong.address}:"))
+    maps.publish()
+    assert cuong.address in users.read_text()
+    servers.atomic_write(users, without_cuong)     # Dovecot's view a moment before the change reached it
+    time.sleep(1.1)                                # past Dovecot's once-a-second look at the file
+    since = (mail_servers.root / "log" / "postfix.log").stat().st_size
+    _send(mail_servers, cuong.address, "Thư đến trước khi Dovecot biết hộp thư")
+    deadline = time.monotonic() + 15
+    while not any("status=" in line for line in testing.postfix_log_for(mail_servers, cuong.address, since)):
+        assert time.monotonic() < deadline, "Postfix never tried to deliver the mail"
+        time.sleep(0.2)
+    tried = testing.postfix_log_for(mail_servers, cuong.address, since)
+    assert not any("status=bounced" in line for line in tried), tried
+    assert any("status=deferred" in line and "4.1.1" in line for line in tried), tried
+
+    maps.publish()                                 # the change reaches Dovecot; the queue is retried
+    time.sleep(1.1)
+    subprocess.run(["postqueue", "-c", str(mail_servers.postfix_dir), "-f"], check=True, timeout=30)
+    got = testing.wait_for_message(mail_servers, cuong.address, "mat-khau-cuong-2025", "trước khi Dovecot")
+    assert got["To"] == cuong.address
