@@ -66,7 +66,7 @@ def publish(layout: servers.Layout | None = None, today=None) -> dict:
     """Write every table for the servers under layout.root and reload Postfix. Returns the row counts; does
     nothing (configured: False) when the servers' directory has not been set up on this machine."""
     layout = layout or servers.Layout.from_settings()
-    if not (layout.maps_dir.is_dir() and (layout.postfix_dir / "main.cf").exists()):
+    if not layout.configured:
         return {"configured": False, "dir": str(layout.root)}
     data = tables(today, layout.hostname)
     # Dovecot's users before Postfix's: Postfix must not accept mail for a mailbox Dovecot has never been told of.

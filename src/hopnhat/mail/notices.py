@@ -13,7 +13,7 @@ period (issue 15; docs/decisions.md "Moved notices").
               once, whatever the number of mails) and removes the copies it has read. `NOTICES.send_due()` sends
               through the project's Postfix (envelope sender <>, Auto-Submitted: auto-replied) with retry.
 
-`hopnhat mail notices` does both (the daily timer runs it with `publish`; every few minutes is better).
+`hopnhat mail notices` does both (a timer runs it every minute; on a host without mail servers it does nothing).
 Only the header lines named above are read; no message content enters the platform's database.
 """
 
@@ -191,7 +191,12 @@ def collect(layout: servers.Layout | None = None) -> dict:
 
 
 def run(layout: servers.Layout | None = None) -> dict:
-    """`hopnhat mail notices`: collect, then send what is due."""
+    """`hopnhat mail notices`: collect, then send what is due. On a host where the mail servers were never set up
+    (configured: False) there is nothing to read and nothing to send through: the every-minute timer then does
+    nothing instead of failing."""
+    layout = layout or servers.Layout.from_settings()
+    if not layout.configured:
+        return {"configured": False, "dir": str(layout.root)}
     collected = collect(layout)
     sent = MOVED_NOTICES.send_due() if MOVED_NOTICES.connected() else {"sent": 0, "retry": 0, "dead": 0}
-    return {"collected": collected, "sent": sent}
+    return {"configured": True, "collected": collected, "sent": sent}

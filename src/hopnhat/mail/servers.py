@@ -79,6 +79,11 @@ class Layout:
                    hostname=env("HOPNHAT_MAIL_HOSTNAME", "mail.hopnhat.local"),
                    ldap_suffix=env("HOPNHAT_LDAP_SUFFIX", "dc=hopnhat,dc=vn"))
 
+    @property
+    def configured(self) -> bool:
+        """Has `write_config` set this instance up on this machine? (A host that runs no mail servers has no maps.)"""
+        return self.maps_dir.is_dir() and (not self.with_postfix or (self.postfix_dir / "main.cf").exists())
+
     # paths
     @property
     def postfix_dir(self) -> Path:

@@ -120,3 +120,19 @@ def test_provision_and_forwards_commands_answer_json(capsys):
     assert rows[0]["old"] == "an.nv@hagiang.gov.vn" and rows[0]["days_left"] == 10
     call_command("mail", "forwards", "--expiring", "5", "--json")
     assert json.loads(capsys.readouterr().out)["forwards"] == []
+
+
+def test_notices_on_a_host_without_mail_servers_does_nothing_and_says_so(capsys, settings, tmp_path):
+    """The every-minute timer must not fail on a host where the mail servers were never set up; publishing the maps
+    there is still an error (a person asked for it)."""
+    import json
+
+    settings.HOPNHAT_MAIL = {**settings.HOPNHAT_MAIL, "dir": str(tmp_path / "khong-co")}
+    call_command("mail", "notices", "--json")
+    assert json.loads(capsys.readouterr().out) == {"configured": False, "dir": str(tmp_path / "khong-co")}
+    call_command("mail", "notices")
+    assert "no mail servers are set up on this host" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        call_command("mail", "publish", "--json")
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["ok"] is False and "the mail servers are not set up" in answer["error"]

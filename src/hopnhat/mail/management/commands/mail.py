@@ -80,6 +80,10 @@ class Command(HopnhatCommand):
             result = notices.run()
         except OSError as exc:
             raise CommandError(f"Không đọc được hộp thư thông báo / the notice mailbox cannot be read: {exc}") from exc
+        if not result["configured"]:
+            self.emit(result, f"Máy này chưa có máy chủ thư ({result['dir']}), không có gì để báo / no mail servers "
+                              f"are set up on this host ({result['dir']}): nothing to do")
+            return
         c, s = result["collected"], result["sent"]
         human = (f"Đã đọc / read {c['read']}: xếp hàng / queued {c['queued']}, đã báo trong kỳ / already told "
                  f"{c['already']}, không báo / not notified {c['not_notified']}; gửi / sent {s['sent']}, "
