@@ -181,8 +181,32 @@ class DocumentImporter(DomainImporter):
     def prepare(self, ctx) -> None:
         self.agencies: dict[str, Any] = {}
         self.registers: dict[tuple, Any] = {}
+        self.families: dict[int, set[int]] = {}   # an issuer's lineage (agencies do not change during an import)
+        self.batch: _Batch | None = None
+
+    def import_batch(self, items, ctx):
+        """The batch in the engine's one transaction, without a savepoint per record: a record's own problems
+        (MappingError) are found before it writes anything and quarantine it alone; anything else fails the
+        batch, which the engine rolls back and retries record by record (import_record). Within the batch the
+        register numbers already taken are read once, and each register's counter moves once at the end."""
+        self.batch = _Batch.read(items, ctx)
+        try:
+            outcomes = []
+            for record, mapped in items:
+                try:
+                    outcomes.append(self.import_record(record, mapped, ctx))
+                except MappingError as exc:
+                    outcomes.append(quarantined(str(exc), field=exc.field))
+            self.batch.finish()
+            return outcomes
+        except Exception:
+            self.registers = {}    # a register this batch opened is rolled back with it: not to be remembered
+            raise
+        finally:
+            self.batch = None
 
     def import_record(self, record, mapped, ctx):
+        """One record: inside import_batch, or alone in the engine's savepoint when a failed batch is retried."""
         where, options, system = ctx.label(record), ctx.mapping.options, ctx.mapping.system
         kind = mapped.get("kind") or options.get("kind")
         if kind not in _KINDS:
@@ -227,8 +251,12 @@ class DocumentImporter(DomainImporter):
             return quarantined(f"{where}: văn bản mật không đưa vào hệ thống / state-secret documents stay outside")
 
         number_key = numbers.key(code_number, code_notation)
+        if issuer is not None and issuer.pk not in self.families:
+            self.families[issuer.pk] = lookup.lineage(issuer)
         matches = lookup.duplicates(doc_id=meta["doc_id"] or "", number_key=number_key, issuer=issuer,
-                                    issuer_name=issuer_name, issued_date=issued_date) if number_key else []
+                                    issuer_name=issuer_name, issued_date=issued_date,
+                                    issuer_family=self.families.get(issuer.pk) if issuer else None,
+                                    ) if number_key else []
         document = matches[0] if matches else None
         old_number = str(reg_number) if reg_number is not None else ""
         if document is not None:
@@ -254,8 +282,8 @@ class DocumentImporter(DomainImporter):
             document = Document(**meta)
             document.save()
         register = self._register(agency, kind, year) if year else None
-        number = reg_number if register is not None and reg_number and not Entry.objects.filter(
-            register=register, number=reg_number).exists() else None
+        number = reg_number if register is not None and reg_number and not self._number_taken(
+            register, reg_number) else None
         state = _done_state(kind, mapped.get("state") or "")
         due = mapped.get("due_date")
         entry = Entry.objects.create(
@@ -263,7 +291,10 @@ class DocumentImporter(DomainImporter):
             registered_at=at, state=state, due_date=due or None, source_system=system, old_number=old_number,
             done_at=at if state == IncomingState.DONE else None, created_by=system)
         if number:
-            registers.take_number(register, number)
+            if self.batch is not None:
+                self.batch.took(register, number)
+            else:
+                registers.take_number(register, number)
         if matches:
             _add_numbers(document, entry, source_system=system)
             if reg_number and not number:   # the number is taken in that register: it still answers look-ups
@@ -282,6 +313,11 @@ class DocumentImporter(DomainImporter):
         if matches:   # a new side (entry) of a document another record brought: one document, an exchange
             detail["same_document"] = document.pk
         return loaded(entry, **detail)
+
+    def _number_taken(self, register, number: int) -> bool:
+        if self.batch is not None:
+            return self.batch.taken(register, number)
+        return Entry.objects.filter(register=register, number=number).exists()
 
     def _register(self, agency: Agency, kind: str, year: int):
         """registers.register_for, remembered for the run once it is found (a register is never deleted); one
@@ -331,6 +367,43 @@ class DocumentImporter(DomainImporter):
                     document=document, sender_entry=entry, receiver_entry=receiver,
                     defaults={"receiver_agency": receiver.agency, "receiver_name": receiver.agency.name,
                               "channel": Channel.LEGACY, "status": "03", "received_at": receiver.registered_at})
+
+
+class _Batch:
+    """What DocumentImporter.import_batch reads once for the whole batch instead of once per record: the register
+    numbers its records name that some entry already holds (then each number this batch gives), and the highest
+    number given per register, written to the register's counter once at the end."""
+
+    def __init__(self, numbers: set[int]):
+        self.numbers = numbers                       # the register numbers the batch's records name
+        self.held: dict[int, set[int]] = {}          # register pk -> numbers held (read once per register)
+        self.highest: dict[int, tuple[Register, int]] = {}
+
+    @classmethod
+    def read(cls, items, ctx) -> "_Batch":
+        wanted = set()
+        for _, mapped in items:
+            try:
+                if (number := _int("register_number", mapped.get("register_number"))) is not None:
+                    wanted.add(number)
+            except MappingError:
+                pass                                 # that record is quarantined for it on its own
+        return cls(wanted)
+
+    def taken(self, register: Register, number: int) -> bool:
+        if register.pk not in self.held:
+            self.held[register.pk] = set(Entry.objects.filter(register=register, number__in=self.numbers)
+                                         .values_list("number", flat=True))
+        return number in self.held[register.pk]
+
+    def took(self, register: Register, number: int) -> None:
+        self.held.setdefault(register.pk, set()).add(number)
+        if number > self.highest.get(register.pk, (register, 0))[1]:
+            self.highest[register.pk] = (register, number)
+
+    def finish(self) -> None:
+        for register, number in self.highest.values():
+            registers.take_number(register, number)
 
 
 def entry_for(system: str, stream: str, key: Any) -> Entry | None:

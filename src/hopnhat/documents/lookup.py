@@ -188,29 +188,49 @@ def doc_id_key(doc_id: str) -> str:
 
 
 def duplicates(*, doc_id: str = "", number_key: str = "", issuer: Agency | None = None, issuer_name: str = "",
-               issued_date: datetime.date | None = None, exclude: int | None = None) -> list[Document]:
+               issued_date: datetime.date | None = None, exclude: int | None = None,
+               issuer_family: set[int] | None = None) -> list[Document]:
     """Documents already held that this one repeats (Phụ lục VI III.1.h): the same document ID, or the same
     số/ký hiệu from the same issuer (old and new codes of one agency are one issuer; by name when unresolved) —
-    in the same year when both dates are known (numbers restart each year)."""
-    found: dict[int, Document] = {}
-    # Each form by indexed look-ups of its own, joined here: an OR across the numbers join reads every document
-    # (a registration, and each record of an import, would cost the size of the register).
+    in the same year when both dates are known (numbers restart each year). `issuer_family`: the issuer's
+    lineage when the caller already has it (an import asks for the same issuers again and again)."""
+    if not (doc_id or number_key):
+        return []
+    # Two queries whatever the forms: the numbers table by each (scheme, key) — indexed conditions joined by OR,
+    # a bitmap OR on PostgreSQL — then the documents by their own columns or those ids. An OR across the
+    # numbers *join* would read every document (each record of an import would cost the size of the register).
+    forms = Q()
     if doc_id:
-        ids = set(DocumentNumber.objects.filter(scheme=DocumentNumber.Scheme.DOC_ID, key=doc_id_key(doc_id))
-                  .values_list("document_id", flat=True))
-        for d in Document.objects.filter(Q(doc_id=doc_id) | Q(pk__in=ids)):
-            found[d.pk] = d
+        forms |= Q(scheme=DocumentNumber.Scheme.DOC_ID, key=doc_id_key(doc_id))
     if number_key:
-        ids = set(DocumentNumber.objects.filter(scheme=DocumentNumber.Scheme.NOTATION, key=number_key)
-                  .values_list("document_id", flat=True))
-        candidates = Document.objects.filter(Q(number_key=number_key) | Q(pk__in=ids)).select_related("issuer")
-        family = lineage(issuer) if issuer is not None else set()
-        for d in candidates:
-            same_issuer = (d.issuer_id in family) if (issuer is not None and d.issuer_id) else (
-                fold(d.issuer_name) == fold(issuer_name) and bool(issuer_name))
-            same_year = not (issued_date and d.issued_date) or issued_date.year == d.issued_date.year
-            if same_issuer and same_year:
-                found[d.pk] = d
+        forms |= Q(scheme=DocumentNumber.Scheme.NOTATION, key=number_key)
+    by_id, by_notation = set(), set()
+    for scheme, document_id in DocumentNumber.objects.filter(forms).values_list("scheme", "document_id"):
+        (by_id if scheme == DocumentNumber.Scheme.DOC_ID else by_notation).add(document_id)
+    wanted = Q(pk__in=by_id | by_notation)
+    if doc_id:
+        wanted |= Q(doc_id=doc_id)
+    if number_key:
+        wanted |= Q(number_key=number_key)
+    same_id: dict[int, Document] = {}
+    found: dict[int, Document] = {}
+    family = None
+    for d in Document.objects.filter(wanted).select_related("issuer").order_by("pk"):
+        if doc_id and (d.doc_id == doc_id or d.pk in by_id):
+            same_id[d.pk] = d       # the same document ID first, then the same number from the same issuer
+            continue
+        if not number_key or not (d.number_key == number_key or d.pk in by_notation):
+            continue
+        if issuer is not None and d.issuer_id:
+            if family is None:
+                family = issuer_family if issuer_family is not None else lineage(issuer)
+            same_issuer = d.issuer_id in family
+        else:
+            same_issuer = fold(d.issuer_name) == fold(issuer_name) and bool(issuer_name)
+        same_year = not (issued_date and d.issued_date) or issued_date.year == d.issued_date.year
+        if same_issuer and same_year:
+            found[d.pk] = d
+    found = same_id | found
     found.pop(exclude, None)
     return list(found.values())
 

@@ -8,6 +8,7 @@ import uuid
 
 import pymysql
 import pytest
+from django.db.models import Count
 
 from hopnhat.consolidation.engine import run_mapping
 from hopnhat.consolidation.mapping import Mapping
@@ -211,3 +212,63 @@ def test_read_back_follows_a_path_to_the_related_record(tq):
     assert read_back(Entry, fields, {"987654": same}) == {"987654": None}
     with pytest.raises(ValueError, match="not a forward foreign key"):
         read_back(Entry, ["numbers__key"], {str(entry.pk): ["1"]})
+
+
+def _outcomes(run_mapping_result):
+    return {s.key: (s.outcome, s.reason) for s in StagedRecord.objects.filter(last_run=run_mapping_result)}
+
+
+def test_a_bad_record_in_a_batch_is_quarantined_alone_without_redoing_the_batch(tq, old_databases, tmp_path,
+                                                                              settings, caplog):
+    """A record's own problem (here a holding agency the platform does not know) is found before it writes anything:
+    it is quarantined with its reason and every other record of the batch loads in the batch's one pass."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    hg_dir, ys_dir = tmp_path / "hagiang", tmp_path / "yenson"
+    samples.write_files(hg_dir, ys_dir)
+    spec = samples.mappings(*old_databases, hg_dir, ys_dir)[0]
+    spec["value_maps"] = {**spec["value_maps"], "donvi": {**spec["value_maps"]["donvi"], "HG-SXD": "000.00.99.H22"}}
+    conn = pymysql.connect(**SERVER, database=old_databases[0].split("/")[-1].split("?")[0])
+    conn.cursor().execute("UPDATE vanban SET don_vi = 'HG-SXD' WHERE id = 2")   # a code the platform lacks
+    conn.close()
+    with caplog.at_level("WARNING", logger="hopnhat.consolidation.engine"):
+        run = run_mapping(Mapping.from_dict(spec), actor="system:test-import")
+    assert "bulk import failed" not in caplog.text
+    outcomes = _outcomes(run)
+    assert outcomes["2"][0] == "quarantined" and "agency not found" in outcomes["2"][1]
+    # record 3 repeats record 2 (a duplicate registration): with 2 quarantined it loads on its own
+    assert run.totals["outcomes"] == {"loaded": 3, "merged": 0, "quarantined": 2, "filtered": 0}
+    assert run.balanced
+
+
+def test_a_batch_that_fails_is_redone_record_by_record_with_nothing_half_written(tq, old_databases, tmp_path,
+                                                                                settings, monkeypatch, caplog):
+    """An unexpected error after a record wrote its rows rolls the whole batch back (registers it opened too);
+    the engine then imports record by record, so only that record is quarantined and the register counters
+    stay past every number the loaded entries hold."""
+    from hopnhat.documents.importers import DocumentImporter
+    from hopnhat.documents.models import Register
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    original = DocumentImporter.import_record
+
+    def breaks_on_3(self, record, mapped, ctx):
+        outcome = original(self, record, mapped, ctx)
+        if record.key == "3":
+            raise RuntimeError("ổ đĩa đầy / disk full")
+        return outcome
+
+    monkeypatch.setattr(DocumentImporter, "import_record", breaks_on_3)
+    with caplog.at_level("WARNING", logger="hopnhat.consolidation.engine"):
+        run = run_mapping(_first_run(old_databases, tmp_path), actor="system:test-import")
+    assert "bulk import failed" in caplog.text
+    outcomes = _outcomes(run)
+    assert outcomes["3"][0] == "quarantined" and "disk full" in outcomes["3"][1]
+    loaded = [key for key, (outcome, _) in outcomes.items() if outcome in ("loaded", "merged")]
+    assert len(loaded) == 3
+    # nothing of record 3 survives, nothing of the others twice
+    assert Entry.objects.count() == run.totals["outcomes"]["loaded"]
+    per_record = Entry.objects.values("source_system", "old_number").annotate(n=Count("id"))
+    assert not per_record.filter(n__gt=1).exists()
+    for register in Register.objects.all():
+        held = list(register.entries.exclude(number=None).values_list("number", flat=True))
+        assert register.last_number >= max(held, default=0)
