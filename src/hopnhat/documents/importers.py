@@ -212,15 +212,7 @@ class DocumentImporter(DomainImporter):
         if kind not in _KINDS:
             raise MappingError("kind", f"loại “{kind}” phải là incoming, outgoing hoặc internal")
         agency = _agency("agency", mapped.get("agency") or options.get("agency"), self.agencies)
-        number_text = nfc(mapped.get("number") or "")
-        code_number, code_notation = nfc(str(mapped.get("code_number") or "")), nfc(mapped.get("code_notation") or "")
-        if number_text and not code_notation:
-            try:
-                parsed = numbers.parse(number_text)
-                code_number = parsed.number.zfill(2)
-                code_notation = (f"{parsed.year}/" if parsed.year else "") + parsed.notation
-            except numbers.NumberError:
-                code_notation = number_text     # kept as written; look-ups still find it by its folded form
+        code_number, code_notation = _code(mapped)
         subject = nfc(mapped.get("subject") or "")
         if not (code_notation or subject):
             return quarantined(f"{where}: không có số, ký hiệu và trích yếu / neither a number nor a subject")
@@ -256,7 +248,11 @@ class DocumentImporter(DomainImporter):
         matches = lookup.duplicates(doc_id=meta["doc_id"] or "", number_key=number_key, issuer=issuer,
                                     issuer_name=issuer_name, issued_date=issued_date,
                                     issuer_family=self.families.get(issuer.pk) if issuer else None,
-                                    ) if number_key else []
+                                    ) if number_key and self._may_repeat(number_key, meta["doc_id"]) else []
+        if self.batch is not None:   # what this record writes: its own keys, and those of the documents it joins
+            self.batch.saw(number_key, meta["doc_id"])
+            for match in matches:
+                self.batch.saw(match.number_key, match.doc_id)
         document = matches[0] if matches else None
         old_number = str(reg_number) if reg_number is not None else ""
         if document is not None:
@@ -278,6 +274,8 @@ class DocumentImporter(DomainImporter):
                 setattr(document, k, meta[k])
             if changed:
                 document.save()
+                if self.batch is not None:   # a number filled in gives the document a key it had not
+                    self.batch.saw(document.number_key, document.doc_id)
         else:
             document = Document(**meta)
             document.save()
@@ -313,6 +311,9 @@ class DocumentImporter(DomainImporter):
         if matches:   # a new side (entry) of a document another record brought: one document, an exchange
             detail["same_document"] = document.pk
         return loaded(entry, **detail)
+
+    def _may_repeat(self, number_key: str, doc_id: str | None) -> bool:
+        return self.batch is None or self.batch.may_repeat(number_key, doc_id)
 
     def _number_taken(self, register, number: int) -> bool:
         if self.batch is not None:
@@ -369,26 +370,66 @@ class DocumentImporter(DomainImporter):
                               "channel": Channel.LEGACY, "status": "03", "received_at": receiver.registered_at})
 
 
-class _Batch:
-    """What DocumentImporter.import_batch reads once for the whole batch instead of once per record: the register
-    numbers its records name that some entry already holds (then each number this batch gives), and the highest
-    number given per register, written to the register's counter once at the end."""
+def _code(mapped: dict) -> tuple[str, str]:
+    """(code_number, code_notation) as a record gives them, separately or as one "15/QĐ-UBND" in any typed form."""
+    number_text = nfc(mapped.get("number") or "")
+    code_number, code_notation = nfc(str(mapped.get("code_number") or "")), nfc(mapped.get("code_notation") or "")
+    if number_text and not code_notation:
+        try:
+            parsed = numbers.parse(number_text)
+            code_number = parsed.number.zfill(2)
+            code_notation = (f"{parsed.year}/" if parsed.year else "") + parsed.notation
+        except numbers.NumberError:
+            code_notation = number_text     # kept as written; look-ups still find it by its folded form
+    return code_number, code_notation
 
-    def __init__(self, numbers: set[int]):
+
+class _Batch:
+    """What DocumentImporter.import_batch reads once for the whole batch instead of once per record.
+
+    - Which of the batch's số/ký hiệu keys and document IDs any document already holds, in the four places
+      lookup.duplicates looks (the document's own columns, its numbers) — then every key a record of the batch
+      writes or joins. A record none of whose keys is there cannot repeat a document: its look-up is skipped
+      (in an import most records are new). Any other record asks lookup.duplicates as before.
+    - The register numbers its records name that some entry already holds, then each number the batch gives;
+      the highest number given per register moves the register's counter once at the end."""
+
+    def __init__(self, numbers: set[int], number_keys: set[str], id_keys: set[str]):
         self.numbers = numbers                       # the register numbers the batch's records name
         self.held: dict[int, set[int]] = {}          # register pk -> numbers held (read once per register)
         self.highest: dict[int, tuple[Register, int]] = {}
+        self.number_keys, self.id_keys = number_keys, id_keys
 
     @classmethod
     def read(cls, items, ctx) -> "_Batch":
-        wanted = set()
+        wanted, keys, doc_ids = set(), set(), set()
         for _, mapped in items:
             try:
                 if (number := _int("register_number", mapped.get("register_number"))) is not None:
                     wanted.add(number)
             except MappingError:
                 pass                                 # that record is quarantined for it on its own
-        return cls(wanted)
+            if key := numbers.key(*_code(mapped)):
+                keys.add(key)
+            if doc_id := nfc(mapped.get("doc_id") or ""):
+                doc_ids.add(doc_id)
+        notation, by_id = DocumentNumber.Scheme.NOTATION, DocumentNumber.Scheme.DOC_ID
+        held_keys = set(Document.objects.filter(number_key__in=keys).values_list("number_key", flat=True))
+        held_keys |= set(DocumentNumber.objects.filter(scheme=notation, key__in=keys).values_list("key", flat=True))
+        held_ids = {lookup.doc_id_key(d) for d in
+                    Document.objects.filter(doc_id__in=doc_ids).values_list("doc_id", flat=True)}
+        held_ids |= set(DocumentNumber.objects.filter(scheme=by_id, key__in={lookup.doc_id_key(d) for d in doc_ids})
+                        .values_list("key", flat=True))
+        return cls(wanted, held_keys, held_ids)
+
+    def may_repeat(self, number_key: str, doc_id: str | None) -> bool:
+        return number_key in self.number_keys or bool(doc_id and lookup.doc_id_key(doc_id) in self.id_keys)
+
+    def saw(self, number_key: str, doc_id: str | None) -> None:
+        if number_key:
+            self.number_keys.add(number_key)
+        if doc_id:
+            self.id_keys.add(lookup.doc_id_key(doc_id))
 
     def taken(self, register: Register, number: int) -> bool:
         if register.pk not in self.held:
