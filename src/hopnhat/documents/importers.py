@@ -197,6 +197,7 @@ class DocumentImporter(DomainImporter):
                     outcomes.append(self.import_record(record, mapped, ctx))
                 except MappingError as exc:
                     outcomes.append(quarantined(str(exc), field=exc.field))
+            self.batch.flush()
             self.batch.finish()
             return outcomes
         except Exception:
@@ -245,10 +246,12 @@ class DocumentImporter(DomainImporter):
         number_key = numbers.key(code_number, code_notation)
         if issuer is not None and issuer.pk not in self.families:
             self.families[issuer.pk] = lookup.lineage(issuer)
-        matches = lookup.duplicates(doc_id=meta["doc_id"] or "", number_key=number_key, issuer=issuer,
-                                    issuer_name=issuer_name, issued_date=issued_date,
-                                    issuer_family=self.families.get(issuer.pk) if issuer else None,
-                                    ) if number_key and self._may_repeat(number_key, meta["doc_id"]) else []
+        matches = []
+        if number_key and self._may_repeat(number_key, meta["doc_id"]):
+            self._flush()   # the look-up, and the writes that follow a match, see every row the batch has made
+            matches = lookup.duplicates(doc_id=meta["doc_id"] or "", number_key=number_key, issuer=issuer,
+                                        issuer_name=issuer_name, issued_date=issued_date,
+                                        issuer_family=self.families.get(issuer.pk) if issuer else None)
         if self.batch is not None:   # what this record writes: its own keys, and those of the documents it joins
             self.batch.saw(number_key, meta["doc_id"])
             for match in matches:
@@ -276,23 +279,33 @@ class DocumentImporter(DomainImporter):
                 document.save()
                 if self.batch is not None:   # a number filled in gives the document a key it had not
                     self.batch.saw(document.number_key, document.doc_id)
-        else:
-            document = Document(**meta)
-            document.save()
         register = self._register(agency, kind, year) if year else None
         number = reg_number if register is not None and reg_number and not self._number_taken(
             register, reg_number) else None
         state = _done_state(kind, mapped.get("state") or "")
-        due = mapped.get("due_date")
-        entry = Entry.objects.create(
+        entry = Entry(
             document=document, register=register if number else None, agency=agency, kind=kind, number=number,
-            registered_at=at, state=state, due_date=due or None, source_system=system, old_number=old_number,
-            done_at=at if state == IncomingState.DONE else None, created_by=system)
+            registered_at=at, state=state, due_date=mapped.get("due_date") or None, source_system=system,
+            old_number=old_number, done_at=at if state == IncomingState.DONE else None, created_by=system)
         if number:
             if self.batch is not None:
                 self.batch.took(register, number)
             else:
                 registers.take_number(register, number)
+        files = str(mapped.get("files") or "").strip()
+        if document is None and not files and self.batch is not None:
+            # most records of an import: a document new here, no other side, no file — its document, entry and
+            # numbers are inserted with the batch's others (in record order, before anything reads them)
+            entry.document = document = Document(**meta)
+            document.normalise()
+            self.batch.add(document, entry, self._new_numbers(document, entry, register if number else None,
+                                                              reg_number, year, old_number, system))
+            return loaded(entry)
+        self._flush()
+        if document is None:
+            entry.document = document = Document(**meta)
+            document.save()
+        entry.save()
         if matches:
             _add_numbers(document, entry, source_system=system)
             if reg_number and not number:   # the number is taken in that register: it still answers look-ups
@@ -301,9 +314,10 @@ class DocumentImporter(DomainImporter):
                     source_system=system, defaults={"year": year, "as_written": old_number, "issuer": agency})
             self._link_sides(document, entry, at)
         else:   # a document new here: none of its numbers, no other side yet — one insert for all its numbers
-            self._new_numbers(document, entry, register if number else None, reg_number, year, old_number, system)
+            DocumentNumber.objects.bulk_create(self._new_numbers(
+                document, entry, register if number else None, reg_number, year, old_number, system))
         problems = []
-        if files := str(mapped.get("files") or "").strip():
+        if files:
             base = Path(options.get("files_dir") or ".")
             names = [(Path(p.strip()).name, p.strip()) for p in files.split(";") if p.strip()]
             _, problems = store_files(document, entry, names, base, system=system, at=at)
@@ -311,6 +325,10 @@ class DocumentImporter(DomainImporter):
         if matches:   # a new side (entry) of a document another record brought: one document, an exchange
             detail["same_document"] = document.pk
         return loaded(entry, **detail)
+
+    def _flush(self) -> None:
+        if self.batch is not None:
+            self.batch.flush()
 
     def _may_repeat(self, number_key: str, doc_id: str | None) -> bool:
         return self.batch is None or self.batch.may_repeat(number_key, doc_id)
@@ -332,9 +350,10 @@ class DocumentImporter(DomainImporter):
         return self.registers[key]
 
     @staticmethod
-    def _new_numbers(document: Document, entry: Entry, register, reg_number, year, old_number, system) -> None:
+    def _new_numbers(document: Document, entry: Entry, register, reg_number, year, old_number,
+                     system) -> list[DocumentNumber]:
         """The numbers actions._add_numbers gives (and the old register number when its register already holds
-        it), for a document that has none yet: one INSERT instead of a look-up and a savepoint each."""
+        it), for a document that has none yet: inserted together, with no look-up first."""
         rows = []
         if document.number_key:
             rows.append(DocumentNumber(key=document.number_key, scheme=DocumentNumber.Scheme.NOTATION,
@@ -352,7 +371,7 @@ class DocumentImporter(DomainImporter):
             rows.append(DocumentNumber(key=str(reg_number), scheme=DocumentNumber.Scheme.REGISTER, document=document,
                                        entry=entry, source_system=system, year=year, as_written=old_number,
                                        issuer=entry.agency))
-        DocumentNumber.objects.bulk_create(rows)
+        return rows
 
     def _link_sides(self, document: Document, entry: Entry, at) -> None:
         """An exchange between the issuer's outgoing entry and each incoming entry of the same document."""
@@ -399,6 +418,24 @@ class _Batch:
         self.held: dict[int, set[int]] = {}          # register pk -> numbers held (read once per register)
         self.highest: dict[int, tuple[Register, int]] = {}
         self.number_keys, self.id_keys = number_keys, id_keys
+        self.documents: list[Document] = []          # new documents not inserted yet, with their entries and numbers
+        self.entries: list[Entry] = []
+        self.document_numbers: list[DocumentNumber] = []
+
+    def add(self, document: Document, entry: Entry, document_numbers: list[DocumentNumber]) -> None:
+        self.documents.append(document)
+        self.entries.append(entry)
+        self.document_numbers += document_numbers
+
+    def flush(self) -> None:
+        """Insert what add() held: documents first (their ids go to the entries and numbers that point at them),
+        then entries, then numbers; three statements however many records."""
+        if not self.documents:
+            return
+        Document.objects.bulk_create(self.documents)
+        Entry.objects.bulk_create(self.entries)
+        DocumentNumber.objects.bulk_create(self.document_numbers)
+        self.documents, self.entries, self.document_numbers = [], [], []
 
     @classmethod
     def read(cls, items, ctx) -> "_Batch":
@@ -438,7 +475,8 @@ class _Batch:
         return number in self.held[register.pk]
 
     def took(self, register: Register, number: int) -> None:
-        self.held.setdefault(register.pk, set()).add(number)
+        self.taken(register, number)                 # the register's held numbers are read before one is added
+        self.held[register.pk].add(number)
         if number > self.highest.get(register.pk, (register, 0))[1]:
             self.highest[register.pk] = (register, number)
 

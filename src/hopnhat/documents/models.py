@@ -123,6 +123,12 @@ class Document(models.Model):
         return self.confidentiality > Confidentiality.NONE
 
     def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
+    def normalise(self) -> None:
+        """What every write of a document does first (save, and the import's bulk insert): NFC text, the số/ký
+        hiệu's comparison key, the folded search text."""
         from .numbers import key
 
         for name in ("type_name", "issuer_name", "place", "subject", "signer_name", "signer_position", "field",
@@ -132,7 +138,6 @@ class Document(models.Model):
         if not self.is_secret:
             texts = [self.number, self.type_name, self.issuer_name, self.subject, self.signer_name, self.field]
             self.search_text = fold(" ".join(t for t in texts if t))
-        super().save(*args, **kwargs)
 
 
 class IncomingState(models.TextChoices):
