@@ -156,10 +156,11 @@ class DocumentImporter(DomainImporter):
     name = "documents.document"
     target_model = "documents.Entry"
     # Decree 30 metadata is held once on the document every register side shares: compared there (a path through
-    # the entry's foreign key, api.DomainImporter.reconcile_fields); the old register number on the entry itself.
+    # the entry's foreign key, api.DomainImporter.reconcile_fields); the old register number and the issuer as this
+    # side's register wrote it (by a pre-merger name, an old code) on the entry itself, so no side's is lost.
     reconcile_fields = {
         "document__subject": "subject", "document__signer_name": "signer_name",
-        "document__signer_position": "signer_position", "document__issuer_name": "issuer",
+        "document__signer_position": "signer_position", "issuer_as_written": "issuer",
         "document__field": "field", "document__doc_id": "doc_id", "document__urgency": "urgency",
         "document__confidentiality": "confidentiality", "old_number": "register_number",
     }
@@ -286,7 +287,8 @@ class DocumentImporter(DomainImporter):
         entry = Entry(
             document=document, register=register if number else None, agency=agency, kind=kind, number=number,
             registered_at=at, state=state, due_date=mapped.get("due_date") or None, source_system=system,
-            old_number=old_number, done_at=at if state == IncomingState.DONE else None, created_by=system)
+            old_number=old_number, done_at=at if state == IncomingState.DONE else None, created_by=system,
+            issuer_as_written=nfc(mapped.get("issuer") or ""))
         if number:
             if self.batch is not None:
                 self.batch.took(register, number)

@@ -189,6 +189,12 @@ class Entry(models.Model):
     send_channel = models.CharField(max_length=10, blank=True, help_text="outgoing: axis | mail | paper")
     source_system = models.CharField(max_length=200, default="hopnhat")
     old_number = models.CharField(max_length=60, blank=True, help_text="the register number as the old system wrote it")
+    issuer_as_written = models.CharField(
+        # nullable, so the previous release (which does not know the column) still inserts during a rollout;
+        # entries from before it hold NULL: nothing was recorded then
+        max_length=300, blank=True, null=True,
+        help_text="nơi ban hành as this side's old register wrote it (a document several registers hold keeps the "
+                  "first one's on Document.issuer_name)")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["register", "number"], name="entry_number_once",
