@@ -257,7 +257,7 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
             "old_number": entry.old_number, "registered_at": entry.registered_at, "state": entry.state,
             "state_label": STATE_LABELS.get(entry.state, entry.state), "due_date": entry.due_date,
             "overdue": entry.is_overdue(), "routed_by": entry.routed_by.name if entry.routed_by_id else None,
-            "source_system": entry.source_system}
+            "source_system": entry.source_system, "issuer_as_written": entry.issuer_as_written or ""}
 
 
 def other_numbers(document: Document) -> list[str]:
