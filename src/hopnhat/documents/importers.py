@@ -190,7 +190,7 @@ class DocumentImporter(DomainImporter):
         (MappingError) are found before it writes anything and quarantine it alone; anything else fails the
         batch, which the engine rolls back and retries record by record (import_record). Within the batch the
         register numbers already taken are read once, and each register's counter moves once at the end."""
-        self.batch = _Batch.read(items, ctx)
+        self.batch = _Batch.read(items)
         try:
             outcomes = []
             for record, mapped in items:
@@ -245,11 +245,11 @@ class DocumentImporter(DomainImporter):
             return quarantined(f"{where}: văn bản mật không đưa vào hệ thống / state-secret documents stay outside")
 
         number_key = numbers.key(code_number, code_notation)
-        if issuer is not None and issuer.pk not in self.families:
-            self.families[issuer.pk] = lookup.lineage(issuer)
         matches = []
         if number_key and self._may_repeat(number_key, meta["doc_id"]):
             self._flush()   # the look-up, and the writes that follow a match, see every row the batch has made
+            if issuer is not None and issuer.pk not in self.families:
+                self.families[issuer.pk] = lookup.lineage(issuer)
             matches = lookup.duplicates(doc_id=meta["doc_id"] or "", number_key=number_key, issuer=issuer,
                                         issuer_name=issuer_name, issued_date=issued_date,
                                         issuer_family=self.families.get(issuer.pk) if issuer else None)
@@ -440,7 +440,7 @@ class _Batch:
         self.documents, self.entries, self.document_numbers = [], [], []
 
     @classmethod
-    def read(cls, items, ctx) -> "_Batch":
+    def read(cls, items) -> "_Batch":
         wanted, keys, doc_ids = set(), set(), set()
         for _, mapped in items:
             try:

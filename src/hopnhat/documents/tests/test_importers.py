@@ -216,8 +216,8 @@ def test_read_back_follows_a_path_to_the_related_record(tq):
         read_back(Entry, ["numbers__key"], {str(entry.pk): ["1"]})
 
 
-def _outcomes(run_mapping_result):
-    return {s.key: (s.outcome, s.reason) for s in StagedRecord.objects.filter(last_run=run_mapping_result)}
+def _outcomes(run):
+    return {s.key: (s.outcome, s.reason) for s in StagedRecord.objects.filter(last_run=run)}
 
 
 def test_a_bad_record_in_a_batch_is_quarantined_alone_without_redoing_the_batch(tq, old_databases, tmp_path,

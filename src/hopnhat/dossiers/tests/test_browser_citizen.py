@@ -33,26 +33,28 @@ def tab_to(page, selector: str, limit: int = 80, back: bool = False) -> None:
     raise AssertionError(f"{selector} is not reachable with Tab from {page.url}")
 
 
-_INTERCEPTING: set[int] = set()   # pages whose file choosers are intercepted for their whole life
+def _chooser_seen(chooser) -> None:
+    """A listener whose presence keeps Playwright's file-chooser interception on (choose_file_with_keyboard)."""
 
 
 def choose_file_with_keyboard(page, selector: str, path: Path) -> None:
     """Tab to a file input and open it with Space. Playwright turns the file chooser's interception on only when
     `expect_file_chooser` starts waiting; a Space handled before that opened Chromium's own (headless, invisible)
     dialog and no event came, once in a few runs, alone on the machine as well as under load. So interception is on
-    for the page from its first file input, and the key is pressed again (three times at most) if no chooser came."""
-    if id(page) not in _INTERCEPTING:
-        page.on("filechooser", lambda chooser: None)
-        _INTERCEPTING.add(id(page))
-    for _ in range(3):
-        tab_to(page, selector)
-        try:
-            with page.expect_file_chooser(timeout=10_000) as chooser:
-                page.keyboard.press("Space")
-        except PlaywrightTimeoutError:
-            continue
-        chooser.value.set_files(str(path))
-        return
+    (a listener) before the first Space, and the key is pressed again (three times at most) if no chooser came."""
+    page.on("filechooser", _chooser_seen)
+    try:
+        for _ in range(3):
+            tab_to(page, selector)
+            try:
+                with page.expect_file_chooser(timeout=10_000) as chooser:
+                    page.keyboard.press("Space")
+            except PlaywrightTimeoutError:
+                continue
+            chooser.value.set_files(str(path))
+            return
+    finally:
+        page.remove_listener("filechooser", _chooser_seen)
     raise AssertionError(f"{selector}: Space opened no file chooser, three times")
 
 
